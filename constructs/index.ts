@@ -1,0 +1,5 @@
+/**
+ * The importable constructs of the LLM platform. Each stands alone: an application team can use any
+ * one of them in its own stack, with props whose defaults are safe for production.
+ */
+export * from './network';

@@ -1,0 +1,16 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test', '<rootDir>/lambda', '<rootDir>/constructs', '<rootDir>/pulumi'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+  },
+  setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  snapshotSerializers: ['<rootDir>/test/support/stable-snapshot-serializer.ts'],
+  // @pulumi/pulumi leaves globals that Jest 30 would otherwise warn about on every file.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  testTimeout: 60_000,
+  maxWorkers: process.env.CI ? 2 : '50%',
+};

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * The schema every environment entry must satisfy before the app builds a single construct.
+ *
+ * It is strict: an unknown key is an error, so a typo such as `natGateway` fails loudly instead of
+ * silently falling back to a default. Later parts of the platform add their own sections here.
+ */
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+const logRetentionDays = z.number().refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+  message: `must be one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
+});
+
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, {
+  message: 'must be an IPv4 CIDR block from /16 to /24, for example "10.0.0.0/16"',
+});
+
+export const networkConfigSchema = z.strictObject({
+  /** The VPC's IPv4 range. */
+  cidr,
+  /**
+   * NAT gateways: 1 is cheap (one AZ's egress depends on one gateway), one per AZ is highly available.
+   */
+  natGateways: z.int().min(1).max(6),
+  /** How long VPC flow logs are kept. */
+  flowLogRetentionDays: logRetentionDays,
+});
+
+export const environmentConfigSchema = z
+  .strictObject({
+    /**
+     * The environment's name: lower-case, used for resource names and tags. The CDK Stage id is its
+     * PascalCase form (`prod` -> `Prod`), so users deploy with `npx cdk deploy 'Prod/*'`.
+     */
+    name: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, {
+      message: 'must be 2-20 characters: lower-case letters, digits and hyphens, starting with a letter',
+    }),
+    /** 12-digit AWS account id. Omit it to take CDK_DEFAULT_ACCOUNT, or to synthesize account-agnostic. */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' })
+      .optional(),
+    /** AWS region, for example `us-east-1`. */
+    region: z.string().regex(REGION, { message: 'must be an AWS region such as "us-east-1"' }),
+    /**
+     * Availability zones to spread across. Named explicitly so that synthesis needs no context
+     * lookup (and so no credentials or network).
+     */
+    availabilityZones: z.array(z.string()).min(2).max(6),
+    /**
+     * Highly available: Multi-AZ data stores, one NAT gateway per AZ, deletion protection and
+     * retained data. Production environments set it; development environments save money without it.
+     */
+    highAvailability: z.boolean(),
+    network: networkConfigSchema,
+    /** Extra tags put on every resource of the environment. */
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((env, ctx) => {
+    env.availabilityZones.forEach((az, i) => {
+      if (!new RegExp(`^${env.region}[a-z]$`).test(az)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones', i],
+          message: `"${az}" is not an availability zone of region ${env.region} (expected ${env.region}a, ${env.region}b, ...)`,
+        });
+      }
+    });
+    if (new Set(env.availabilityZones).size !== env.availabilityZones.length) {
+      ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: 'must not repeat a zone' });
+    }
+    if (env.network.natGateways > env.availabilityZones.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'natGateways'],
+        message: `is ${env.network.natGateways} but there are only ${env.availabilityZones.length} availability zones; use at most one per zone`,
+      });
+    }
+    if (env.highAvailability && env.network.natGateways !== env.availabilityZones.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'natGateways'],
+        message: `must equal the number of availability zones (${env.availabilityZones.length}) when highAvailability is true, so that losing one zone does not cut the others' egress`,
+      });
+    }
+  });
+
+/** What a config file holds for one environment (defaults not yet applied). */
+export type EnvironmentConfigInput = z.input<typeof environmentConfigSchema>;
+/** A validated environment, with defaults applied. */
+export type EnvironmentConfig = z.output<typeof environmentConfigSchema>;

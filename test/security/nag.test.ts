@@ -1,0 +1,71 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { parseEnvironmentConfig } from '../../lib/config/load';
+import { ENVIRONMENTS } from '../../lib/config/environments';
+import { LlmPlatformStack } from '../../lib/llm-platform-stack';
+import { PLATFORM_ACKNOWLEDGMENTS } from '../../lib/security/acknowledgments';
+import { unacknowledgedNagErrors as unacknowledgedFindings } from '../../lib/security/nag-packs';
+import { buildPlatform, testApp } from '../support/platform-app';
+
+const { stages } = buildPlatform();
+
+describe('cdk-nag gate (AwsSolutions, NIST 800-53 rev 5, Serverless)', () => {
+  test.each(stages.map((stage) => [stage.stageName, stage] as const))(
+    '%s has no unacknowledged finding',
+    (_name, stage) => {
+      expect(unacknowledgedFindings(stage)).toEqual([]);
+    },
+  );
+
+  test('the gate bites: a deliberately insecure construct fails it', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Insecure');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
+    const sg = new ec2.SecurityGroup(stack, 'OpenSsh', { vpc });
+    sg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(22));
+    new s3.Bucket(stack, 'PlainBucket', { enforceSSL: false });
+
+    const findings = unacknowledgedFindings(stack);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/AwsSolutions: AwsSolutions-EC23 at .*OpenSsh/),
+        expect.stringMatching(/NIST.800.53.R5: NIST.800.53.R5-EC2RestrictedSSH at .*OpenSsh/),
+        expect.stringMatching(/AwsSolutions: AwsSolutions-S10 at .*PlainBucket/),
+        expect.stringMatching(/AwsSolutions: AwsSolutions-VPC7 at .*Vpc/),
+      ]),
+    );
+  });
+
+  test('an acknowledgment silences exactly its rule on its construct', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Acknowledged');
+    const bucket = new s3.Bucket(stack, 'Bucket', { enforceSSL: false });
+    const before = unacknowledgedFindings(stack).filter((f) => f.includes('AwsSolutions-S10'));
+    Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S10', reason: 'test' });
+    const after = unacknowledgedFindings(stack);
+    expect(before).toHaveLength(1);
+    expect(after.filter((f) => f.includes('AwsSolutions-S10'))).toEqual([]);
+    expect(after.some((f) => f.includes('AwsSolutions-S1 '))).toBe(true);
+  });
+
+  test('every acknowledgment carries a reason a reviewer can judge', () => {
+    for (const ack of PLATFORM_ACKNOWLEDGMENTS) {
+      expect(ack.reason.length).toBeGreaterThan(80);
+      expect(ack.rule).toMatch(/^(AwsSolutions|NIST\.800\.53\.R5|Serverless)-[A-Za-z0-9]+(\[.+\])?$/);
+    }
+  });
+});
+
+test('every platform acknowledgment is still needed: without it the stack has that finding', () => {
+  const app = testApp();
+  const config = parseEnvironmentConfig('prod', ENVIRONMENTS.prod);
+  const bare = new LlmPlatformStack(app, 'Bare', { config });
+  const findings = unacknowledgedFindings(bare);
+  for (const ack of PLATFORM_ACKNOWLEDGMENTS) {
+    const hits = findings.filter(
+      (f) => f.includes(`${ack.rule} at Bare/`) && ack.path.test(f.split(' at Bare/')[1].replace(/\/Resource$/, '')),
+    );
+    expect({ rule: ack.rule, hits: hits.length > 0 }).toEqual({ rule: ack.rule, hits: true });
+  }
+});

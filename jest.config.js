@@ -1,8 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/lambda', '<rootDir>/constructs', '<rootDir>/pulumi'],
-  testMatch: ['**/*.test.ts'],
+  testMatch: ['<rootDir>/{test,lambda,constructs,lib,pulumi,bench}/**/*.test.ts'],
+  modulePathIgnorePatterns: ['<rootDir>/cdk.out'],
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },

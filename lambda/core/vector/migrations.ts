@@ -1,0 +1,52 @@
+/**
+ * The vector store's schema, as ordered migrations. The `VectorStore` construct's set-up step and
+ * the tests (on PGlite) apply exactly these statements, so what is tested is what is deployed.
+ *
+ * Append new migrations; never edit one that has shipped (its id records that it ran).
+ */
+export interface Migration {
+  /** Sortable, unique, never reused: `NNN_description`. */
+  readonly id: string;
+  readonly sql: string;
+}
+
+export interface VectorSchemaOptions {
+  /**
+   * Dimensions of the embedding model's vectors. HNSW indexes need a fixed dimension, so changing
+   * the embedding model to one of another size is a new index version, not an edit.
+   */
+  readonly dimensions: number;
+}
+
+export function vectorSchemaMigrations({ dimensions }: VectorSchemaOptions): Migration[] {
+  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 2000) {
+    throw new Error(
+      `vector dimensions must be a whole number from 1 to 2000 (the HNSW limit for vector columns); got ${dimensions}`,
+    );
+  }
+  return [
+    { id: '001_vector_extension', sql: 'CREATE EXTENSION IF NOT EXISTS vector' },
+    {
+      id: '002_semantic_cache',
+      sql: `
+        CREATE TABLE IF NOT EXISTS semantic_cache (
+          id          bigserial PRIMARY KEY,
+          tenant      text        NOT NULL,
+          -- hash of the resolved model and every parameter that changes the answer: a hit can only
+          -- come from an entry with the same tenant and the same partition
+          partition   text        NOT NULL,
+          prompt_hash text        NOT NULL,
+          embedding   vector(${dimensions}) NOT NULL,
+          response    jsonb       NOT NULL,
+          created_at  timestamptz NOT NULL DEFAULT now(),
+          expires_at  timestamptz NOT NULL,
+          UNIQUE (tenant, partition, prompt_hash)
+        );
+        CREATE INDEX IF NOT EXISTS semantic_cache_embedding_hnsw
+          ON semantic_cache USING hnsw (embedding vector_cosine_ops);
+        CREATE INDEX IF NOT EXISTS semantic_cache_scope ON semantic_cache (tenant, partition);
+        CREATE INDEX IF NOT EXISTS semantic_cache_expiry ON semantic_cache (expires_at);
+      `,
+    },
+  ];
+}

@@ -1,0 +1,33 @@
+/**
+ * The names of the environment variables through which a deployed gateway function learns its
+ * wiring. The `LlmGateway` construct sets them and the handlers read them: both import this file, so
+ * a name cannot drift between the two. Secrets never travel here: only the ARNs of the Secrets
+ * Manager secrets that hold them.
+ */
+export const GATEWAY_ENV = {
+  /** Path (relative to the handler's directory) of the validated model and routing config JSON. */
+  configFile: 'GATEWAY_CONFIG_FILE',
+  /** ElastiCache endpoint: host, port, TLS on/off and the RBAC user the function connects as. */
+  redisHost: 'REDIS_HOST',
+  redisPort: 'REDIS_PORT',
+  redisTls: 'REDIS_TLS',
+  redisUsername: 'REDIS_USERNAME',
+  /** ARN of the secret holding the RBAC user's password (JSON `{ "password": ... }`). */
+  redisPasswordSecretArn: 'REDIS_PASSWORD_SECRET_ARN',
+  /** Local runs only: a `redis://` URL used instead of the fields above. */
+  redisUrl: 'REDIS_URL',
+  /** Aurora PostgreSQL (pgvector): host, port, database, and the secret with user and password. */
+  vectorDbHost: 'VECTOR_DB_HOST',
+  vectorDbPort: 'VECTOR_DB_PORT',
+  vectorDbName: 'VECTOR_DB_NAME',
+  vectorDbSecretArn: 'VECTOR_DB_SECRET_ARN',
+  /** Local runs only: a `postgres://` URL used instead of the fields above. */
+  vectorDbUrl: 'DATABASE_URL',
+  /**
+   * JSON object from credential name (as the model config names it, e.g. `openai`) to the ARN of
+   * the Secrets Manager secret holding that credential.
+   */
+  providerSecretArns: 'PROVIDER_SECRET_ARNS',
+} as const;
+
+export type GatewayEnvName = (typeof GATEWAY_ENV)[keyof typeof GATEWAY_ENV];

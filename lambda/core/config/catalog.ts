@@ -1,0 +1,44 @@
+import { GatewayError } from '../http/errors';
+import type { Deployment, GatewayConfig, ModelEntry } from './schema';
+
+export interface ResolvedModel {
+  /** The model's canonical public name. */
+  readonly name: string;
+  readonly entry: ModelEntry;
+  /** Deployments in failover order, with their ids. */
+  readonly deployments: ReadonlyArray<{ readonly id: string; readonly deployment: Deployment }>;
+}
+
+/** Public model names and aliases, resolved once at start-up so a request costs one map lookup. */
+export class ModelCatalog {
+  private readonly byName = new Map<string, ResolvedModel>();
+
+  constructor(readonly config: GatewayConfig) {
+    for (const [name, entry] of Object.entries(config.models)) {
+      const resolved: ResolvedModel = {
+        name,
+        entry,
+        deployments: entry.deployments.map((id) => ({ id, deployment: config.deployments[id] })),
+      };
+      for (const alias of [name, ...entry.aliases]) this.byName.set(alias, resolved);
+    }
+  }
+
+  /** The model a request names, or a 404 in OpenAI's words. */
+  resolve(requested: string, kind: ModelEntry['kind']): ResolvedModel {
+    const model = this.byName.get(requested);
+    if (!model || model.entry.kind !== kind) {
+      throw GatewayError.notFound(
+        `The model '${requested}' does not exist or you do not have access to it.`,
+        'model',
+        'model_not_found',
+      );
+    }
+    return model;
+  }
+
+  /** Canonical names, for `GET /v1/models`. */
+  names(): string[] {
+    return Object.keys(this.config.models);
+  }
+}

@@ -1,0 +1,412 @@
+import { ModelCatalog, type ResolvedModel } from '../config/catalog';
+import type { CredentialSource } from '../config/credentials';
+import type { Deployment, GatewayConfig, ProviderKind } from '../config/schema';
+import { GatewayError, toGatewayError } from '../http/errors';
+import type { CallerIdentity, GatewayRequest, GatewayResponse, ResponseHeaders } from '../http/types';
+import { parseChatCompletionRequest, parseEmbeddingRequest, parseJsonBody } from '../openai/request-schema';
+import { completionToChunks } from '../openai/stream-replay';
+import {
+  toTokenUsage,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type TokenUsage,
+} from '../openai/types';
+import { ClientAbortedError } from '../providers/http-provider';
+import type { CallContext, ProviderClient } from '../providers/provider';
+import { SSE_DONE, sseFrame } from '../providers/sse';
+import { UpstreamError } from '../providers/upstream-error';
+import type { BreakerStore } from '../resilience/breaker';
+import { callWithFailover, type FailoverOutcome } from '../resilience/failover';
+import { costMicroUsd } from '../trace/cost';
+import type { TraceRecord, TraceSink } from '../trace/record';
+import { ApiKeyAuthenticator, childTraceparent, requestIdOf } from './identity';
+import { PASS_THROUGH_POLICY, type Admission, type CallFacts, type TrafficPolicy } from './policy';
+import { STREAM_HEADERS, errorResponse, jsonResponse } from './responses';
+
+export interface GatewayDependencies {
+  readonly config: GatewayConfig;
+  readonly providers: Readonly<Record<ProviderKind, ProviderClient>>;
+  readonly breaker: BreakerStore;
+  readonly credentials: CredentialSource;
+  readonly traces: TraceSink;
+  readonly policy?: TrafficPolicy;
+  /** Milliseconds, monotonic. */
+  readonly now?: () => number;
+}
+
+const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+
+/** Rough tokens of text, for accounting a stream that broke before its usage arrived. */
+const estimateTokens = (chars: number) => Math.ceil(chars / 4);
+
+/**
+ * The gateway's core: an OpenAI-compatible API over many providers. It knows nothing of Lambda or
+ * node:http; the handler, the local server and the tests all drive this class.
+ */
+export class Gateway {
+  private readonly catalog: ModelCatalog;
+  private readonly auth: ApiKeyAuthenticator;
+  private readonly policy: TrafficPolicy;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GatewayDependencies) {
+    this.catalog = new ModelCatalog(deps.config);
+    this.auth = new ApiKeyAuthenticator(deps.config.apiKeys);
+    this.policy = deps.policy ?? PASS_THROUGH_POLICY;
+    this.now = deps.now ?? (() => performance.now());
+    for (const [name, model] of Object.entries(deps.config.models)) {
+      for (const id of model.deployments) {
+        const provider = deps.providers[deps.config.deployments[id].provider];
+        if (model.kind === 'embedding' && !provider.embed) {
+          throw new Error(`model "${name}" is an embedding model but deployment "${id}" cannot embed`);
+        }
+      }
+    }
+  }
+
+  /** Public model names, for the local server's banner. */
+  models(): string[] {
+    return this.catalog.names();
+  }
+
+  async handle(request: GatewayRequest): Promise<GatewayResponse> {
+    const started = this.now();
+    const requestId = requestIdOf(request.headers['x-request-id']);
+    const headers: ResponseHeaders = { 'x-request-id': requestId };
+    const path = request.path.replace(/\/+$/, '') || '/';
+    const trace = this.newTrace(requestId, path, request);
+    try {
+      if (path === '/health' || path === '/v1/health') {
+        this.expectMethod(request, 'GET');
+        return jsonResponse(200, { status: 'ok' }, headers);
+      }
+      if (path === '/v1/models') {
+        this.expectMethod(request, 'GET');
+        return this.listModels(this.identify(request), headers);
+      }
+      if (path === '/v1/chat/completions') {
+        this.expectMethod(request, 'POST');
+        return await this.chat(request, requestId, headers, trace, started);
+      }
+      if (path === '/v1/embeddings') {
+        this.expectMethod(request, 'POST');
+        return await this.embeddings(request, requestId, headers, trace, started);
+      }
+      throw GatewayError.notFound(`Unknown request URL: ${request.method} ${request.path}.`, undefined, 'unknown_url');
+    } catch (thrown) {
+      const aborted = thrown instanceof ClientAbortedError;
+      const error = aborted
+        ? new GatewayError(499, 'api_error', 'The client closed the request.', { code: 'client_closed_request' })
+        : toGatewayError(thrown);
+      if (trace.route === '/v1/chat/completions' || trace.route === '/v1/embeddings') {
+        const outcome = aborted ? 'client_aborted' : trace.attempts > 0 ? 'upstream_error' : 'rejected';
+        this.finish(trace, started, error.status, outcome, error.options.code);
+      }
+      return errorResponse(error, headers);
+    }
+  }
+
+  private expectMethod(request: GatewayRequest, method: string): void {
+    if (request.method !== method) {
+      throw new GatewayError(405, 'invalid_request_error', `Use ${method} for ${request.path}, not ${request.method}.`, {
+        code: 'method_not_allowed',
+      });
+    }
+  }
+
+  private identify(request: GatewayRequest): CallerIdentity {
+    return request.identity ?? this.auth.authenticate(request.headers.authorization);
+  }
+
+  private listModels(identity: CallerIdentity, headers: ResponseHeaders): GatewayResponse {
+    const names = this.catalog.names().filter((name) => !identity.allowedModels || identity.allowedModels.includes(name));
+    return jsonResponse(
+      200,
+      { object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-platform' })) },
+      headers,
+    );
+  }
+
+  /** Steps 1-2 for every model call: size, identity, JSON, model and permission. */
+  private admitBody(request: GatewayRequest): { identity: CallerIdentity; json: unknown } {
+    const limit = this.deps.config.limits.maxBodyBytes;
+    if (request.body.length > limit) throw GatewayError.tooLarge(limit);
+    const identity = this.identify(request);
+    return { identity, json: parseJsonBody(request.body) };
+  }
+
+  private resolveModel(identity: CallerIdentity, requested: string, kind: 'chat' | 'embedding'): ResolvedModel {
+    const model = this.catalog.resolve(requested, kind);
+    if (identity.allowedModels && !identity.allowedModels.includes(model.name)) {
+      throw GatewayError.forbidden(`Your API key may not use the model '${requested}'.`);
+    }
+    return model;
+  }
+
+  private async chat(
+    request: GatewayRequest,
+    requestId: string,
+    headers: ResponseHeaders,
+    trace: TraceRecord,
+    started: number,
+  ): Promise<GatewayResponse> {
+    const { identity, json } = this.admitBody(request);
+    trace.tenant = identity.tenant;
+    trace.user = identity.user;
+    const chatRequest = parseChatCompletionRequest(json);
+    trace.modelRequested = chatRequest.model;
+    trace.stream = chatRequest.stream === true;
+    const model = this.resolveModel(identity, chatRequest.model, 'chat');
+    trace.model = model.name;
+
+    const facts: CallFacts = { requestId, identity, feature: trace.feature, request: chatRequest, model, headers: request.headers };
+    const admission = await this.policy.admit(facts);
+    try {
+      const route = this.policy.route(facts);
+      headers['x-llm-route'] = route.reason;
+      const cached = await this.policy.lookup(facts);
+      if (cached) {
+        headers['x-llm-cache'] = 'hit';
+        await admission.settle(ZERO_USAGE, 0);
+        this.finish(trace, started, 200, 'success');
+        return chatRequest.stream
+          ? this.replay(cached, chatRequest, headers)
+          : jsonResponse(200, cached, headers);
+      }
+      const traceparent = childTraceparent(request.headers.traceparent);
+      if (chatRequest.stream) {
+        return await this.streamChat(request, chatRequest, route.deployments, facts, admission, headers, trace, started, traceparent);
+      }
+      const outcome: FailoverOutcome = { attempts: 0, failovers: 0 };
+      const result = await this.withOutcome(trace, outcome, () =>
+        callWithFailover(route.deployments, this.deps.breaker, this.deps.config.retry, async (id) =>
+          this.provider(id).complete(chatRequest, await this.context(id, request.signal, requestId, traceparent)),
+        outcome,
+      ));
+      const deployment = this.deps.config.deployments[result.deploymentId];
+      const usage = toTokenUsage(result.value.usage) ?? ZERO_USAGE;
+      const cost = costMicroUsd(deployment.pricing, usage);
+      await admission.settle(usage, cost);
+      await this.policy.store(facts, result.value).catch(() => undefined);
+      this.account(trace, result.deploymentId, deployment, usage, cost);
+      this.finish(trace, started, 200, 'success');
+      headers['x-llm-deployment'] = result.deploymentId;
+      return jsonResponse(200, result.value, headers);
+    } catch (error) {
+      await admission.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async streamChat(
+    request: GatewayRequest,
+    chatRequest: ChatCompletionRequest,
+    deployments: readonly string[],
+    facts: CallFacts,
+    admission: Admission,
+    headers: ResponseHeaders,
+    trace: TraceRecord,
+    started: number,
+    traceparent: string,
+  ): Promise<GatewayResponse> {
+    const outcome: FailoverOutcome = { attempts: 0, failovers: 0 };
+    const upstream = new AbortController();
+    const signal = AbortSignal.any([request.signal, upstream.signal]);
+    // Failures before the first chunk are retried and failed over; after it, never (the client
+    // has text it must not see twice).
+    const result = await this.withOutcome(trace, outcome, () =>
+      callWithFailover(
+        deployments,
+        this.deps.breaker,
+        this.deps.config.retry,
+        async (id) => {
+          const iterator = this.provider(id).stream(chatRequest, await this.context(id, signal, facts.requestId, traceparent));
+          const first = await iterator.next();
+          if (first.done) throw new UpstreamError('malformed', `${id} sent an empty stream`, { deployment: id });
+          return { iterator, first: first.value };
+        },
+        outcome,
+      ),
+    );
+    trace.timeToFirstTokenMs = Math.round(this.now() - started);
+    headers['x-llm-deployment'] = result.deploymentId;
+    const deployment = this.deps.config.deployments[result.deploymentId];
+    const includeUsage = chatRequest.stream_options?.include_usage === true;
+    const { iterator, first } = result.value;
+    const self = this;
+
+    async function* frames(): AsyncGenerator<string> {
+      let usage: TokenUsage | undefined;
+      let streamedChars = 0;
+      let status = 200;
+      let outcomeName: TraceRecord['outcome'] = 'success';
+      let errorCode: string | undefined;
+      try {
+        for (let chunk: ChatCompletionChunk | undefined = first; chunk; ) {
+          if (chunk.usage) usage = toTokenUsage(chunk.usage);
+          for (const choice of chunk.choices) {
+            streamedChars += choice.delta.content?.length ?? 0;
+            for (const call of choice.delta.tool_calls ?? []) streamedChars += call.function?.arguments?.length ?? 0;
+          }
+          const shaped = shapeChunk(chunk, includeUsage);
+          if (shaped) yield sseFrame(shaped);
+          const next = await iterator.next();
+          chunk = next.done ? undefined : next.value;
+        }
+        yield SSE_DONE;
+      } catch (error) {
+        if (error instanceof ClientAbortedError || request.signal.aborted) {
+          outcomeName = 'client_aborted';
+          return;
+        }
+        // After the first byte the status is sent: the error travels in the stream, as OpenAI's does.
+        const failure = error instanceof UpstreamError ? error : undefined;
+        outcomeName = 'upstream_error';
+        status = failure?.failure === 'timeout' ? 504 : 502;
+        errorCode = 'stream_interrupted';
+        yield sseFrame(
+          new GatewayError(status, 'upstream_error', `The model's stream broke off: ${failure?.message ?? 'internal error'}`, {
+            code: errorCode,
+          }).toBody(),
+        );
+      } finally {
+        upstream.abort();
+        await iterator.return(undefined).catch(() => undefined);
+        if (request.signal.aborted && outcomeName === 'success') outcomeName = 'client_aborted';
+        // A stream that broke before its usage block is still paid for: estimate what was used.
+        const settled = usage ?? {
+          inputTokens: estimateTokens(JSON.stringify(chatRequest.messages).length),
+          outputTokens: estimateTokens(streamedChars),
+          cachedInputTokens: 0,
+        };
+        const cost = costMicroUsd(deployment.pricing, settled);
+        await admission.settle(settled, cost).catch(() => undefined);
+        self.account(trace, result.deploymentId, deployment, settled, cost);
+        self.finish(trace, started, status, outcomeName, errorCode);
+      }
+    }
+    return { kind: 'stream', status: 200, headers: { ...STREAM_HEADERS, ...headers }, frames: frames() };
+  }
+
+  private replay(completion: ChatCompletion, request: ChatCompletionRequest, headers: ResponseHeaders): GatewayResponse {
+    const chunks = completionToChunks(completion, request.stream_options?.include_usage === true);
+    async function* frames(): AsyncGenerator<string> {
+      for (const chunk of chunks) yield sseFrame(chunk);
+      yield SSE_DONE;
+    }
+    return { kind: 'stream', status: 200, headers: { ...STREAM_HEADERS, ...headers }, frames: frames() };
+  }
+
+  private async embeddings(
+    request: GatewayRequest,
+    requestId: string,
+    headers: ResponseHeaders,
+    trace: TraceRecord,
+    started: number,
+  ): Promise<GatewayResponse> {
+    const { identity, json } = this.admitBody(request);
+    trace.tenant = identity.tenant;
+    trace.user = identity.user;
+    const embeddingRequest = parseEmbeddingRequest(json);
+    trace.modelRequested = embeddingRequest.model;
+    const model = this.resolveModel(identity, embeddingRequest.model, 'embedding');
+    trace.model = model.name;
+    const traceparent = childTraceparent(request.headers.traceparent);
+    const outcome: FailoverOutcome = { attempts: 0, failovers: 0 };
+    const result = await this.withOutcome(trace, outcome, () =>
+      callWithFailover(
+        model.deployments.map((d) => d.id),
+        this.deps.breaker,
+        this.deps.config.retry,
+        async (id) => this.provider(id).embed!(embeddingRequest, await this.context(id, request.signal, requestId, traceparent)),
+        outcome,
+      ),
+    );
+    const deployment = this.deps.config.deployments[result.deploymentId];
+    const usage: TokenUsage = { inputTokens: result.value.usage.prompt_tokens, outputTokens: 0, cachedInputTokens: 0 };
+    const cost = costMicroUsd(deployment.pricing, usage);
+    this.account(trace, result.deploymentId, deployment, usage, cost);
+    this.finish(trace, started, 200, 'success');
+    headers['x-llm-deployment'] = result.deploymentId;
+    return jsonResponse(200, result.value, headers);
+  }
+
+  private provider(deploymentId: string): ProviderClient {
+    return this.deps.providers[this.deps.config.deployments[deploymentId].provider];
+  }
+
+  private async context(deploymentId: string, signal: AbortSignal, requestId: string, traceparent: string): Promise<CallContext> {
+    const deployment = this.deps.config.deployments[deploymentId];
+    let apiKey: string | undefined;
+    if (deployment.credential) {
+      apiKey = await this.deps.credentials.get(deployment.credential);
+      if (!apiKey) {
+        throw new UpstreamError('credential', `no value is set for credential "${deployment.credential}"`, {
+          deployment: deploymentId,
+        });
+      }
+    }
+    return { deploymentId, deployment, apiKey, signal, requestId, traceparent };
+  }
+
+  /** Runs a failover search, copying its attempt counts into the trace whether it succeeds or not. */
+  private async withOutcome<T>(trace: TraceRecord, outcome: FailoverOutcome, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } finally {
+      trace.attempts = outcome.attempts;
+      trace.failovers = outcome.failovers;
+    }
+  }
+
+  private newTrace(requestId: string, route: string, request: GatewayRequest): TraceRecord {
+    const feature = request.headers['x-llm-feature'];
+    return {
+      requestId,
+      route,
+      feature: feature && /^[A-Za-z0-9._:-]{1,64}$/.test(feature) ? feature : undefined,
+      stream: false,
+      attempts: 0,
+      failovers: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cachedInputTokens: 0,
+      costMicroUsd: 0,
+      latencyMs: 0,
+      status: 0,
+      outcome: 'success',
+    };
+  }
+
+  private account(trace: TraceRecord, deploymentId: string, deployment: Deployment, usage: TokenUsage, cost: number): void {
+    trace.deployment = deploymentId;
+    trace.provider = deployment.provider;
+    trace.inputTokens = usage.inputTokens;
+    trace.outputTokens = usage.outputTokens;
+    trace.cachedInputTokens = usage.cachedInputTokens;
+    trace.costMicroUsd = cost;
+  }
+
+  private finish(trace: TraceRecord, started: number, status: number, outcome: TraceRecord['outcome'], errorCode?: string): void {
+    trace.status = status;
+    trace.outcome = outcome;
+    trace.latencyMs = Math.round((this.now() - started) * 1000) / 1000;
+    if (errorCode) trace.errorCode = errorCode;
+    try {
+      this.deps.traces.record(trace);
+    } catch {
+      // Accounting must never fail the call it accounts for.
+    }
+  }
+}
+
+/** What the client sees of an upstream chunk: usage only when it asked for it. */
+function shapeChunk(chunk: ChatCompletionChunk, includeUsage: boolean): ChatCompletionChunk | undefined {
+  if (chunk.choices.length === 0 && chunk.usage) return includeUsage ? chunk : undefined;
+  if (!includeUsage && 'usage' in chunk) {
+    const { usage: _usage, ...rest } = chunk;
+    return rest;
+  }
+  return chunk;
+}

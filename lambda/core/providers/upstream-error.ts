@@ -1,0 +1,64 @@
+/**
+ * What went wrong upstream, classified once so that retry, failover and the client's status follow
+ * from the class rather than from provider-specific checks.
+ */
+export type UpstreamFailure =
+  /** 429 or 409/408: back off (honouring Retry-After), retry, then fail over. */
+  | 'rate_limited'
+  /** 5xx: retry, then fail over. */
+  | 'server'
+  /** No first byte, or no complete answer, in time. */
+  | 'timeout'
+  /** Connection refused or reset, DNS: retry, then fail over. */
+  | 'connection'
+  /** Our credential was refused (401/403): do not retry, fail over. */
+  | 'credential'
+  /** The provider rejected the request itself (400/404/413/422): the client's problem, no failover. */
+  | 'invalid_request'
+  /** The provider answered something we could not read: retry, then fail over. */
+  | 'malformed'
+  /** The deployment's breaker is open: fail over without calling it. */
+  | 'breaker_open';
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly failure: UpstreamFailure,
+    message: string,
+    readonly options: { status?: number; retryAfterMs?: number; deployment?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'UpstreamError';
+  }
+
+  /** Worth another attempt on the same deployment. */
+  get retryable(): boolean {
+    return this.failure === 'rate_limited' || this.failure === 'server' || this.failure === 'timeout' ||
+      this.failure === 'connection' || this.failure === 'malformed';
+  }
+
+  /** Worth trying the next deployment once this one is exhausted. */
+  get failover(): boolean {
+    return this.failure !== 'invalid_request';
+  }
+
+  /** Counts against the deployment's circuit breaker. */
+  get countsAgainstBreaker(): boolean {
+    return this.failure !== 'invalid_request' && this.failure !== 'breaker_open';
+  }
+}
+
+/** `Retry-After` as seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export function failureForStatus(status: number): UpstreamFailure {
+  if (status === 429 || status === 408 || status === 409) return 'rate_limited';
+  if (status === 401 || status === 403) return 'credential';
+  if (status >= 500) return 'server';
+  return 'invalid_request';
+}

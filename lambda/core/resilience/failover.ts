@@ -1,0 +1,152 @@
+import { ExponentialBackoff, handleWhen, retry, type IBackoff, type IBackoffFactory, type IRetryBackoffContext } from 'cockatiel';
+import { GatewayError } from '../http/errors';
+import { ClientAbortedError } from '../providers/http-provider';
+import { UpstreamError } from '../providers/upstream-error';
+import type { BreakerPermit, BreakerStore } from './breaker';
+
+export interface RetrySettings {
+  /** Attempts per deployment, the first included. */
+  readonly maxAttempts: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Jittered exponential backoff that waits at least as long as the provider's Retry-After. */
+class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
+  constructor(private readonly inner: IBackoffFactory<unknown>) {}
+
+  next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
+    const base = this.inner.next(context);
+    const error = 'error' in context.result ? context.result.error : undefined;
+    const retryAfterMs = error instanceof UpstreamError ? (error.options.retryAfterMs ?? 0) : 0;
+    return { duration: Math.max(base.duration, retryAfterMs), next: (ctx) => new RetryAfterBackoff(base).next(ctx) };
+  }
+}
+
+export interface Attempted<T> {
+  readonly value: T;
+  readonly deploymentId: string;
+  /** Upstream calls made, across all deployments. */
+  readonly attempts: number;
+  /** Deployments given up on before the one that answered. */
+  readonly failovers: number;
+}
+
+export interface FailoverOutcome {
+  attempts: number;
+  failovers: number;
+}
+
+/**
+ * Calls deployments in order. On each: ask its breaker, retry retryable failures with backoff (a
+ * half-open probe gets one attempt), record the outcome in the breaker, and move on to the next
+ * deployment when it is exhausted. Errors that are the request's own fault end the search at once.
+ *
+ * `outcome` is updated as attempts are made, so callers can account for a call that failed.
+ */
+export async function callWithFailover<T>(
+  deployments: readonly string[],
+  breaker: BreakerStore,
+  settings: RetrySettings,
+  attempt: (deploymentId: string) => Promise<T>,
+  outcome: FailoverOutcome = { attempts: 0, failovers: 0 },
+): Promise<Attempted<T>> {
+  const errors: UpstreamError[] = [];
+  for (const [index, deploymentId] of deployments.entries()) {
+    if (index > 0) outcome.failovers++;
+    const permit = await acquire(breaker, deploymentId);
+    if (!permit.allowed) {
+      errors.push(
+        new UpstreamError('breaker_open', `${deploymentId} is unavailable (circuit open)`, {
+          deployment: deploymentId,
+          retryAfterMs: permit.retryAfterMs,
+        }),
+      );
+      continue;
+    }
+    // A Retry-After longer than we are willing to wait is a reason to fail over, not to sleep.
+    const policy = retry(
+      handleWhen(
+        (error) =>
+          error instanceof UpstreamError && error.retryable && (error.options.retryAfterMs ?? 0) <= settings.maxDelayMs,
+      ),
+      {
+        maxAttempts: permit.probe ? 0 : settings.maxAttempts - 1,
+        backoff: new RetryAfterBackoff(
+          new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
+        ),
+      },
+    );
+    try {
+      const value = await policy.execute(async () => {
+        outcome.attempts++;
+        try {
+          return await attempt(deploymentId);
+        } catch (error) {
+          if (error instanceof UpstreamError && error.countsAgainstBreaker) {
+            await record(() => breaker.recordFailure(deploymentId, permit));
+          }
+          throw error;
+        }
+      });
+      await record(() => breaker.recordSuccess(deploymentId, permit));
+      return { value, deploymentId, attempts: outcome.attempts, failovers: outcome.failovers };
+    } catch (error) {
+      if (error instanceof ClientAbortedError) throw error;
+      if (!(error instanceof UpstreamError)) throw error;
+      if (!error.failover) {
+        // The deployment is healthy; the request is not. The probe slot is released by the success.
+        await record(() => breaker.recordSuccess(deploymentId, permit));
+        throw new GatewayError(400, 'invalid_request_error', `The provider rejected the request: ${error.message}`, {
+          code: 'upstream_rejected_request',
+          cause: error,
+        });
+      }
+      errors.push(error);
+    }
+  }
+  throw exhausted(errors);
+}
+
+/** A breaker store that cannot be reached must not take the gateway down with it. */
+async function acquire(breaker: BreakerStore, deploymentId: string): Promise<BreakerPermit> {
+  try {
+    return await breaker.acquire(deploymentId);
+  } catch {
+    return { allowed: true, probe: false, retryAfterMs: 0, failures: 0 };
+  }
+}
+
+async function record(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch {
+    // Losing one breaker update is better than failing a call that succeeded.
+  }
+}
+
+/** What the client sees once every deployment has failed. */
+export function exhausted(errors: readonly UpstreamError[]): GatewayError {
+  const summary = errors.map((e) => e.message).join('; ');
+  const retryAfter = (kind: UpstreamError['failure']) => {
+    const waits = errors.filter((e) => e.failure === kind).map((e) => e.options.retryAfterMs ?? 1000);
+    return Math.max(1, Math.ceil(Math.min(...waits) / 1000));
+  };
+  const last = errors[errors.length - 1];
+  if (errors.every((e) => e.failure === 'breaker_open')) {
+    return new GatewayError(503, 'upstream_error', `Every deployment of this model is unavailable: ${summary}`, {
+      code: 'deployments_unavailable',
+      retryAfterSeconds: retryAfter('breaker_open'),
+    });
+  }
+  if (errors.every((e) => e.failure === 'rate_limited' || e.failure === 'breaker_open')) {
+    return new GatewayError(429, 'rate_limit_error', `Every deployment of this model is rate limited: ${summary}`, {
+      code: 'upstream_rate_limited',
+      retryAfterSeconds: retryAfter('rate_limited'),
+    });
+  }
+  if (last?.failure === 'timeout') {
+    return new GatewayError(504, 'timeout_error', `The model did not answer in time: ${summary}`, { code: 'upstream_timeout' });
+  }
+  return new GatewayError(502, 'upstream_error', `The model's providers failed: ${summary}`, { code: 'upstream_failed' });
+}

@@ -1,0 +1,15 @@
+import type { ProviderKind } from '../core/config/schema';
+import { httpProvider } from '../core/providers/http-provider';
+import type { ProviderClient } from '../core/providers/provider';
+import { anthropicProvider } from './anthropic';
+import { builtinProvider } from './builtin';
+import { openAiProvider } from './openai';
+import { openAiCompatibleProvider } from './openai-compatible';
+
+/** Every provider kind the config may name, and the client that speaks it. */
+export const PROVIDERS: Readonly<Record<ProviderKind, ProviderClient>> = {
+  openai: httpProvider(openAiProvider),
+  anthropic: httpProvider(anthropicProvider),
+  'openai-compatible': httpProvider(openAiCompatibleProvider),
+  builtin: builtinProvider,
+};

@@ -24,7 +24,10 @@ export const deploymentSchema = z
     /** Where the provider is. Required for every provider but `builtin`. */
     baseUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Name of the credential (a Secrets Manager secret when deployed) that holds the API key. */
-    credential: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+    credential: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/)
+      .optional(),
     timeouts: z
       .strictObject({
         /** Headers (and, for streams, the first event) must arrive within this. */
@@ -85,7 +88,10 @@ export const gatewayConfigSchema = z
     limits: z
       .strictObject({
         /** Larger bodies are refused with 413 before they are parsed. */
-        maxBodyBytes: z.int().min(1024).default(4 * 1024 * 1024),
+        maxBodyBytes: z
+          .int()
+          .min(1024)
+          .default(4 * 1024 * 1024),
       })
       .prefault({}),
     /** Keys the gateway authenticates itself (local server). Behind API Gateway, its authorizer does. */
@@ -99,7 +105,11 @@ export const gatewayConfigSchema = z
       for (const alias of [name, ...model.aliases]) {
         const owner = names.get(alias);
         if (owner !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['models', name, 'aliases'], message: `"${alias}" is already a name of model "${owner}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', name, 'aliases'],
+            message: `"${alias}" is already a name of model "${owner}"`,
+          });
         }
         names.set(alias, name);
       }

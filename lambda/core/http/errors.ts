@@ -29,7 +29,12 @@ export class GatewayError extends Error {
 
   toBody(): OpenAiErrorBody {
     return {
-      error: { message: this.message, type: this.type, param: this.options.param ?? null, code: this.options.code ?? null },
+      error: {
+        message: this.message,
+        type: this.type,
+        param: this.options.param ?? null,
+        code: this.options.code ?? null,
+      },
     };
   }
 

@@ -57,7 +57,10 @@ export const chatCompletionRequestSchema = z.looseObject({
     .optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: z
-    .looseObject({ type: z.enum(['text', 'json_object', 'json_schema']), json_schema: z.record(z.string(), z.unknown()).optional() })
+    .looseObject({
+      type: z.enum(['text', 'json_object', 'json_schema']),
+      json_schema: z.record(z.string(), z.unknown()).optional(),
+    })
     .optional(),
   user: z.string().max(256).optional(),
 });
@@ -85,7 +88,8 @@ function firstIssue(error: z.ZodError): GatewayError {
 
 /** Parses a JSON body, with OpenAI-style 400s naming the field that is wrong. */
 export function parseJsonBody(body: Uint8Array): unknown {
-  if (body.length === 0) throw GatewayError.badRequest('The request body is empty; send a JSON object.', undefined, 'invalid_json');
+  if (body.length === 0)
+    throw GatewayError.badRequest('The request body is empty; send a JSON object.', undefined, 'invalid_json');
   try {
     return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch {

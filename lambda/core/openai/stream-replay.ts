@@ -6,12 +6,18 @@ import type { ChatCompletion, ChatCompletionChunk } from './types';
  * client that asked for a stream.
  */
 export function completionToChunks(completion: ChatCompletion, includeUsage: boolean): ChatCompletionChunk[] {
-  const base = { id: completion.id, object: 'chat.completion.chunk' as const, created: completion.created, model: completion.model };
+  const base = {
+    id: completion.id,
+    object: 'chat.completion.chunk' as const,
+    created: completion.created,
+    model: completion.model,
+  };
   const chunks: ChatCompletionChunk[] = [];
   for (const choice of completion.choices) {
     const { index, message } = choice;
     chunks.push({ ...base, choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
-    if (message.content) chunks.push({ ...base, choices: [{ index, delta: { content: message.content }, finish_reason: null }] });
+    if (message.content)
+      chunks.push({ ...base, choices: [{ index, delta: { content: message.content }, finish_reason: null }] });
     message.tool_calls?.forEach((call, callIndex) =>
       chunks.push({
         ...base,

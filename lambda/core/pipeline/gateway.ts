@@ -109,9 +109,14 @@ export class Gateway {
 
   private expectMethod(request: GatewayRequest, method: string): void {
     if (request.method !== method) {
-      throw new GatewayError(405, 'invalid_request_error', `Use ${method} for ${request.path}, not ${request.method}.`, {
-        code: 'method_not_allowed',
-      });
+      throw new GatewayError(
+        405,
+        'invalid_request_error',
+        `Use ${method} for ${request.path}, not ${request.method}.`,
+        {
+          code: 'method_not_allowed',
+        },
+      );
     }
   }
 
@@ -120,7 +125,9 @@ export class Gateway {
   }
 
   private listModels(identity: CallerIdentity, headers: ResponseHeaders): GatewayResponse {
-    const names = this.catalog.names().filter((name) => !identity.allowedModels || identity.allowedModels.includes(name));
+    const names = this.catalog
+      .names()
+      .filter((name) => !identity.allowedModels || identity.allowedModels.includes(name));
     return jsonResponse(
       200,
       { object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-platform' })) },
@@ -160,7 +167,14 @@ export class Gateway {
     const model = this.resolveModel(identity, chatRequest.model, 'chat');
     trace.model = model.name;
 
-    const facts: CallFacts = { requestId, identity, feature: trace.feature, request: chatRequest, model, headers: request.headers };
+    const facts: CallFacts = {
+      requestId,
+      identity,
+      feature: trace.feature,
+      request: chatRequest,
+      model,
+      headers: request.headers,
+    };
     const admission = await this.policy.admit(facts);
     try {
       const route = this.policy.route(facts);
@@ -170,20 +184,33 @@ export class Gateway {
         headers['x-llm-cache'] = 'hit';
         await admission.settle(ZERO_USAGE, 0);
         this.finish(trace, started, 200, 'success');
-        return chatRequest.stream
-          ? this.replay(cached, chatRequest, headers)
-          : jsonResponse(200, cached, headers);
+        return chatRequest.stream ? this.replay(cached, chatRequest, headers) : jsonResponse(200, cached, headers);
       }
       const traceparent = childTraceparent(request.headers.traceparent);
       if (chatRequest.stream) {
-        return await this.streamChat(request, chatRequest, route.deployments, facts, admission, headers, trace, started, traceparent);
+        return await this.streamChat(
+          request,
+          chatRequest,
+          route.deployments,
+          facts,
+          admission,
+          headers,
+          trace,
+          started,
+          traceparent,
+        );
       }
       const outcome: FailoverOutcome = { attempts: 0, failovers: 0 };
       const result = await this.withOutcome(trace, outcome, () =>
-        callWithFailover(route.deployments, this.deps.breaker, this.deps.config.retry, async (id) =>
-          this.provider(id).complete(chatRequest, await this.context(id, request.signal, requestId, traceparent)),
-        outcome,
-      ));
+        callWithFailover(
+          route.deployments,
+          this.deps.breaker,
+          this.deps.config.retry,
+          async (id) =>
+            this.provider(id).complete(chatRequest, await this.context(id, request.signal, requestId, traceparent)),
+          outcome,
+        ),
+      );
       const deployment = this.deps.config.deployments[result.deploymentId];
       const usage = toTokenUsage(result.value.usage) ?? ZERO_USAGE;
       const cost = costMicroUsd(deployment.pricing, usage);
@@ -221,7 +248,10 @@ export class Gateway {
         this.deps.breaker,
         this.deps.config.retry,
         async (id) => {
-          const iterator = this.provider(id).stream(chatRequest, await this.context(id, signal, facts.requestId, traceparent));
+          const iterator = this.provider(id).stream(
+            chatRequest,
+            await this.context(id, signal, facts.requestId, traceparent),
+          );
           const first = await iterator.next();
           if (first.done) throw new UpstreamError('malformed', `${id} sent an empty stream`, { deployment: id });
           return { iterator, first: first.value };
@@ -243,7 +273,7 @@ export class Gateway {
       let outcomeName: TraceRecord['outcome'] = 'success';
       let errorCode: string | undefined;
       try {
-        for (let chunk: ChatCompletionChunk | undefined = first; chunk; ) {
+        for (let chunk: ChatCompletionChunk | undefined = first; chunk;) {
           if (chunk.usage) usage = toTokenUsage(chunk.usage);
           for (const choice of chunk.choices) {
             streamedChars += choice.delta.content?.length ?? 0;
@@ -266,9 +296,14 @@ export class Gateway {
         status = failure?.failure === 'timeout' ? 504 : 502;
         errorCode = 'stream_interrupted';
         yield sseFrame(
-          new GatewayError(status, 'upstream_error', `The model's stream broke off: ${failure?.message ?? 'internal error'}`, {
-            code: errorCode,
-          }).toBody(),
+          new GatewayError(
+            status,
+            'upstream_error',
+            `The model's stream broke off: ${failure?.message ?? 'internal error'}`,
+            {
+              code: errorCode,
+            },
+          ).toBody(),
         );
       } finally {
         upstream.abort();
@@ -289,7 +324,11 @@ export class Gateway {
     return { kind: 'stream', status: 200, headers: { ...STREAM_HEADERS, ...headers }, frames: frames() };
   }
 
-  private replay(completion: ChatCompletion, request: ChatCompletionRequest, headers: ResponseHeaders): GatewayResponse {
+  private replay(
+    completion: ChatCompletion,
+    request: ChatCompletionRequest,
+    headers: ResponseHeaders,
+  ): GatewayResponse {
     const chunks = completionToChunks(completion, request.stream_options?.include_usage === true);
     async function* frames(): AsyncGenerator<string> {
       for (const chunk of chunks) yield sseFrame(chunk);
@@ -319,7 +358,8 @@ export class Gateway {
         model.deployments.map((d) => d.id),
         this.deps.breaker,
         this.deps.config.retry,
-        async (id) => this.provider(id).embed!(embeddingRequest, await this.context(id, request.signal, requestId, traceparent)),
+        async (id) =>
+          this.provider(id).embed!(embeddingRequest, await this.context(id, request.signal, requestId, traceparent)),
         outcome,
       ),
     );
@@ -336,7 +376,12 @@ export class Gateway {
     return this.deps.providers[this.deps.config.deployments[deploymentId].provider];
   }
 
-  private async context(deploymentId: string, signal: AbortSignal, requestId: string, traceparent: string): Promise<CallContext> {
+  private async context(
+    deploymentId: string,
+    signal: AbortSignal,
+    requestId: string,
+    traceparent: string,
+  ): Promise<CallContext> {
     const deployment = this.deps.config.deployments[deploymentId];
     let apiKey: string | undefined;
     if (deployment.credential) {
@@ -379,7 +424,13 @@ export class Gateway {
     };
   }
 
-  private account(trace: TraceRecord, deploymentId: string, deployment: Deployment, usage: TokenUsage, cost: number): void {
+  private account(
+    trace: TraceRecord,
+    deploymentId: string,
+    deployment: Deployment,
+    usage: TokenUsage,
+    cost: number,
+  ): void {
     trace.deployment = deploymentId;
     trace.provider = deployment.provider;
     trace.inputTokens = usage.inputTokens;
@@ -388,7 +439,13 @@ export class Gateway {
     trace.costMicroUsd = cost;
   }
 
-  private finish(trace: TraceRecord, started: number, status: number, outcome: TraceRecord['outcome'], errorCode?: string): void {
+  private finish(
+    trace: TraceRecord,
+    started: number,
+    status: number,
+    outcome: TraceRecord['outcome'],
+    errorCode?: string,
+  ): void {
     trace.status = status;
     trace.outcome = outcome;
     trace.latencyMs = Math.round((this.now() - started) * 1000) / 1000;

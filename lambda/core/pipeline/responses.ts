@@ -2,7 +2,12 @@ import type { GatewayError } from '../http/errors';
 import type { BufferedResponse, ResponseHeaders } from '../http/types';
 
 export function jsonResponse(status: number, body: unknown, headers: ResponseHeaders): BufferedResponse {
-  return { kind: 'buffered', status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+  return {
+    kind: 'buffered',
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 export function errorResponse(error: GatewayError, headers: ResponseHeaders): BufferedResponse {

@@ -37,9 +37,13 @@ async function post(spec: HttpProviderSpec, path: string, body: unknown, context
     if (error instanceof UpstreamError || error instanceof ClientAbortedError) return error;
     if (context.signal.aborted) return new ClientAbortedError();
     if (firstByte.signal.aborted) {
-      return new UpstreamError('timeout', `no first byte from ${deploymentId} within ${deployment.timeouts.firstByteMs} ms`, {
-        deployment: deploymentId,
-      });
+      return new UpstreamError(
+        'timeout',
+        `no first byte from ${deploymentId} within ${deployment.timeouts.firstByteMs} ms`,
+        {
+          deployment: deploymentId,
+        },
+      );
     }
     if (total.signal.aborted) {
       return new UpstreamError('timeout', `${deploymentId} did not finish within ${deployment.timeouts.totalMs} ms`, {
@@ -47,10 +51,14 @@ async function post(spec: HttpProviderSpec, path: string, body: unknown, context
       });
     }
     const cause = (error as { cause?: { code?: string } }).cause;
-    return new UpstreamError('connection', `connection to ${deploymentId} failed: ${cause?.code ?? (error as Error).message}`, {
-      deployment: deploymentId,
-      cause: error,
-    });
+    return new UpstreamError(
+      'connection',
+      `connection to ${deploymentId} failed: ${cause?.code ?? (error as Error).message}`,
+      {
+        deployment: deploymentId,
+        cause: error,
+      },
+    );
   };
 
   const headers: Record<string, string> = {
@@ -87,7 +95,11 @@ async function post(spec: HttpProviderSpec, path: string, body: unknown, context
     throw new UpstreamError(
       failureForStatus(response.status),
       `${deploymentId} answered ${response.status}${message ? `: ${message}` : ''}`,
-      { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')), deployment: deploymentId },
+      {
+        status: response.status,
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+        deployment: deploymentId,
+      },
     );
   }
   return { response, firstByteArrived: () => clearTimeout(firstByteTimer), classify, dispose };
@@ -130,7 +142,12 @@ function relative(path: string): string {
 export function httpProvider(spec: HttpProviderSpec): ProviderClient {
   return {
     async complete(request: ChatCompletionRequest, context: CallContext) {
-      const exchange = await post(spec, relative(spec.chatPath), spec.toChatRequest(request, context.deployment, false), context);
+      const exchange = await post(
+        spec,
+        relative(spec.chatPath),
+        spec.toChatRequest(request, context.deployment, false),
+        context,
+      );
       exchange.firstByteArrived();
       const body = await readJson(exchange, context.deploymentId);
       try {
@@ -144,7 +161,12 @@ export function httpProvider(spec: HttpProviderSpec): ProviderClient {
     },
 
     async *stream(request: ChatCompletionRequest, context: CallContext) {
-      const exchange = await post(spec, relative(spec.chatPath), spec.toChatRequest(request, context.deployment, true), context);
+      const exchange = await post(
+        spec,
+        relative(spec.chatPath),
+        spec.toChatRequest(request, context.deployment, true),
+        context,
+      );
       const translator = spec.streamTranslator(request);
       let finished = false;
       try {

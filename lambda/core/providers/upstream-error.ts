@@ -32,8 +32,13 @@ export class UpstreamError extends Error {
 
   /** Worth another attempt on the same deployment. */
   get retryable(): boolean {
-    return this.failure === 'rate_limited' || this.failure === 'server' || this.failure === 'timeout' ||
-      this.failure === 'connection' || this.failure === 'malformed';
+    return (
+      this.failure === 'rate_limited' ||
+      this.failure === 'server' ||
+      this.failure === 'timeout' ||
+      this.failure === 'connection' ||
+      this.failure === 'malformed'
+    );
   }
 
   /** Worth trying the next deployment once this one is exhausted. */

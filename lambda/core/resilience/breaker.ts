@@ -50,7 +50,8 @@ export class InMemoryBreakerStore implements BreakerStore {
     const entry = this.entry(deployment);
     const now = this.now();
     if (entry.openUntil === 0) return { allowed: true, probe: false, retryAfterMs: 0, failures: entry.failures };
-    if (now < entry.openUntil) return { allowed: false, probe: false, retryAfterMs: entry.openUntil - now, failures: entry.failures };
+    if (now < entry.openUntil)
+      return { allowed: false, probe: false, retryAfterMs: entry.openUntil - now, failures: entry.failures };
     if (now >= entry.probeUntil) {
       entry.probeUntil = now + this.settings.probeTimeoutMs;
       return { allowed: true, probe: true, retryAfterMs: 0, failures: entry.failures };

@@ -1,4 +1,11 @@
-import { ExponentialBackoff, handleWhen, retry, type IBackoff, type IBackoffFactory, type IRetryBackoffContext } from 'cockatiel';
+import {
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  type IBackoff,
+  type IBackoffFactory,
+  type IRetryBackoffContext,
+} from 'cockatiel';
 import { GatewayError } from '../http/errors';
 import { ClientAbortedError } from '../providers/http-provider';
 import { UpstreamError } from '../providers/upstream-error';
@@ -146,7 +153,11 @@ export function exhausted(errors: readonly UpstreamError[]): GatewayError {
     });
   }
   if (last?.failure === 'timeout') {
-    return new GatewayError(504, 'timeout_error', `The model did not answer in time: ${summary}`, { code: 'upstream_timeout' });
+    return new GatewayError(504, 'timeout_error', `The model did not answer in time: ${summary}`, {
+      code: 'upstream_timeout',
+    });
   }
-  return new GatewayError(502, 'upstream_error', `The model's providers failed: ${summary}`, { code: 'upstream_failed' });
+  return new GatewayError(502, 'upstream_error', `The model's providers failed: ${summary}`, {
+    code: 'upstream_failed',
+  });
 }

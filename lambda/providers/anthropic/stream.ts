@@ -16,7 +16,10 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private readonly toolIndexes = new Map<number, number>();
   private finishReason: FinishReason | null = null;
 
-  private chunk(delta: ChatCompletionChunk['choices'][0]['delta'], finishReason: FinishReason | null = null): ChatCompletionChunk {
+  private chunk(
+    delta: ChatCompletionChunk['choices'][0]['delta'],
+    finishReason: FinishReason | null = null,
+  ): ChatCompletionChunk {
     return {
       id: this.id,
       object: 'chat.completion.chunk',
@@ -40,7 +43,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         const index = this.toolIndexes.size;
         this.toolIndexes.set(data.index, index);
         return {
-          chunks: [this.chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] })],
+          chunks: [
+            this.chunk({
+              tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }],
+            }),
+          ],
         };
       }
       case 'content_block_delta': {

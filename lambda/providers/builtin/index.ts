@@ -53,7 +53,11 @@ function answerOf(request: ChatCompletionRequest): { words: string[]; toolCall?:
   return {
     words,
     toolCall,
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
   };
 }
 
@@ -85,7 +89,11 @@ export const builtinProvider: ProviderClient = {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: toolCall ? null : words.join(''), ...(toolCall ? { tool_calls: [toolCall] } : {}) },
+          message: {
+            role: 'assistant',
+            content: toolCall ? null : words.join(''),
+            ...(toolCall ? { tool_calls: [toolCall] } : {}),
+          },
           finish_reason: toolCall ? 'tool_calls' : 'stop',
           logprobs: null,
         },
@@ -96,7 +104,12 @@ export const builtinProvider: ProviderClient = {
 
   async *stream(request, context): AsyncGenerator<ChatCompletionChunk> {
     const { words, toolCall, usage } = answerOf(request);
-    const base = { id: idOf(context), object: 'chat.completion.chunk' as const, created: Math.floor(Date.now() / 1000), model: context.deployment.model };
+    const base = {
+      id: idOf(context),
+      object: 'chat.completion.chunk' as const,
+      created: Math.floor(Date.now() / 1000),
+      model: context.deployment.model,
+    };
     yield { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
     if (toolCall) {
       yield {

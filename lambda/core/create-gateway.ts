@@ -1,0 +1,56 @@
+import Redis from 'ioredis';
+import { PROVIDERS } from '../providers/registry';
+import { EnvCredentialSource, type CredentialSource } from './config/credentials';
+import type { GatewayConfig } from './config/schema';
+import { Gateway } from './pipeline/gateway';
+import type { TrafficPolicy } from './pipeline/policy';
+import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './resilience/breaker';
+import { RedisBreakerStore } from './resilience/redis-breaker';
+import { JsonLineTraceSink, type TraceSink } from './trace/record';
+
+export interface GatewayOptions {
+  readonly config: GatewayConfig;
+  /** Shared state. Without it, state (breakers) lives in this process only. */
+  readonly redis?: Redis;
+  /** Key prefix in Redis, so that several gateways (or tests) can share one server. */
+  readonly redisPrefix?: string;
+  readonly credentials?: CredentialSource;
+  readonly traces?: TraceSink;
+  readonly policy?: TrafficPolicy;
+}
+
+export function breakerSettings(config: GatewayConfig): BreakerSettings {
+  const slowest = Math.max(...Object.values(config.deployments).map((d) => d.timeouts.totalMs));
+  return { ...config.breaker, probeTimeoutMs: Math.min(slowest, config.breaker.openMs) };
+}
+
+/** Wires a Gateway from its config: the one place the handler, the local server and tests share. */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { config } = options;
+  const settings = breakerSettings(config);
+  const breaker: BreakerStore = options.redis
+    ? new RedisBreakerStore(options.redis, settings, options.redisPrefix)
+    : new InMemoryBreakerStore(settings);
+  return new Gateway({
+    config,
+    providers: PROVIDERS,
+    breaker,
+    credentials: options.credentials ?? new EnvCredentialSource(config.credentialEnv),
+    traces: options.traces ?? new JsonLineTraceSink(),
+    policy: options.policy,
+  });
+}
+
+/**
+ * A Redis client tuned for a request path: fail fast instead of queueing while disconnected, bound
+ * every command, pipeline automatically.
+ */
+export function connectRedisForGateway(url: string): Redis {
+  return new Redis(url, {
+    enableAutoPipelining: true,
+    enableOfflineQueue: false,
+    commandTimeout: 250,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+  });
+}

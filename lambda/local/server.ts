@@ -1,0 +1,72 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Redis from 'ioredis';
+import { loadGatewayConfigFile, parseGatewayConfig } from '../core/config/load';
+import type { GatewayConfig } from '../core/config/schema';
+import { connectRedisForGateway, createGateway, type GatewayOptions } from '../core/create-gateway';
+import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../core/embedded-config';
+import type { Gateway } from '../core/pipeline/gateway';
+import { httpListener } from './http-adapter';
+
+export interface LocalGateway {
+  readonly server: Server;
+  readonly gateway: Gateway;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the gateway on a local HTTP port. Tests call this directly; `npm start` runs `main()`. */
+export async function startLocalGateway(
+  options: Omit<GatewayOptions, 'config'> & { config?: GatewayConfig; port?: number; host?: string },
+): Promise<LocalGateway> {
+  const config = options.config ?? parseGatewayConfig(EMBEDDED_CONFIG, 'embedded defaults');
+  const gateway = createGateway({ ...options, config });
+  const server = createServer(httpListener(gateway, config.limits.maxBodyBytes));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    gateway,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const configPath = process.env.GATEWAY_CONFIG;
+  const config = configPath ? loadGatewayConfigFile(configPath) : undefined;
+  let redis: Redis | undefined;
+  if (process.env.REDIS_URL) redis = connectRedisForGateway(process.env.REDIS_URL);
+  const local = await startLocalGateway({
+    config,
+    redis,
+    port: Number(process.env.PORT ?? 4000),
+    host: process.env.HOST ?? '127.0.0.1',
+  });
+  const address = local.server.address() as AddressInfo;
+  console.log(`LLM gateway listening on http://${address.address}:${address.port}/v1`);
+  console.log(`  config: ${configPath ?? 'embedded defaults (built-in deterministic model, offline)'}`);
+  console.log(`  state:  ${redis ? `Redis at ${process.env.REDIS_URL}` : 'in-process'}`);
+  console.log(`  models: ${local.gateway.models().join(', ')}`);
+  if (!config) console.log(`  API key: ${LOCAL_DEVELOPMENT_KEY}`);
+  const stop = () => {
+    local.close().finally(() => {
+      redis?.disconnect();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,105 @@
+import OpenAI from 'openai';
+import type Redis from 'ioredis';
+import { EnvCredentialSource } from '../../lambda/core/config/credentials';
+import { parseGatewayConfig } from '../../lambda/core/config/load';
+import type { GatewayConfigInput } from '../../lambda/core/config/schema';
+import { sha256Hex } from '../../lambda/core/pipeline/identity';
+import { MemoryTraceSink } from '../../lambda/core/trace/record';
+import { startLocalGateway, type LocalGateway } from '../../lambda/local/server';
+import { startFakeProvider, type FakeProvider } from '../support/fake-providers/fake-provider';
+
+export const KEYS = { full: 'sk-test-full-access', restricted: 'sk-test-restricted' } as const;
+
+export interface Harness {
+  readonly openai: FakeProvider;
+  readonly anthropic: FakeProvider;
+  readonly local: LocalGateway;
+  readonly traces: MemoryTraceSink;
+  client(key?: string): OpenAI;
+  close(): Promise<void>;
+}
+
+/**
+ * A local gateway in front of two loopback providers: OpenAI's wire format first, Anthropic's as
+ * the fallback. Timeouts and backoff are small so that fault tests run in milliseconds.
+ */
+export async function startHarness(
+  options: { redis?: Redis; redisPrefix?: string; breaker?: { failureThreshold: number; openMs: number } } = {},
+): Promise<Harness> {
+  const openai = await startFakeProvider({ format: 'openai' });
+  const anthropic = await startFakeProvider({ format: 'anthropic' });
+  const timeouts = { firstByteMs: 300, totalMs: 3_000 };
+  const input: GatewayConfigInput = {
+    models: {
+      'chat-a': { deployments: ['openai-primary', 'anthropic-fallback'], aliases: ['gpt-4o-mini'] },
+      claude: { deployments: ['anthropic-only'] },
+      embed: { kind: 'embedding', deployments: ['openai-embed'] },
+    },
+    deployments: {
+      'openai-primary': {
+        provider: 'openai',
+        model: 'gpt-fake-1',
+        baseUrl: openai.url,
+        credential: 'openai',
+        timeouts,
+        pricing: { input: 150_000, output: 600_000, cachedInput: 75_000 },
+      },
+      'anthropic-fallback': {
+        provider: 'anthropic',
+        model: 'claude-fake-1',
+        baseUrl: anthropic.url,
+        credential: 'anthropic',
+        timeouts,
+        pricing: { input: 3_000_000, output: 15_000_000, cachedInput: 300_000 },
+      },
+      'anthropic-only': {
+        provider: 'anthropic',
+        model: 'claude-fake-1',
+        baseUrl: anthropic.url,
+        credential: 'anthropic',
+        timeouts,
+        pricing: { input: 3_000_000, output: 15_000_000, cachedInput: 300_000 },
+      },
+      'openai-embed': {
+        provider: 'openai',
+        model: 'embed-fake-1',
+        baseUrl: openai.url,
+        credential: 'openai',
+        timeouts,
+        pricing: { input: 20_000, output: 0 },
+      },
+    },
+    retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 20 },
+    breaker: options.breaker ?? { failureThreshold: 1_000, openMs: 60_000 },
+    limits: { maxBodyBytes: 64 * 1024 },
+    apiKeys: [
+      { sha256: sha256Hex(KEYS.full), tenant: 'tenant-a', user: 'alice' },
+      { sha256: sha256Hex(KEYS.restricted), tenant: 'tenant-b', models: ['claude'] },
+    ],
+    credentialEnv: { openai: 'FAKE_OPENAI_KEY', anthropic: 'FAKE_ANTHROPIC_KEY' },
+  };
+  const traces = new MemoryTraceSink();
+  const local = await startLocalGateway({
+    config: parseGatewayConfig(input),
+    redis: options.redis,
+    redisPrefix: options.redisPrefix,
+    traces,
+    credentials: new EnvCredentialSource(input.credentialEnv!, {
+      FAKE_OPENAI_KEY: 'sk-upstream-openai',
+      FAKE_ANTHROPIC_KEY: 'sk-upstream-anthropic',
+    }),
+  });
+  return {
+    openai,
+    anthropic,
+    local,
+    traces,
+    client: (key = KEYS.full) =>
+      new OpenAI({ apiKey: key, baseURL: `${local.url}/v1`, maxRetries: 0, timeout: 10_000 }),
+    close: async () => {
+      await local.close();
+      await openai.close();
+      await anthropic.close();
+    },
+  };
+}

@@ -152,7 +152,7 @@ describe('every rejection is an OpenAI error with the right status', () => {
     );
     const response = await fetch(`${h.local.url}/v1/models`);
     expect(response.status).toBe(401);
-    expect((await response.json()).error.type).toBe('authentication_error');
+    expect(((await response.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
   });
 
   test('403 for a model the key may not use', async () => {

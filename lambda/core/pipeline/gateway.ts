@@ -263,65 +263,101 @@ export class Gateway {
     headers['x-llm-deployment'] = result.deploymentId;
     const deployment = this.deps.config.deployments[result.deploymentId];
     const includeUsage = chatRequest.stream_options?.include_usage === true;
-    const { iterator, first } = result.value;
-    const self = this;
+    const frames = this.streamFrames({
+      ...result.value,
+      request,
+      chatRequest,
+      admission,
+      trace,
+      started,
+      deploymentId: result.deploymentId,
+      deployment,
+      includeUsage,
+      upstream,
+    });
+    return { kind: 'stream', status: 200, headers: { ...STREAM_HEADERS, ...headers }, frames };
+  }
 
-    async function* frames(): AsyncGenerator<string> {
-      let usage: TokenUsage | undefined;
-      let streamedChars = 0;
-      let status = 200;
-      let outcomeName: TraceRecord['outcome'] = 'success';
-      let errorCode: string | undefined;
-      try {
-        for (let chunk: ChatCompletionChunk | undefined = first; chunk;) {
-          if (chunk.usage) usage = toTokenUsage(chunk.usage);
-          for (const choice of chunk.choices) {
-            streamedChars += choice.delta.content?.length ?? 0;
-            for (const call of choice.delta.tool_calls ?? []) streamedChars += call.function?.arguments?.length ?? 0;
-          }
-          const shaped = shapeChunk(chunk, includeUsage);
-          if (shaped) yield sseFrame(shaped);
-          const next = await iterator.next();
-          chunk = next.done ? undefined : next.value;
+  /** The client's SSE frames, continuing the upstream stream whose first chunk is already here. */
+  private async *streamFrames(stream: {
+    iterator: AsyncGenerator<ChatCompletionChunk>;
+    first: ChatCompletionChunk;
+    request: GatewayRequest;
+    chatRequest: ChatCompletionRequest;
+    admission: Admission;
+    trace: TraceRecord;
+    started: number;
+    deploymentId: string;
+    deployment: Deployment;
+    includeUsage: boolean;
+    upstream: AbortController;
+  }): AsyncGenerator<string> {
+    const {
+      iterator,
+      first,
+      request,
+      chatRequest,
+      admission,
+      trace,
+      started,
+      deploymentId,
+      deployment,
+      includeUsage,
+      upstream,
+    } = stream;
+    let usage: TokenUsage | undefined;
+    let streamedChars = 0;
+    let status = 200;
+    let outcomeName: TraceRecord['outcome'] = 'success';
+    let errorCode: string | undefined;
+    try {
+      for (let chunk: ChatCompletionChunk | undefined = first; chunk;) {
+        if (chunk.usage) usage = toTokenUsage(chunk.usage);
+        for (const choice of chunk.choices) {
+          streamedChars += choice.delta.content?.length ?? 0;
+          for (const call of choice.delta.tool_calls ?? []) streamedChars += call.function?.arguments?.length ?? 0;
         }
-        yield SSE_DONE;
-      } catch (error) {
-        if (error instanceof ClientAbortedError || request.signal.aborted) {
-          outcomeName = 'client_aborted';
-          return;
-        }
-        // After the first byte the status is sent: the error travels in the stream, as OpenAI's does.
-        const failure = error instanceof UpstreamError ? error : undefined;
-        outcomeName = 'upstream_error';
-        status = failure?.failure === 'timeout' ? 504 : 502;
-        errorCode = 'stream_interrupted';
-        yield sseFrame(
-          new GatewayError(
-            status,
-            'upstream_error',
-            `The model's stream broke off: ${failure?.message ?? 'internal error'}`,
-            {
-              code: errorCode,
-            },
-          ).toBody(),
-        );
-      } finally {
-        upstream.abort();
-        await iterator.return(undefined).catch(() => undefined);
-        if (request.signal.aborted && outcomeName === 'success') outcomeName = 'client_aborted';
-        // A stream that broke before its usage block is still paid for: estimate what was used.
-        const settled = usage ?? {
-          inputTokens: estimateTokens(JSON.stringify(chatRequest.messages).length),
-          outputTokens: estimateTokens(streamedChars),
-          cachedInputTokens: 0,
-        };
-        const cost = costMicroUsd(deployment.pricing, settled);
-        await admission.settle(settled, cost).catch(() => undefined);
-        self.account(trace, result.deploymentId, deployment, settled, cost);
-        self.finish(trace, started, status, outcomeName, errorCode);
+        const shaped = shapeChunk(chunk, includeUsage);
+        if (shaped) yield sseFrame(shaped);
+        const next = await iterator.next();
+        chunk = next.done ? undefined : next.value;
       }
+      yield SSE_DONE;
+    } catch (error) {
+      if (error instanceof ClientAbortedError || request.signal.aborted) {
+        outcomeName = 'client_aborted';
+        return;
+      }
+      // After the first byte the status is sent: the error travels in the stream, as OpenAI's does.
+      const failure = error instanceof UpstreamError ? error : undefined;
+      outcomeName = 'upstream_error';
+      status = failure?.failure === 'timeout' ? 504 : 502;
+      errorCode = 'stream_interrupted';
+      yield sseFrame(
+        new GatewayError(
+          status,
+          'upstream_error',
+          `The model's stream broke off: ${failure?.message ?? 'internal error'}`,
+          {
+            code: errorCode,
+          },
+        ).toBody(),
+      );
+    } finally {
+      upstream.abort();
+      await iterator.return(undefined).catch(() => undefined);
+      if (request.signal.aborted && outcomeName === 'success') outcomeName = 'client_aborted';
+      // A stream that broke before its usage block is still paid for: estimate what was used.
+      const settled = usage ?? {
+        inputTokens: estimateTokens(JSON.stringify(chatRequest.messages).length),
+        outputTokens: estimateTokens(streamedChars),
+        cachedInputTokens: 0,
+      };
+      const cost = costMicroUsd(deployment.pricing, settled);
+      await admission.settle(settled, cost).catch(() => undefined);
+      this.account(trace, deploymentId, deployment, settled, cost);
+      this.finish(trace, started, status, outcomeName, errorCode);
     }
-    return { kind: 'stream', status: 200, headers: { ...STREAM_HEADERS, ...headers }, frames: frames() };
   }
 
   private replay(

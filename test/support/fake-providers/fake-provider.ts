@@ -177,6 +177,8 @@ async function writeEvents(res: ServerResponse, events: string[], fault: Fault):
   for (const [index, event] of events.entries()) {
     if (res.destroyed) return;
     if (fault.kind === 'cut-stream' && index === fault.afterEvents) {
+      // Let what was written reach the client first: a cut after the first byte, not a reset.
+      await sleep(30);
       res.socket?.destroy();
       return;
     }
@@ -185,7 +187,7 @@ async function writeEvents(res: ServerResponse, events: string[], fault: Fault):
       res.end();
       return;
     }
-    res.write(event);
+    await new Promise<void>((resolve) => res.write(event, () => resolve()));
     if (fault.kind === 'slow-stream') await sleep(fault.gapMs);
   }
   res.end();

@@ -1,0 +1,88 @@
+import type Redis from 'ioredis';
+import { connectRedis, deletePrefix, uniquePrefix } from '../../../test/support/services';
+import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './breaker';
+import { RedisBreakerStore } from './redis-breaker';
+
+/** One contract, two stores: the local server's in-process breaker must behave like Redis's. */
+const settings: BreakerSettings = { failureThreshold: 3, openMs: 150, probeTimeoutMs: 1_000 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let redis: Redis;
+const prefixes: string[] = [];
+beforeAll(async () => {
+  redis = await connectRedis();
+});
+afterAll(async () => {
+  for (const prefix of prefixes) await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+const stores: Array<[string, () => BreakerStore]> = [
+  ['in-process', () => new InMemoryBreakerStore(settings)],
+  [
+    'Redis',
+    () => {
+      const prefix = uniquePrefix('breaker');
+      prefixes.push(prefix);
+      return new RedisBreakerStore(redis, settings, prefix);
+    },
+  ],
+];
+
+describe.each(stores)('breaker contract: %s', (_name, create) => {
+  async function fail(store: BreakerStore, times: number) {
+    for (let i = 0; i < times; i++) await store.recordFailure('d', await store.acquire('d'));
+  }
+
+  test('closed until the threshold of consecutive failures, then open', async () => {
+    const store = create();
+    await fail(store, 2);
+    expect(await store.state('d')).toBe('closed');
+    expect((await store.acquire('d')).allowed).toBe(true);
+    await fail(store, 1);
+    expect(await store.state('d')).toBe('open');
+    const refused = await store.acquire('d');
+    expect(refused).toMatchObject({ allowed: false, probe: false });
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(settings.openMs);
+  });
+
+  test('a success resets the count of consecutive failures', async () => {
+    const store = create();
+    await fail(store, 2);
+    await store.recordSuccess('d', await store.acquire('d'));
+    await fail(store, 2);
+    expect(await store.state('d')).toBe('closed');
+  });
+
+  test('after the open period exactly one probe goes through; its success closes the breaker', async () => {
+    const store = create();
+    await fail(store, 3);
+    await sleep(settings.openMs + 20);
+    expect(await store.state('d')).toBe('half-open');
+    const permits = await Promise.all(Array.from({ length: 20 }, () => store.acquire('d')));
+    const probes = permits.filter((p) => p.allowed);
+    expect(probes).toHaveLength(1);
+    expect(probes[0].probe).toBe(true);
+    await store.recordSuccess('d', probes[0]);
+    expect(await store.state('d')).toBe('closed');
+    expect((await store.acquire('d')).allowed).toBe(true);
+  });
+
+  test('a failed probe opens the breaker again for a whole period', async () => {
+    const store = create();
+    await fail(store, 3);
+    await sleep(settings.openMs + 20);
+    const probe = await store.acquire('d');
+    expect(probe.probe).toBe(true);
+    await store.recordFailure('d', probe);
+    expect(await store.state('d')).toBe('open');
+    expect((await store.acquire('d')).allowed).toBe(false);
+  });
+
+  test('deployments have independent breakers', async () => {
+    const store = create();
+    await fail(store, 3);
+    expect(await store.state('other')).toBe('closed');
+  });
+});

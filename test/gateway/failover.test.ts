@@ -1,0 +1,159 @@
+import type Redis from 'ioredis';
+import { APIError } from 'openai';
+import { connectRedis, deletePrefix, uniquePrefix } from '../support/services';
+import { startHarness, type Harness } from './harness';
+
+/**
+ * Failover and the shared circuit breaker, through the whole gateway, with breaker state in the
+ * real Redis on 127.0.0.1:6379.
+ */
+const messages = [{ role: 'user' as const, content: 'Tell me about foxes.' }];
+const WORDS = 'The quick brown fox jumps.';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let redis: Redis;
+let prefix: string;
+let h: Harness;
+
+beforeAll(async () => {
+  redis = await connectRedis();
+});
+afterAll(() => redis.disconnect());
+
+beforeEach(async () => {
+  prefix = uniquePrefix('failover');
+  h = await startHarness({ redis, redisPrefix: prefix, breaker: { failureThreshold: 2, openMs: 400 } });
+});
+afterEach(async () => {
+  await h.close();
+  await deletePrefix(redis, prefix);
+});
+
+test('a failing primary fails over: the fallback answers, and the trace says so', async () => {
+  h.openai.faults.push({ kind: 'status', status: 500 }, { kind: 'status', status: 503 });
+  const completion = await h.client().chat.completions.create({ model: 'chat-a', messages });
+  expect(completion.choices[0].message.content).toBe(WORDS);
+  expect(completion.model).toBe('claude-fake-1');
+  expect(h.openai.requests).toHaveLength(2);
+  expect(h.anthropic.requests).toHaveLength(1);
+  expect(h.traces.records[0]).toMatchObject({
+    deployment: 'anthropic-fallback',
+    provider: 'anthropic',
+    attempts: 3,
+    failovers: 1,
+    outcome: 'success',
+  });
+});
+
+test('once the breaker is open, the primary receives no calls at all, from any instance', async () => {
+  h.openai.faults.push({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+  await h.client().chat.completions.create({ model: 'chat-a', messages });
+  expect(h.openai.requests).toHaveLength(2);
+
+  // A second gateway instance sharing the Redis sees the open breaker too.
+  const other = await startHarness({ redis, redisPrefix: prefix, breaker: { failureThreshold: 2, openMs: 400 } });
+  try {
+    for (let i = 0; i < 5; i++) {
+      await h.client().chat.completions.create({ model: 'chat-a', messages });
+      // The other instance's own fake primary stands for the same deployment id.
+      await other.client().chat.completions.create({ model: 'chat-a', messages });
+    }
+    expect(h.openai.requests).toHaveLength(2);
+    expect(other.openai.requests).toHaveLength(0);
+    expect(other.traces.records.every((t) => t.deployment === 'anthropic-fallback')).toBe(true);
+  } finally {
+    await other.close();
+  }
+});
+
+test('a model whose only deployment has an open breaker answers 503 with Retry-After', async () => {
+  h.anthropic.faults.push(...Array.from({ length: 2 }, () => ({ kind: 'status' as const, status: 500 })));
+  await expect(h.client().chat.completions.create({ model: 'claude', messages })).rejects.toMatchObject({
+    status: 502,
+  });
+  const error = await h
+    .client()
+    .chat.completions.create({ model: 'claude', messages })
+    .catch((e: APIError) => e);
+  expect(error).toBeInstanceOf(APIError);
+  expect((error as APIError).status).toBe(503);
+  expect((error as APIError).headers?.get('retry-after')).toBe('1');
+  expect(h.anthropic.requests).toHaveLength(2);
+});
+
+test('exactly one half-open probe under 20 concurrent calls', async () => {
+  h.openai.faults.push({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+  await h.client().chat.completions.create({ model: 'chat-a', messages });
+  await sleep(450);
+  h.openai.requests.length = 0;
+  // The probe is slow, so that all 20 calls arrive while it is in flight.
+  h.openai.faults.push({ kind: 'slow-first-byte', delayMs: 150 });
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, () => h.client().chat.completions.create({ model: 'chat-a', messages })),
+  );
+  expect(answers.every((a) => a.choices[0].message.content === WORDS)).toBe(true);
+  expect(h.openai.requests).toHaveLength(1);
+  // The probe succeeded: the breaker is closed and the primary serves again.
+  await h.client().chat.completions.create({ model: 'chat-a', messages });
+  expect(h.openai.requests).toHaveLength(2);
+});
+
+test('a stream cut after its first byte is never retried: no duplicated tokens, an error in the stream', async () => {
+  h.openai.faults.push({ kind: 'cut-stream', afterEvents: 3 });
+  const stream = await h.client().chat.completions.create({ model: 'chat-a', messages, stream: true });
+  let text = '';
+  const error = await (async () => {
+    try {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    } catch (e) {
+      return e as Error;
+    }
+    return undefined;
+  })();
+  expect(error).toBeDefined();
+  expect(error!.message).toMatch(/stream broke off/);
+  expect(text).toBe('The quick ');
+  expect(h.openai.requests).toHaveLength(1);
+  expect(h.anthropic.requests).toHaveLength(0);
+  // The cut call is still accounted for: no free streamed tokens.
+  expect(h.traces.records[0]).toMatchObject({ outcome: 'upstream_error', stream: true });
+  expect(h.traces.records[0].outputTokens).toBeGreaterThan(0);
+});
+
+test('a stream that fails before its first byte is retried, and the client sees one clean answer', async () => {
+  h.openai.faults.push({ kind: 'malformed-chunk', afterEvents: 0 }, { kind: 'reset' });
+  const stream = await h.client().chat.completions.create({ model: 'chat-a', messages, stream: true });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  expect(text).toBe(WORDS);
+  expect(h.openai.requests).toHaveLength(2);
+  expect(h.anthropic.requests).toHaveLength(1);
+});
+
+test('a slow first byte on a stream fails over within the first-byte timeout', async () => {
+  h.openai.faults.push({ kind: 'slow-first-byte', delayMs: 1_000 }, { kind: 'slow-first-byte', delayMs: 1_000 });
+  const stream = await h.client().chat.completions.create({ model: 'chat-a', messages, stream: true });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  expect(text).toBe(WORDS);
+  expect(h.traces.records[0]).toMatchObject({ deployment: 'anthropic-fallback', failovers: 1 });
+});
+
+test('a client that disconnects mid-stream aborts the upstream call', async () => {
+  h.openai.faults.push({ kind: 'slow-stream', gapMs: 100 });
+  const controller = new AbortController();
+  const stream = await h
+    .client()
+    .chat.completions.create({ model: 'chat-a', messages, stream: true }, { signal: controller.signal });
+  let chunks = 0;
+  // The openai client ends the iteration quietly when its own signal aborts it.
+  for await (const _chunk of stream) {
+    chunks++;
+    controller.abort();
+  }
+  expect(chunks).toBe(1);
+  for (let i = 0; i < 50 && h.openai.aborted === 0; i++) await sleep(20);
+  expect(h.openai.aborted).toBe(1);
+  for (let i = 0; i < 50 && h.traces.records.length === 0; i++) await sleep(20);
+  expect(h.traces.records[0].outcome).toBe('client_aborted');
+});

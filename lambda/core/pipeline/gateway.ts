@@ -74,10 +74,12 @@ export class Gateway {
     const started = this.now();
     const requestId = requestIdOf(request.headers['x-request-id']);
     const headers: ResponseHeaders = { 'x-request-id': requestId };
-    const path = request.path.replace(/\/+$/, '') || '/';
+    // `/v1/chat/completions` and `/chat/completions` are the same route: behind API Gateway the
+    // version is the stage name and the function sees the path without it.
+    const path = `/v1${request.path.replace(/\/+$/, '').replace(/^\/v1(?=\/|$)/, '')}`;
     const trace = this.newTrace(requestId, path, request);
     try {
-      if (path === '/health' || path === '/v1/health') {
+      if (path === '/v1/health') {
         this.expectMethod(request, 'GET');
         return jsonResponse(200, { status: 'ok' }, headers);
       }

@@ -1,0 +1,26 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { CredentialSource } from './credentials';
+
+/**
+ * Provider keys from Secrets Manager, cached in the function for `maxAgeSeconds` so that a warm
+ * function does not call Secrets Manager per request, and a rotated key is picked up within that
+ * time. A secret may hold the key itself or JSON with an `apiKey` field.
+ */
+export class SecretsManagerCredentialSource implements CredentialSource {
+  constructor(
+    private readonly secretArns: Readonly<Record<string, string>>,
+    private readonly maxAgeSeconds = 300,
+  ) {}
+
+  async get(name: string): Promise<string | undefined> {
+    const arn = this.secretArns[name];
+    if (!arn) return undefined;
+    const value = await getSecret(arn, { maxAge: this.maxAgeSeconds });
+    if (typeof value !== 'string' || value.length === 0) return undefined;
+    if (value.startsWith('{')) {
+      const parsed = JSON.parse(value) as { apiKey?: unknown };
+      return typeof parsed.apiKey === 'string' && parsed.apiKey.length > 0 ? parsed.apiKey : undefined;
+    }
+    return value;
+  }
+}

@@ -1,0 +1,69 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import Redis from 'ioredis';
+import * as path from 'node:path';
+import { loadGatewayConfigFile } from '../core/config/load';
+import { SecretsManagerCredentialSource } from '../core/config/secrets-manager-credentials';
+import { createGateway } from '../core/create-gateway';
+import type { Gateway } from '../core/pipeline/gateway';
+import { GATEWAY_ENV } from '../core/runtime/environment';
+import type { TraceSink } from '../core/trace/record';
+
+/**
+ * Builds the deployed gateway from the environment the `LlmGateway` construct sets (names in
+ * `GATEWAY_ENV`). Secrets come from Secrets Manager by ARN; no secret is in the environment.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (!value)
+    throw new Error(`The gateway function needs the environment variable ${name}; the LlmGateway construct sets it.`);
+  return value;
+}
+
+async function redisFromEnv(env: Env): Promise<Redis | undefined> {
+  if (env[GATEWAY_ENV.redisUrl]) return connect(env[GATEWAY_ENV.redisUrl]!, {});
+  const host = env[GATEWAY_ENV.redisHost];
+  if (!host) return undefined;
+  let password: string | undefined;
+  const secretArn = env[GATEWAY_ENV.redisPasswordSecretArn];
+  if (secretArn) {
+    const secret = await getSecret<string>(secretArn, { maxAge: 300 });
+    password = secret ? ((JSON.parse(secret) as { password?: string }).password ?? undefined) : undefined;
+  }
+  return connect(`redis://${host}:${env[GATEWAY_ENV.redisPort] ?? '6379'}`, {
+    username: env[GATEWAY_ENV.redisUsername],
+    password,
+    tls: env[GATEWAY_ENV.redisTls] === 'false' ? undefined : { servername: host },
+  });
+}
+
+function connect(url: string, options: { username?: string; password?: string; tls?: { servername: string } }): Redis {
+  return new Redis(url, {
+    ...options,
+    enableAutoPipelining: true,
+    enableOfflineQueue: false,
+    commandTimeout: 250,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+  });
+}
+
+/** Trace records as structured log lines: no prompt or completion text is ever in them. */
+export function loggerTraceSink(logger: Logger): TraceSink {
+  return { record: (trace) => logger.info('llm.trace', { trace }) };
+}
+
+export async function createDeployedGateway(env: Env, logger: Logger, handlerDir: string): Promise<Gateway> {
+  const config = loadGatewayConfigFile(path.resolve(handlerDir, required(env, GATEWAY_ENV.configFile)));
+  const secretArns = env[GATEWAY_ENV.providerSecretArns]
+    ? (JSON.parse(env[GATEWAY_ENV.providerSecretArns]!) as Record<string, string>)
+    : {};
+  return createGateway({
+    config,
+    redis: await redisFromEnv(env),
+    credentials: new SecretsManagerCredentialSource(secretArns),
+    traces: loggerTraceSink(logger),
+  });
+}

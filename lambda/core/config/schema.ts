@@ -1,9 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../validation/messages';
 
 /**
  * The gateway's model configuration: which public model names exist, which deployments serve them in
  * which order, where those deployments are and what they cost. It is data, validated when the
- * gateway starts; a provider's base URL comes only from here, never from a request.
+ * gateway starts (and when the LlmGateway construct synthesizes); a provider's base URL comes only
+ * from here, never from a request.
  */
 
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'openai-compatible', 'builtin'] as const;
@@ -14,116 +16,123 @@ export type ProviderKind = (typeof PROVIDER_KINDS)[number];
  * 2_500_000. A call's cost is the exact sum over token kinds, rounded up once to a whole
  * micro-dollar: spend is never under-counted.
  */
-const microDollarsPerMillionTokens = z.int().min(0).max(1_000_000_000);
+const microDollarsPerMillionTokens = () => z.int().check(z.gte(0), z.lte(1_000_000_000));
+const positiveMs = (fallback: number) => z._default(z.int().check(z.gte(1)), fallback);
 
 export const deploymentSchema = z
   .strictObject({
     provider: z.enum(PROVIDER_KINDS),
     /** The upstream model id sent to the provider. */
-    model: z.string().min(1),
+    model: z.string().check(z.minLength(1)),
     /** Where the provider is. Required for every provider but `builtin`. */
-    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    baseUrl: z.optional(z.url({ protocol: /^https?$/ })),
     /** Name of the credential (a Secrets Manager secret when deployed) that holds the API key. */
-    credential: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]*$/)
-      .optional(),
-    timeouts: z
-      .strictObject({
+    credential: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9-]*$/))),
+    timeouts: z.prefault(
+      z.strictObject({
         /** Headers (and, for streams, the first event) must arrive within this. */
-        firstByteMs: z.int().min(1).default(10_000),
+        firstByteMs: positiveMs(10_000),
         /** The whole response must complete within this. */
-        totalMs: z.int().min(1).default(300_000),
-      })
-      .prefault({}),
+        totalMs: positiveMs(300_000),
+      }),
+      {},
+    ),
     pricing: z.strictObject({
-      input: microDollarsPerMillionTokens,
-      output: microDollarsPerMillionTokens,
-      cachedInput: microDollarsPerMillionTokens.optional(),
+      input: microDollarsPerMillionTokens(),
+      output: microDollarsPerMillionTokens(),
+      cachedInput: z.optional(microDollarsPerMillionTokens()),
     }),
   })
-  .superRefine((deployment, ctx) => {
-    if (deployment.provider !== 'builtin' && !deployment.baseUrl) {
-      ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `is required for provider "${deployment.provider}"` });
-    }
-  });
+  .check(
+    z.superRefine((deployment, ctx) => {
+      if (deployment.provider !== 'builtin' && !deployment.baseUrl) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['baseUrl'],
+          message: `is required for provider "${deployment.provider}"`,
+        });
+      }
+    }),
+  );
 
 export const modelSchema = z.strictObject({
-  kind: z.enum(['chat', 'embedding']).default('chat'),
+  kind: z._default(z.enum(['chat', 'embedding']), 'chat'),
   /** Deployments in failover order. */
-  deployments: z.array(z.string()).min(1),
+  deployments: z.array(z.string()).check(z.minLength(1)),
   /** Other names clients may use for this model. */
-  aliases: z.array(z.string().min(1)).default([]),
+  aliases: z._default(z.array(z.string().check(z.minLength(1))), []),
 });
 
 export const apiKeySchema = z.strictObject({
   /** Hex SHA-256 of the key; the key itself is never stored. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the key'),
-  tenant: z.string().min(1),
-  user: z.string().optional(),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the key')),
+  tenant: z.string().check(z.minLength(1)),
+  user: z.optional(z.string()),
   /** Public model names this key may use; omit for all. */
-  models: z.array(z.string()).optional(),
+  models: z.optional(z.array(z.string())),
 });
 
 export const gatewayConfigSchema = z
   .strictObject({
-    models: z.record(z.string().min(1), modelSchema),
-    deployments: z.record(z.string().regex(/^[a-zA-Z0-9._-]+$/), deploymentSchema),
-    retry: z
-      .strictObject({
+    models: z.record(z.string().check(z.minLength(1)), modelSchema),
+    deployments: z.record(z.string().check(z.regex(/^[a-zA-Z0-9._-]+$/)), deploymentSchema),
+    retry: z.prefault(
+      z.strictObject({
         /** Attempts per deployment, the first included, before failing over to the next. */
-        maxAttempts: z.int().min(1).max(10).default(2),
-        initialDelayMs: z.int().min(0).default(200),
-        maxDelayMs: z.int().min(0).default(5_000),
-      })
-      .prefault({}),
-    breaker: z
-      .strictObject({
+        maxAttempts: z._default(z.int().check(z.gte(1), z.lte(10)), 2),
+        initialDelayMs: z._default(z.int().check(z.gte(0)), 200),
+        maxDelayMs: z._default(z.int().check(z.gte(0)), 5_000),
+      }),
+      {},
+    ),
+    breaker: z.prefault(
+      z.strictObject({
         /** Consecutive failures that open a deployment's breaker. */
-        failureThreshold: z.int().min(1).default(5),
+        failureThreshold: z._default(z.int().check(z.gte(1)), 5),
         /** How long an open breaker refuses calls before one probe is let through. */
-        openMs: z.int().min(1).default(30_000),
-      })
-      .prefault({}),
-    limits: z
-      .strictObject({
+        openMs: positiveMs(30_000),
+      }),
+      {},
+    ),
+    limits: z.prefault(
+      z.strictObject({
         /** Larger bodies are refused with 413 before they are parsed. */
-        maxBodyBytes: z
-          .int()
-          .min(1024)
-          .default(4 * 1024 * 1024),
-      })
-      .prefault({}),
+        maxBodyBytes: z._default(z.int().check(z.gte(1024)), 4 * 1024 * 1024),
+      }),
+      {},
+    ),
     /** Keys the gateway authenticates itself (local server). Behind API Gateway, its authorizer does. */
-    apiKeys: z.array(apiKeySchema).default([]),
+    apiKeys: z._default(z.array(apiKeySchema), []),
     /** Local runs: environment variable holding each credential (deployed: Secrets Manager). */
-    credentialEnv: z.record(z.string(), z.string()).default({}),
+    credentialEnv: z._default(z.record(z.string(), z.string()), {}),
   })
-  .superRefine((config, ctx) => {
-    const names = new Map<string, string>();
-    for (const [name, model] of Object.entries(config.models)) {
-      for (const alias of [name, ...model.aliases]) {
-        const owner = names.get(alias);
-        if (owner !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['models', name, 'aliases'],
-            message: `"${alias}" is already a name of model "${owner}"`,
-          });
+  .check(
+    z.superRefine((config, ctx) => {
+      const names = new Map<string, string>();
+      for (const [name, model] of Object.entries(config.models)) {
+        for (const alias of [name, ...model.aliases]) {
+          const owner = names.get(alias);
+          if (owner !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['models', name, 'aliases'],
+              message: `"${alias}" is already a name of model "${owner}"`,
+            });
+          }
+          names.set(alias, name);
         }
-        names.set(alias, name);
+        model.deployments.forEach((id, i) => {
+          if (!config.deployments[id]) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['models', name, 'deployments', i],
+              message: `"${id}" is not a deployment; known: ${Object.keys(config.deployments).join(', ') || '(none)'}`,
+            });
+          }
+        });
       }
-      model.deployments.forEach((id, i) => {
-        if (!config.deployments[id]) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['models', name, 'deployments', i],
-            message: `"${id}" is not a deployment; known: ${Object.keys(config.deployments).join(', ') || '(none)'}`,
-          });
-        }
-      });
-    }
-  });
+    }),
+  );
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { GatewayError } from '../http/errors';
 import type { ChatCompletionRequest, EmbeddingRequest } from './types';
+import '../validation/messages';
 
 /**
  * Validation of what clients send. Unknown top-level fields are tolerated (SDKs add new ones) but
@@ -9,76 +10,77 @@ import type { ChatCompletionRequest, EmbeddingRequest } from './types';
 const contentPart = z.looseObject({ type: z.string() });
 const message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
-  name: z.string().max(256).optional(),
-  tool_calls: z
-    .array(
+  content: z.optional(z.union([z.string(), z.array(contentPart), z.null()])),
+  name: z.optional(z.string().check(z.maxLength(256))),
+  tool_calls: z.optional(
+    z.array(
       z.looseObject({
         id: z.string(),
         type: z.literal('function'),
         function: z.object({ name: z.string(), arguments: z.string() }),
       }),
-    )
-    .optional(),
-  tool_call_id: z.string().optional(),
+    ),
+  ),
+  tool_call_id: z.optional(z.string()),
 });
 
 const tool = z.looseObject({
   type: z.literal('function'),
   function: z.looseObject({
-    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or hyphens'),
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
+    name: z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or hyphens')),
+    description: z.optional(z.string()),
+    parameters: z.optional(z.record(z.string(), z.unknown())),
   }),
 });
 
-const positiveInt = z.int().min(1);
+const positiveInt = () => z.int().check(z.gte(1));
+const range = (min: number, max: number) => z.nullish(z.number().check(z.gte(min), z.lte(max)));
 
 export const chatCompletionRequestSchema = z.looseObject({
-  model: z.string().min(1),
-  messages: z.array(message).min(1, 'must contain at least one message'),
-  stream: z.boolean().nullish(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  max_tokens: positiveInt.nullish(),
-  max_completion_tokens: positiveInt.nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  n: z.int().min(1).max(8).nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-  seed: z.int().nullish(),
-  presence_penalty: z.number().min(-2).max(2).nullish(),
-  frequency_penalty: z.number().min(-2).max(2).nullish(),
-  tools: z.array(tool).max(128).optional(),
-  tool_choice: z
-    .union([
+  model: z.string().check(z.minLength(1)),
+  messages: z.array(message).check(z.minLength(1, 'must contain at least one message')),
+  stream: z.nullish(z.boolean()),
+  stream_options: z.nullish(z.looseObject({ include_usage: z.optional(z.boolean()) })),
+  max_tokens: z.nullish(positiveInt()),
+  max_completion_tokens: z.nullish(positiveInt()),
+  temperature: range(0, 2),
+  top_p: range(0, 1),
+  n: z.nullish(z.int().check(z.gte(1), z.lte(8))),
+  stop: z.nullish(z.union([z.string(), z.array(z.string()).check(z.maxLength(4))])),
+  seed: z.nullish(z.int()),
+  presence_penalty: range(-2, 2),
+  frequency_penalty: range(-2, 2),
+  tools: z.optional(z.array(tool).check(z.maxLength(128))),
+  tool_choice: z.optional(
+    z.union([
       z.enum(['none', 'auto', 'required']),
       z.looseObject({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
-    ])
-    .optional(),
-  parallel_tool_calls: z.boolean().optional(),
-  response_format: z
-    .looseObject({
+    ]),
+  ),
+  parallel_tool_calls: z.optional(z.boolean()),
+  response_format: z.optional(
+    z.looseObject({
       type: z.enum(['text', 'json_object', 'json_schema']),
-      json_schema: z.record(z.string(), z.unknown()).optional(),
-    })
-    .optional(),
-  user: z.string().max(256).optional(),
+      json_schema: z.optional(z.record(z.string(), z.unknown())),
+    }),
+  ),
+  user: z.optional(z.string().check(z.maxLength(256))),
 });
 
 export const embeddingRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: z.string().check(z.minLength(1)),
   input: z.union([
     z.string(),
-    z.array(z.string()).min(1).max(2048),
-    z.array(z.int()).min(1),
-    z.array(z.array(z.int()).min(1)).min(1).max(2048),
+    z.array(z.string()).check(z.minLength(1), z.maxLength(2048)),
+    z.array(z.int()).check(z.minLength(1)),
+    z.array(z.array(z.int()).check(z.minLength(1))).check(z.minLength(1), z.maxLength(2048)),
   ]),
-  encoding_format: z.enum(['float', 'base64']).optional(),
-  dimensions: positiveInt.optional(),
-  user: z.string().max(256).optional(),
+  encoding_format: z.optional(z.enum(['float', 'base64'])),
+  dimensions: z.optional(positiveInt()),
+  user: z.optional(z.string().check(z.maxLength(256))),
 });
 
-function firstIssue(error: z.ZodError): GatewayError {
+function firstIssue(error: z.core.$ZodError): GatewayError {
   const issue = error.issues[0];
   const param = issue.path.map(String).join('.') || undefined;
   const where = param ? `'${param}'` : 'the request body';
@@ -88,8 +90,9 @@ function firstIssue(error: z.ZodError): GatewayError {
 
 /** Parses a JSON body, with OpenAI-style 400s naming the field that is wrong. */
 export function parseJsonBody(body: Uint8Array): unknown {
-  if (body.length === 0)
+  if (body.length === 0) {
     throw GatewayError.badRequest('The request body is empty; send a JSON object.', undefined, 'invalid_json');
+  }
   try {
     return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch {

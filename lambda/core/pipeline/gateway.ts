@@ -12,7 +12,7 @@ import {
   type ChatCompletionRequest,
   type TokenUsage,
 } from '../openai/types';
-import { ClientAbortedError } from '../providers/http-provider';
+import { ClientAbortedError } from '../providers/call-timers';
 import type { CallContext, ProviderClient } from '../providers/provider';
 import { SSE_DONE, sseFrame } from '../providers/sse';
 import { UpstreamError } from '../providers/upstream-error';

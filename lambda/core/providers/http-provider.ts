@@ -1,66 +1,18 @@
 import type { ChatCompletionRequest, EmbeddingRequest } from '../openai/types';
 import type { CallContext, HttpProviderSpec, ProviderClient } from './provider';
+import { startCallTimers, type CallTimers } from './call-timers';
 import { readServerSentEvents } from './sse';
 import { UpstreamError, failureForStatus, parseRetryAfter } from './upstream-error';
 
-/** Raised when the client went away: nothing to retry, nobody to answer. */
-export class ClientAbortedError extends Error {
-  constructor() {
-    super('the client closed the connection');
-    this.name = 'ClientAbortedError';
-  }
-}
-
 const MAX_ERROR_BODY = 16 * 1024;
 
-interface Exchange {
+interface Exchange extends CallTimers {
   response: Response;
-  /** Call once the first byte (headers, or the first stream event) has arrived. */
-  firstByteArrived(): void;
-  /** Maps an exception thrown while reading to the right error class. */
-  classify(error: unknown): Error;
-  dispose(): void;
 }
 
 async function post(spec: HttpProviderSpec, path: string, body: unknown, context: CallContext): Promise<Exchange> {
   const { deployment, deploymentId } = context;
-  const firstByte = new AbortController();
-  const total = new AbortController();
-  const firstByteTimer = setTimeout(() => firstByte.abort(), deployment.timeouts.firstByteMs);
-  const totalTimer = setTimeout(() => total.abort(), deployment.timeouts.totalMs);
-  const signal = AbortSignal.any([context.signal, firstByte.signal, total.signal]);
-  const dispose = () => {
-    clearTimeout(firstByteTimer);
-    clearTimeout(totalTimer);
-  };
-  const classify = (error: unknown): Error => {
-    if (error instanceof UpstreamError || error instanceof ClientAbortedError) return error;
-    if (context.signal.aborted) return new ClientAbortedError();
-    if (firstByte.signal.aborted) {
-      return new UpstreamError(
-        'timeout',
-        `no first byte from ${deploymentId} within ${deployment.timeouts.firstByteMs} ms`,
-        {
-          deployment: deploymentId,
-        },
-      );
-    }
-    if (total.signal.aborted) {
-      return new UpstreamError('timeout', `${deploymentId} did not finish within ${deployment.timeouts.totalMs} ms`, {
-        deployment: deploymentId,
-      });
-    }
-    const cause = (error as { cause?: { code?: string } }).cause;
-    return new UpstreamError(
-      'connection',
-      `connection to ${deploymentId} failed: ${cause?.code ?? (error as Error).message}`,
-      {
-        deployment: deploymentId,
-        cause: error,
-      },
-    );
-  };
-
+  const timers = startCallTimers(context);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-request-id': context.requestId,
@@ -75,17 +27,17 @@ async function post(spec: HttpProviderSpec, path: string, body: unknown, context
       method: 'POST',
       headers,
       body: JSON.stringify(body),
-      signal,
+      signal: timers.signal,
       redirect: 'error',
     });
   } catch (error) {
-    dispose();
-    throw classify(error);
+    timers.dispose();
+    throw timers.classify(error);
   }
 
   if (!response.ok) {
     const text = await readBounded(response).catch(() => '');
-    dispose();
+    timers.dispose();
     let message: string | undefined;
     try {
       message = spec.errorMessage(JSON.parse(text));
@@ -102,7 +54,7 @@ async function post(spec: HttpProviderSpec, path: string, body: unknown, context
       },
     );
   }
-  return { response, firstByteArrived: () => clearTimeout(firstByteTimer), classify, dispose };
+  return { ...timers, response };
 }
 
 function withTrailingSlash(url: string): string {

@@ -7,7 +7,7 @@ import {
   type IRetryBackoffContext,
 } from 'cockatiel';
 import { GatewayError } from '../http/errors';
-import { ClientAbortedError } from '../providers/http-provider';
+import { ClientAbortedError } from '../providers/call-timers';
 import { UpstreamError } from '../providers/upstream-error';
 import type { BreakerPermit, BreakerStore } from './breaker';
 

@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { PROVIDERS } from '../providers/registry';
 import { EnvCredentialSource, type CredentialSource } from './config/credentials';
-import type { GatewayConfig } from './config/schema';
+import type { GatewayConfig, ProviderKind } from './config/schema';
+import type { ProviderClient } from './providers/provider';
 import { Gateway } from './pipeline/gateway';
 import type { TrafficPolicy } from './pipeline/policy';
 import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './resilience/breaker';
@@ -17,6 +18,8 @@ export interface GatewayOptions {
   readonly credentials?: CredentialSource;
   readonly traces?: TraceSink;
   readonly policy?: TrafficPolicy;
+  /** Replaces the client of some provider kinds (e.g. Bedrock with test credentials). */
+  readonly providers?: Partial<Record<ProviderKind, ProviderClient>>;
 }
 
 export function breakerSettings(config: GatewayConfig): BreakerSettings {
@@ -33,7 +36,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     : new InMemoryBreakerStore(settings);
   return new Gateway({
     config,
-    providers: PROVIDERS,
+    providers: { ...PROVIDERS, ...options.providers },
     breaker,
     credentials: options.credentials ?? new EnvCredentialSource(config.credentialEnv),
     traces: options.traces ?? new JsonLineTraceSink(),

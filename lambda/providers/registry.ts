@@ -2,6 +2,7 @@ import type { ProviderKind } from '../core/config/schema';
 import { httpProvider } from '../core/providers/http-provider';
 import type { ProviderClient } from '../core/providers/provider';
 import { anthropicProvider } from './anthropic';
+import { bedrockProvider } from './bedrock';
 import { builtinProvider } from './builtin';
 import { openAiProvider } from './openai';
 import { openAiCompatibleProvider } from './openai-compatible';
@@ -10,6 +11,7 @@ import { openAiCompatibleProvider } from './openai-compatible';
 export const PROVIDERS: Readonly<Record<ProviderKind, ProviderClient>> = {
   openai: httpProvider(openAiProvider),
   anthropic: httpProvider(anthropicProvider),
+  bedrock: bedrockProvider(),
   'openai-compatible': httpProvider(openAiCompatibleProvider),
   builtin: builtinProvider,
 };

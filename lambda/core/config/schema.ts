@@ -8,7 +8,7 @@ import '../validation/messages';
  * from here, never from a request.
  */
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'openai-compatible', 'builtin'] as const;
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'bedrock', 'openai-compatible', 'builtin'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /**
@@ -24,8 +24,13 @@ export const deploymentSchema = z
     provider: z.enum(PROVIDER_KINDS),
     /** The upstream model id sent to the provider. */
     model: z.string().check(z.minLength(1)),
-    /** Where the provider is. Required for every provider but `builtin`. */
+    /**
+     * Where the provider is. Required for every provider but `builtin` and `bedrock` (for which it
+     * overrides the regional endpoint, e.g. with a VPC endpoint).
+     */
     baseUrl: z.optional(z.url({ protocol: /^https?$/ })),
+    /** AWS region of a `bedrock` deployment. */
+    region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/))),
     /** Name of the credential (a Secrets Manager secret when deployed) that holds the API key. */
     credential: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9-]*$/))),
     timeouts: z.prefault(

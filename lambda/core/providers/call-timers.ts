@@ -40,9 +40,13 @@ export function startCallTimers(context: CallContext): CallTimers {
       if (error instanceof UpstreamError || error instanceof ClientAbortedError) return error;
       if (context.signal.aborted) return new ClientAbortedError();
       if (firstByte.signal.aborted) {
-        return new UpstreamError('timeout', `no first byte from ${deploymentId} within ${deployment.timeouts.firstByteMs} ms`, {
-          deployment: deploymentId,
-        });
+        return new UpstreamError(
+          'timeout',
+          `no first byte from ${deploymentId} within ${deployment.timeouts.firstByteMs} ms`,
+          {
+            deployment: deploymentId,
+          },
+        );
       }
       if (total.signal.aborted) {
         return new UpstreamError('timeout', `${deploymentId} did not finish within ${deployment.timeouts.totalMs} ms`, {
@@ -50,10 +54,14 @@ export function startCallTimers(context: CallContext): CallTimers {
         });
       }
       const cause = (error as { cause?: { code?: string } }).cause;
-      return new UpstreamError('connection', `connection to ${deploymentId} failed: ${cause?.code ?? (error as Error).message}`, {
-        deployment: deploymentId,
-        cause: error,
-      });
+      return new UpstreamError(
+        'connection',
+        `connection to ${deploymentId} failed: ${cause?.code ?? (error as Error).message}`,
+        {
+          deployment: deploymentId,
+          cause: error,
+        },
+      );
     },
   };
 }

@@ -1,11 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { EventStreamCodec } from '@smithy/core/event-streams';
+
+const toUtf8 = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+const fromUtf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 
 /**
  * A loopback server that speaks a provider's real wire format (OpenAI chat completions and
- * embeddings, or Anthropic Messages), JSON and streams, with faults injected per request.
+ * embeddings, Anthropic Messages, or Bedrock Converse with ConverseStream's binary AWS event-stream
+ * framing), JSON and streams, with faults injected per request.
  */
-export type ProviderWireFormat = 'openai' | 'anthropic';
+export type ProviderWireFormat = 'openai' | 'anthropic' | 'bedrock';
 
 export type Fault =
   | { kind: 'ok' }
@@ -68,7 +73,8 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
 export async function startFakeProvider(options: FakeProviderOptions): Promise<FakeProvider> {
   const words = options.words ?? DEFAULT_WORDS;
   const usage = options.usage ?? DEFAULT_USAGE;
-  const model = options.model ?? (options.format === 'openai' ? 'gpt-fake-1' : 'claude-fake-1');
+  const model =
+    options.model ?? { openai: 'gpt-fake-1', anthropic: 'claude-fake-1', bedrock: 'bedrock-fake-1' }[options.format];
   const sockets = new Set<Socket>();
   const fake: FakeProvider = {
     url: '',
@@ -88,6 +94,8 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     if (fault.kind === 'status') {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (fault.retryAfter) headers['retry-after'] = fault.retryAfter;
+      if (options.format === 'bedrock')
+        headers['x-amzn-errortype'] = fault.status === 429 ? 'ThrottlingException' : 'InternalServerException';
       res.writeHead(fault.status, headers).end(JSON.stringify(fault.body ?? errorBody(options.format, fault.status)));
       return;
     }
@@ -97,12 +105,16 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     }
     if (fault.kind === 'slow-first-byte') await sleep(fault.delayMs);
     if (res.destroyed) return;
-    const stream = body.stream === true;
+    const stream = body.stream === true || (req.url ?? '').endsWith('/converse-stream');
     const tools = body.tools as Array<Record<string, any>> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const toolName: string | undefined = tools?.length ? (tools[0].function?.name ?? tools[0].name) : undefined;
+    const bedrockTools = (body.toolConfig as { tools?: Array<{ toolSpec: { name: string } }> } | undefined)?.tools;
+    const toolName: string | undefined = tools?.length
+      ? (tools[0].function?.name ?? tools[0].name)
+      : bedrockTools?.[0]?.toolSpec.name;
     if (req.url?.endsWith('/embeddings')) return embeddings(res, body, usage);
     const context: AnswerContext = { words, usage, model, toolName, fault };
     if (options.format === 'openai') return stream ? openAiStream(res, body, context) : openAiJson(res, context);
+    if (options.format === 'bedrock') return stream ? bedrockStream(res, context) : bedrockJson(res, context);
     return stream ? anthropicStream(res, context) : anthropicJson(res, context);
   });
   server.on('connection', (socket) => {
@@ -172,8 +184,13 @@ function openAiJson(res: ServerResponse, { words, usage, model, toolName }: Answ
   );
 }
 
-async function writeEvents(res: ServerResponse, events: string[], fault: Fault): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
+async function writeEvents(
+  res: ServerResponse,
+  events: Array<string | Uint8Array>,
+  fault: Fault,
+  contentType = 'text/event-stream',
+): Promise<void> {
+  res.writeHead(200, { 'content-type': contentType });
   for (const [index, event] of events.entries()) {
     if (res.destroyed) return;
     if (fault.kind === 'cut-stream' && index === fault.afterEvents) {
@@ -325,4 +342,69 @@ function embeddings(res: ServerResponse, body: Record<string, unknown>, usage: F
       usage: { prompt_tokens: usage.input, total_tokens: usage.input },
     }),
   );
+}
+
+const bedrockUsage = (usage: FakeUsage) => ({
+  inputTokens: usage.input - usage.cachedInput,
+  cacheReadInputTokens: usage.cachedInput,
+  outputTokens: usage.output,
+  totalTokens: usage.input + usage.output,
+});
+
+function bedrockJson(res: ServerResponse, { words, usage, toolName }: AnswerContext): void {
+  res.writeHead(200, { 'content-type': 'application/json' }).end(
+    JSON.stringify({
+      output: {
+        message: {
+          role: 'assistant',
+          content: toolName
+            ? [{ toolUse: { toolUseId: 'tooluse_1', name: toolName, input: JSON.parse(TOOL_ARGUMENTS) } }]
+            : [{ text: words.join('') }],
+        },
+      },
+      stopReason: toolName ? 'tool_use' : 'end_turn',
+      usage: bedrockUsage(usage),
+      metrics: { latencyMs: 1 },
+    }),
+  );
+}
+
+const eventStreamCodec = new EventStreamCodec(toUtf8, fromUtf8);
+
+/** One ConverseStream event in the AWS binary event-stream framing the SDK decodes. */
+function awsEvent(type: string, payload: object): Uint8Array {
+  return eventStreamCodec.encode({
+    headers: {
+      ':event-type': { type: 'string', value: type },
+      ':content-type': { type: 'string', value: 'application/json' },
+      ':message-type': { type: 'string', value: 'event' },
+    },
+    body: fromUtf8(JSON.stringify(payload)),
+  });
+}
+
+function bedrockStream(res: ServerResponse, { words, usage, toolName, fault }: AnswerContext): Promise<void> {
+  const events = [awsEvent('messageStart', { role: 'assistant' })];
+  if (toolName) {
+    events.push(
+      awsEvent('contentBlockStart', {
+        contentBlockIndex: 0,
+        start: { toolUse: { toolUseId: 'tooluse_1', name: toolName } },
+      }),
+      awsEvent('contentBlockDelta', {
+        contentBlockIndex: 0,
+        delta: { toolUse: { input: TOOL_ARGUMENTS.slice(0, 8) } },
+      }),
+      awsEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: TOOL_ARGUMENTS.slice(8) } } }),
+    );
+  } else {
+    for (const word of words)
+      events.push(awsEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: word } }));
+  }
+  events.push(
+    awsEvent('contentBlockStop', { contentBlockIndex: 0 }),
+    awsEvent('messageStop', { stopReason: toolName ? 'tool_use' : 'end_turn' }),
+    awsEvent('metadata', { usage: bedrockUsage(usage), metrics: { latencyMs: 1 } }),
+  );
+  return writeEvents(res, events, fault, 'application/vnd.amazon.eventstream');
 }

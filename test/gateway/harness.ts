@@ -34,6 +34,7 @@ export async function startHarness(
       'chat-a': { deployments: ['openai-primary', 'anthropic-fallback'], aliases: ['gpt-4o-mini'] },
       claude: { deployments: ['anthropic-only'] },
       embed: { kind: 'embedding', deployments: ['openai-embed'] },
+      'local-llm': { deployments: ['vllm-local'] },
     },
     deployments: {
       'openai-primary': {
@@ -59,6 +60,14 @@ export async function startHarness(
         credential: 'anthropic',
         timeouts,
         pricing: { input: 3_000_000, output: 15_000_000, cachedInput: 300_000 },
+      },
+      // A self-hosted OpenAI-compatible server (vLLM, Triton's OpenAI frontend): no credential.
+      'vllm-local': {
+        provider: 'openai-compatible',
+        model: 'meta-llama/Llama-3.1-8B-Instruct',
+        baseUrl: openai.url,
+        timeouts,
+        pricing: { input: 0, output: 0 },
       },
       'openai-embed': {
         provider: 'openai',

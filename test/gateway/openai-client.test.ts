@@ -101,7 +101,7 @@ describe('the official openai client against the local gateway', () => {
 
   test('models: every model, or only those a key may use', async () => {
     const all = await h.client().models.list();
-    expect(all.data.map((m) => m.id)).toEqual(['chat-a', 'claude', 'embed']);
+    expect(all.data.map((m) => m.id)).toEqual(['chat-a', 'claude', 'embed', 'local-llm']);
     const restricted = await h.client(KEYS.restricted).models.list();
     expect(restricted.data.map((m) => m.id)).toEqual(['claude']);
   });

@@ -50,7 +50,10 @@ export const deploymentSchema = z
   })
   .check(
     z.superRefine((deployment, ctx) => {
-      if (deployment.provider !== 'builtin' && !deployment.baseUrl) {
+      if (deployment.provider === 'bedrock') {
+        if (!deployment.region)
+          ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required for provider "bedrock"' });
+      } else if (deployment.provider !== 'builtin' && !deployment.baseUrl) {
         ctx.addIssue({
           code: 'custom',
           path: ['baseUrl'],

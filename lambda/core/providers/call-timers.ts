@@ -25,21 +25,31 @@ export interface CallTimers {
  */
 export function startCallTimers(context: CallContext): CallTimers {
   const { deployment, deploymentId } = context;
-  const firstByte = new AbortController();
-  const total = new AbortController();
-  const firstByteTimer = setTimeout(() => firstByte.abort(), deployment.timeouts.firstByteMs);
-  const totalTimer = setTimeout(() => total.abort(), deployment.timeouts.totalMs);
+  // One controller aborted by whichever comes first (AbortSignal.any is markedly slower on Node 20,
+  // and this runs on every call).
+  const call = new AbortController();
+  let fired: 'client' | 'first-byte' | 'total' | undefined;
+  const abort = (reason: typeof fired) => {
+    fired ??= reason;
+    call.abort();
+  };
+  const onClientAbort = () => abort('client');
+  if (context.signal.aborted) abort('client');
+  else context.signal.addEventListener('abort', onClientAbort, { once: true });
+  const firstByteTimer = setTimeout(() => abort('first-byte'), deployment.timeouts.firstByteMs);
+  const totalTimer = setTimeout(() => abort('total'), deployment.timeouts.totalMs);
   return {
-    signal: AbortSignal.any([context.signal, firstByte.signal, total.signal]),
+    signal: call.signal,
     firstByteArrived: () => clearTimeout(firstByteTimer),
     dispose: () => {
       clearTimeout(firstByteTimer);
       clearTimeout(totalTimer);
+      context.signal.removeEventListener('abort', onClientAbort);
     },
     classify(error: unknown): Error {
       if (error instanceof UpstreamError || error instanceof ClientAbortedError) return error;
-      if (context.signal.aborted) return new ClientAbortedError();
-      if (firstByte.signal.aborted) {
+      if (fired === 'client' || context.signal.aborted) return new ClientAbortedError();
+      if (fired === 'first-byte') {
         return new UpstreamError(
           'timeout',
           `no first byte from ${deploymentId} within ${deployment.timeouts.firstByteMs} ms`,
@@ -48,7 +58,7 @@ export function startCallTimers(context: CallContext): CallTimers {
           },
         );
       }
-      if (total.signal.aborted) {
+      if (fired === 'total') {
         return new UpstreamError('timeout', `${deploymentId} did not finish within ${deployment.timeouts.totalMs} ms`, {
           deployment: deploymentId,
         });

@@ -1,23 +1,18 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
-/** Reads a server-sent-events body as parsed events, one at a time. */
-export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
+/** Reads a server-sent-events body (any async iterable of bytes, e.g. a node response) as events. */
+export async function* readServerSentEvents(
+  body: AsyncIterable<Uint8Array | string>,
+): AsyncGenerator<EventSourceMessage> {
   const pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
   const decoder = new TextDecoder();
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-      while (pending.length > 0) yield pending.shift()!;
-    }
-    parser.feed(decoder.decode());
+  for await (const chunk of body) {
+    parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
     while (pending.length > 0) yield pending.shift()!;
-  } finally {
-    reader.releaseLock();
   }
+  parser.feed(decoder.decode());
+  while (pending.length > 0) yield pending.shift()!;
 }
 
 /** One SSE frame as the gateway writes it to its own clients. */

@@ -62,6 +62,8 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 }
 
 export function failureForStatus(status: number): UpstreamFailure {
+  // Redirects are never followed: the configured URL is the only place the gateway connects to.
+  if (status < 400) return 'malformed';
   if (status === 429 || status === 408 || status === 409) return 'rate_limited';
   if (status === 401 || status === 403) return 'credential';
   if (status >= 500) return 'server';

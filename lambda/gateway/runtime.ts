@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import Redis from 'ioredis';
 import * as path from 'node:path';
 import { loadGatewayConfigFile } from '../core/config/load';
-import { SecretsManagerCredentialSource } from '../core/config/secrets-manager-credentials';
+import { SECRET_MAX_AGE_SECONDS, SecretsManagerCredentialSource } from '../core/config/secrets-manager-credentials';
 import { createGateway } from '../core/create-gateway';
 import type { Gateway } from '../core/pipeline/gateway';
 import { GATEWAY_ENV } from '../core/runtime/environment';
@@ -22,15 +22,16 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-async function redisFromEnv(env: Env): Promise<Redis | undefined> {
+async function redisFromEnv(env: Env, secrets: SecretsProvider): Promise<Redis | undefined> {
   if (env[GATEWAY_ENV.redisUrl]) return connect(env[GATEWAY_ENV.redisUrl]!, {});
   const host = env[GATEWAY_ENV.redisHost];
   if (!host) return undefined;
   let password: string | undefined;
   const secretArn = env[GATEWAY_ENV.redisPasswordSecretArn];
   if (secretArn) {
-    const secret = await getSecret<string>(secretArn, { maxAge: 300 });
-    password = secret ? ((JSON.parse(secret) as { password?: string }).password ?? undefined) : undefined;
+    const secret = await secrets.get(secretArn, { maxAge: SECRET_MAX_AGE_SECONDS });
+    password =
+      typeof secret === 'string' ? ((JSON.parse(secret) as { password?: string }).password ?? undefined) : undefined;
   }
   return connect(`redis://${host}:${env[GATEWAY_ENV.redisPort] ?? '6379'}`, {
     username: env[GATEWAY_ENV.redisUsername],
@@ -55,15 +56,20 @@ export function loggerTraceSink(logger: Logger): TraceSink {
   return { record: (trace) => logger.info('llm.trace', { trace }) };
 }
 
-export async function createDeployedGateway(env: Env, logger: Logger, handlerDir: string): Promise<Gateway> {
+export async function createDeployedGateway(
+  env: Env,
+  logger: Logger,
+  handlerDir: string,
+  secrets: SecretsProvider = new SecretsProvider(),
+): Promise<Gateway> {
   const config = loadGatewayConfigFile(path.resolve(handlerDir, required(env, GATEWAY_ENV.configFile)));
   const secretArns = env[GATEWAY_ENV.providerSecretArns]
     ? (JSON.parse(env[GATEWAY_ENV.providerSecretArns]!) as Record<string, string>)
     : {};
   return createGateway({
     config,
-    redis: await redisFromEnv(env),
-    credentials: new SecretsManagerCredentialSource(secretArns),
+    redis: await redisFromEnv(env, secrets),
+    credentials: new SecretsManagerCredentialSource(secretArns, secrets),
     traces: loggerTraceSink(logger),
   });
 }

@@ -1,5 +1,8 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { CredentialSource } from './credentials';
+
+/** How long a fetched secret is reused before Secrets Manager is asked again (rotation lag). */
+export const SECRET_MAX_AGE_SECONDS = 300;
 
 /**
  * Provider keys from Secrets Manager, cached in the function for `maxAgeSeconds` so that a warm
@@ -9,13 +12,14 @@ import type { CredentialSource } from './credentials';
 export class SecretsManagerCredentialSource implements CredentialSource {
   constructor(
     private readonly secretArns: Readonly<Record<string, string>>,
-    private readonly maxAgeSeconds = 300,
+    private readonly secrets: SecretsProvider = new SecretsProvider(),
+    private readonly maxAgeSeconds = SECRET_MAX_AGE_SECONDS,
   ) {}
 
   async get(name: string): Promise<string | undefined> {
     const arn = this.secretArns[name];
     if (!arn) return undefined;
-    const value = await getSecret(arn, { maxAge: this.maxAgeSeconds });
+    const value = await this.secrets.get(arn, { maxAge: this.maxAgeSeconds });
     if (typeof value !== 'string' || value.length === 0) return undefined;
     if (value.startsWith('{')) {
       const parsed = JSON.parse(value) as { apiKey?: unknown };

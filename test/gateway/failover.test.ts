@@ -120,6 +120,20 @@ test('a stream cut after its first byte is never retried: no duplicated tokens, 
   expect(h.traces.records[0].outputTokens).toBeGreaterThan(0);
 });
 
+test('a malformed chunk after the first byte ends the stream with an error, never a retry', async () => {
+  h.openai.faults.push({ kind: 'malformed-chunk', afterEvents: 2 });
+  const stream = await h.client().chat.completions.create({ model: 'chat-a', messages, stream: true });
+  let text = '';
+  await expect(
+    (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })(),
+  ).rejects.toThrow(/stream broke off: openai-primary sent a stream event we cannot read/);
+  expect(text).toBe('The ');
+  expect(h.openai.requests).toHaveLength(1);
+  expect(h.anthropic.requests).toHaveLength(0);
+});
+
 test('a stream that fails before its first byte is retried, and the client sees one clean answer', async () => {
   h.openai.faults.push({ kind: 'malformed-chunk', afterEvents: 0 }, { kind: 'reset' });
   const stream = await h.client().chat.completions.create({ model: 'chat-a', messages, stream: true });

@@ -58,7 +58,7 @@ const percentile = (sorted: number[], p: number) =>
 async function main(): Promise<void> {
   const provider = await startFakeProvider({ format: 'openai' });
   // The same client settings the deployed gateway uses.
-  const redis = USE_REDIS ? connectRedisForGateway('redis://127.0.0.1:6379') : undefined;
+  const redis = USE_REDIS ? connectRedisForGateway(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined;
   if (redis) await new Promise((resolve) => redis.once('ready', resolve));
   const local = await startLocalGateway({
     config: parseGatewayConfig({

@@ -4,7 +4,10 @@ import { EnvCredentialSource, type CredentialSource } from './config/credentials
 import type { GatewayConfig, ProviderKind } from './config/schema';
 import type { ProviderClient } from './providers/provider';
 import { Gateway } from './pipeline/gateway';
-import type { TrafficPolicy } from './pipeline/policy';
+import { composeTrafficPolicy, type AdmissionControl, type TrafficPolicy } from './pipeline/policy';
+import { InMemoryBucketStore } from './policy/limits/bucket-store';
+import { RedisBucketStore } from './policy/limits/redis-bucket-store';
+import { TokenLimiter } from './policy/limits/token-limits';
 import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './resilience/breaker';
 import { RedisBreakerStore } from './resilience/redis-breaker';
 import { JsonLineTraceSink, type TraceSink } from './trace/record';
@@ -40,8 +43,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     breaker,
     credentials: options.credentials ?? new EnvCredentialSource(config.credentialEnv),
     traces: options.traces ?? new JsonLineTraceSink(),
-    policy: options.policy,
+    policy: options.policy ?? policyFromConfig(options),
   });
+}
+
+/** The traffic policy the config asks for, with state where the breakers keep theirs. */
+function policyFromConfig({ config, redis, redisPrefix }: GatewayOptions): TrafficPolicy {
+  const admission: AdmissionControl[] = [];
+  if (config.tokenLimits) {
+    const store = redis ? new RedisBucketStore(redis, redisPrefix) : new InMemoryBucketStore();
+    admission.push(new TokenLimiter(config.tokenLimits, store));
+  }
+  return composeTrafficPolicy({ admission });
 }
 
 /**

@@ -24,7 +24,12 @@ export interface Harness {
  * the fallback. Timeouts and backoff are small so that fault tests run in milliseconds.
  */
 export async function startHarness(
-  options: { redis?: Redis; redisPrefix?: string; breaker?: { failureThreshold: number; openMs: number } } = {},
+  options: {
+    redis?: Redis;
+    redisPrefix?: string;
+    breaker?: { failureThreshold: number; openMs: number };
+    tokenLimits?: GatewayConfigInput['tokenLimits'];
+  } = {},
 ): Promise<Harness> {
   const openai = await startFakeProvider({ format: 'openai' });
   const anthropic = await startFakeProvider({ format: 'anthropic' });
@@ -81,6 +86,7 @@ export async function startHarness(
     retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 20 },
     breaker: options.breaker ?? { failureThreshold: 1_000, openMs: 60_000 },
     limits: { maxBodyBytes: 64 * 1024 },
+    tokenLimits: options.tokenLimits,
     apiKeys: [
       { sha256: sha256Hex(KEYS.full), tenant: 'tenant-a', user: 'alice' },
       { sha256: sha256Hex(KEYS.restricted), tenant: 'tenant-b', models: ['claude'] },

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../validation/messages';
+import { tokenLimitsSchema } from '../policy/limits/token-limits';
 
 /**
  * The gateway's model configuration: which public model names exist, which deployments serve them in
@@ -109,6 +110,8 @@ export const gatewayConfigSchema = z
       }),
       {},
     ),
+    /** Token limits per tenant, user and feature, per minute and per day. Omit for none. */
+    tokenLimits: z.optional(tokenLimitsSchema),
     /** Keys the gateway authenticates itself (local server). Behind API Gateway, its authorizer does. */
     apiKeys: z._default(z.array(apiKeySchema), []),
     /** Local runs: environment variable holding each credential (deployed: Secrets Manager). */

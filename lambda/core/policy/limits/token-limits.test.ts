@@ -1,0 +1,171 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type Redis from 'ioredis';
+import { REDIS_URL, connectRedis, deletePrefix, uniquePrefix } from '../../../../test/support/services';
+import { GatewayError } from '../../http/errors';
+import type { CallFacts } from '../../pipeline/policy';
+import { InMemoryBucketStore, type Bucket, type BucketStore } from './bucket-store';
+import { RedisBucketStore } from './redis-bucket-store';
+import { TokenLimiter, estimateTokens, tokenLimitsSchema } from './token-limits';
+
+const run = promisify(execFile);
+let redis: Redis;
+const prefixes: string[] = [];
+
+beforeAll(async () => {
+  redis = await connectRedis();
+});
+afterAll(async () => {
+  for (const prefix of prefixes) await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+function redisStore(): { store: RedisBucketStore; prefix: string } {
+  const prefix = uniquePrefix('tokens');
+  prefixes.push(prefix);
+  return { store: new RedisBucketStore(redis, prefix), prefix };
+}
+
+const HOUR = 3_600_000;
+const bucket = (id: string, limit: number, windowMs = HOUR): Bucket => ({ id, name: id, group: 'g', limit, windowMs });
+
+/** Fixed windows are exact within one window: keep tests clear of a window boundary. */
+async function awayFromBoundary(windowMs: number): Promise<void> {
+  const [seconds, micros] = await redis.time();
+  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const left = windowMs - (now % windowMs);
+  if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
+describe.each<[string, () => BucketStore]>([
+  ['in-process', () => new InMemoryBucketStore()],
+  ['Redis', () => redisStore().store],
+])('bucket store contract: %s', (_name, create) => {
+  beforeAll(() => awayFromBoundary(HOUR));
+
+  test('admits until the limit, then refuses with the time left in the window', async () => {
+    const store = create();
+    expect((await store.reserve([bucket('a', 10)], 6)).admitted).toBe(true);
+    expect((await store.reserve([bucket('a', 10)], 4)).admitted).toBe(true);
+    const refused = await store.reserve([bucket('a', 10)], 1);
+    expect(refused).toMatchObject({ admitted: false, used: 10, bucket: { id: 'a' } });
+    expect(!refused.admitted && refused.retryAfterMs).toBeGreaterThan(0);
+    expect(!refused.admitted && refused.retryAfterMs).toBeLessThanOrEqual(HOUR);
+  });
+
+  test('all or nothing across buckets: a refusal takes nothing from the others', async () => {
+    const store = create();
+    await store.reserve([bucket('small', 5)], 5);
+    const refused = await store.reserve([bucket('big', 100), bucket('small', 5)], 3);
+    expect(refused).toMatchObject({ admitted: false, bucket: { id: 'small' } });
+    const fill = await store.reserve([bucket('big', 100)], 100);
+    expect(fill.admitted).toBe(true);
+  });
+
+  test('settling refunds what was not used, and charges an overage', async () => {
+    const store = create();
+    const first = await store.reserve([bucket('s', 100)], 80);
+    if (!first.admitted) throw new Error('expected admission');
+    await store.settle(first, -50); // used 30 of 80
+    expect((await store.reserve([bucket('s', 100)], 70)).admitted).toBe(true);
+    expect((await store.reserve([bucket('s', 100)], 1)).admitted).toBe(false);
+    const other = await store.reserve([bucket('o', 100)], 10);
+    if (!other.admitted) throw new Error('expected admission');
+    await store.settle(other, 85); // used 95 of 10 reserved
+    expect(await store.reserve([bucket('o', 100)], 6)).toMatchObject({ admitted: false, used: 95 });
+  });
+
+  test('a refund never drives a bucket below zero', async () => {
+    const store = create();
+    const r = await store.reserve([bucket('z', 10)], 5);
+    if (!r.admitted) throw new Error('expected admission');
+    await store.settle(r, -50);
+    expect((await store.reserve([bucket('z', 10)], 10)).admitted).toBe(true);
+    expect((await store.reserve([bucket('z', 10)], 1)).admitted).toBe(false);
+  });
+
+  test('groups are separate: the same bucket id in two groups counts apart', async () => {
+    const store = create();
+    await store.reserve([{ ...bucket('u', 3), group: 'tenant-1' }], 3);
+    expect((await store.reserve([{ ...bucket('u', 3), group: 'tenant-2' }], 3)).admitted).toBe(true);
+  });
+});
+
+describe('exact under concurrency, across processes, against real Redis', () => {
+  test.each([1, 2, 3])('1,000 concurrent reservations from two processes admit exactly L (trial %i)', async () => {
+    await awayFromBoundary(HOUR);
+    const { prefix } = redisStore();
+    const limit = 137 + Math.floor(Math.random() * 300);
+    const child = path.join(__dirname, '../../../../test/support/reserve-child.ts');
+    const tsx = require.resolve('tsx/cli');
+    const args = (count: number) => [tsx, child, REDIS_URL, prefix, 'g', String(limit), String(HOUR), String(count)];
+    const [a, b] = await Promise.all([run(process.execPath, args(500)), run(process.execPath, args(500))]);
+    expect(Number(a.stdout) + Number(b.stdout)).toBe(limit);
+  });
+});
+
+describe('TokenLimiter', () => {
+  const facts = (tenant: string, user?: string, feature?: string, maxTokens = 100): CallFacts =>
+    ({
+      requestId: 'r',
+      identity: { tenant, user },
+      feature,
+      request: { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(400) }], max_tokens: maxTokens },
+      headers: {},
+    }) as unknown as CallFacts;
+
+  const limits = tokenLimitsSchema.parse({
+    tenant: { perMinute: 1_000, perDay: 100_000 },
+    user: { perMinute: 500 },
+    feature: { perDay: 10_000 },
+    tenants: { big: { perMinute: 50_000 } },
+  });
+
+  test('every applicable limit is a bucket; a tenant override replaces the tenant limits', () => {
+    const limiter = new TokenLimiter(limits, new InMemoryBucketStore());
+    expect(limiter.buckets(facts('acme', 'alice', 'search')).map((b) => `${b.id}=${b.limit}`)).toEqual([
+      'tenant:acme:minute=1000',
+      'tenant:acme:day=100000',
+      'user:alice:minute=500',
+      'feature:search:day=10000',
+    ]);
+    expect(limiter.buckets(facts('big')).map((b) => `${b.id}=${b.limit}`)).toEqual(['tenant:big:minute=50000']);
+  });
+
+  test('the estimate is the prompt plus the most the request may generate', () => {
+    expect(estimateTokens(facts('t').request, 1024)).toEqual({ input: 104, maxOutput: 100 });
+    expect(estimateTokens({ model: 'm', messages: [{ role: 'user', content: 'hi' }], n: 2 }, 1024)).toEqual({
+      input: 5,
+      maxOutput: 2048,
+    });
+  });
+
+  test('a refusal is a 429 naming the limit, with Retry-After; settling refunds unused tokens', async () => {
+    const limiter = new TokenLimiter(limits, new InMemoryBucketStore());
+    // Each call reserves 104 + 300 = 404 tokens against alice's 500 per minute.
+    const first = await limiter.admit(facts('acme', 'alice', undefined, 300));
+    const refusal = await limiter.admit(facts('acme', 'alice', undefined, 300)).catch((e: GatewayError) => e);
+    expect(refusal).toBeInstanceOf(GatewayError);
+    expect((refusal as GatewayError).status).toBe(429);
+    expect((refusal as GatewayError).message).toMatch(
+      /^Rate limit reached for tokens per minute for user 'alice': limit 500, used 404, requested 404\. Retry after \d+ s\.$/,
+    );
+    expect((refusal as GatewayError).options.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    await first.settle({ inputTokens: 50, outputTokens: 10, cachedInputTokens: 0 }, 0);
+    await expect(limiter.admit(facts('acme', 'alice', undefined, 300))).resolves.toBeDefined();
+  });
+
+  test('a released reservation gives its tokens back exactly once', async () => {
+    const limiter = new TokenLimiter(limits, new InMemoryBucketStore());
+    // 404 tokens a call against acme's 1,000 per minute.
+    const alice = await limiter.admit(facts('acme', 'alice', undefined, 300));
+    await limiter.admit(facts('acme', 'bob', undefined, 300));
+    await alice.release();
+    await alice.release();
+    await alice.settle({ inputTokens: 1, outputTokens: 1, cachedInputTokens: 0 }, 0);
+    await limiter.admit(facts('acme', 'carol', undefined, 300));
+    // bob 404 + carol 404 + dave 404 > 1,000: a second refund of alice's tokens would have let dave in.
+    await expect(limiter.admit(facts('acme', 'dave', undefined, 300))).rejects.toMatchObject({ status: 429 });
+  });
+});

@@ -1,0 +1,118 @@
+import * as z from 'zod/mini';
+import { GatewayError } from '../../http/errors';
+import type { ChatCompletionRequest, TokenUsage } from '../../openai/types';
+import type { Admission, AdmissionControl, CallFacts } from '../../pipeline/policy';
+import type { Bucket, BucketStore } from './bucket-store';
+import '../../validation/messages';
+
+const WINDOWS = { minute: 60_000, day: 86_400_000 } as const;
+type Scope = 'tenant' | 'user' | 'feature';
+
+const windowLimits = z.strictObject({
+  perMinute: z.optional(z.int().check(z.gte(1))),
+  perDay: z.optional(z.int().check(z.gte(1))),
+});
+
+/**
+ * Token limits, each per minute and per day: for every tenant, every user of a tenant and every
+ * feature of a tenant; `tenants` overrides the tenant limits of named tenants.
+ */
+export const tokenLimitsSchema = z.strictObject({
+  tenant: z.optional(windowLimits),
+  user: z.optional(windowLimits),
+  feature: z.optional(windowLimits),
+  tenants: z._default(z.record(z.string(), windowLimits), {}),
+  /** Output tokens reserved for a request that sets no max_tokens. */
+  defaultMaxOutputTokens: z._default(z.int().check(z.gte(1)), 1024),
+});
+export type TokenLimits = z.output<typeof tokenLimitsSchema>;
+
+/**
+ * Tokens a request may consume before it runs: its prompt (about four characters a token, rounded
+ * up) plus the most it may generate. Reserved up front, settled with the provider's count after.
+ */
+export function estimateTokens(
+  request: ChatCompletionRequest,
+  defaultMaxOutput: number,
+): { input: number; maxOutput: number } {
+  let chars = 0;
+  for (const message of request.messages) {
+    const content = message.content;
+    if (typeof content === 'string') chars += content.length;
+    else if (Array.isArray(content)) chars += JSON.stringify(content).length;
+    if (message.tool_calls) chars += JSON.stringify(message.tool_calls).length;
+  }
+  if (request.tools) chars += JSON.stringify(request.tools).length;
+  const maxOutput = (request.max_completion_tokens ?? request.max_tokens ?? defaultMaxOutput) * (request.n ?? 1);
+  return { input: Math.ceil(chars / 4) + 4 * request.messages.length, maxOutput };
+}
+
+/** The refusal in words a client can act on: which limit, how much, and when to retry. */
+export function limitMessage(bucket: Bucket, requested: number, used: number, retryAfterSeconds: number): string {
+  return (
+    `Rate limit reached for ${bucket.name}: limit ${bucket.limit}, used ${used}, requested ${requested}. ` +
+    `Retry after ${retryAfterSeconds} s.`
+  );
+}
+
+/**
+ * Admission by token budget per minute and per day. Reserves prompt + max output from every bucket
+ * that applies to the call, atomically; settles with the real usage (refunding what was not used);
+ * releases everything if the call fails.
+ */
+export class TokenLimiter implements AdmissionControl {
+  constructor(
+    private readonly limits: TokenLimits,
+    private readonly store: BucketStore,
+  ) {}
+
+  buckets(facts: Pick<CallFacts, 'identity' | 'feature'>): Bucket[] {
+    const tenant = facts.identity.tenant;
+    const buckets: Bucket[] = [];
+    const add = (scope: Scope, id: string | undefined, limits: z.output<typeof windowLimits> | undefined) => {
+      if (!id || !limits) return;
+      for (const window of ['minute', 'day'] as const) {
+        const limit = window === 'minute' ? limits.perMinute : limits.perDay;
+        if (limit) {
+          buckets.push({
+            id: `${scope}:${id}:${window}`,
+            name: `tokens per ${window} for ${scope} '${id}'`,
+            group: tenant,
+            limit,
+            windowMs: WINDOWS[window],
+          });
+        }
+      }
+    };
+    add('tenant', tenant, this.limits.tenants[tenant] ?? this.limits.tenant);
+    add('user', facts.identity.user, this.limits.user);
+    add('feature', facts.feature, this.limits.feature);
+    return buckets;
+  }
+
+  async admit(facts: CallFacts): Promise<Admission> {
+    const buckets = this.buckets(facts);
+    const { input, maxOutput } = estimateTokens(facts.request, this.limits.defaultMaxOutputTokens);
+    const reserved = input + maxOutput;
+    if (buckets.length === 0) return { settle: async () => undefined, release: async () => undefined };
+    const outcome = await this.store.reserve(buckets, reserved);
+    if (!outcome.admitted) {
+      const retryAfter = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+      throw GatewayError.rateLimited(
+        limitMessage(outcome.bucket, reserved, outcome.used, retryAfter),
+        retryAfter,
+        'tokens_rate_limited',
+      );
+    }
+    let open = true;
+    const close = async (delta: number) => {
+      if (!open) return;
+      open = false;
+      await this.store.settle(outcome, delta);
+    };
+    return {
+      settle: (usage: TokenUsage) => close(usage.inputTokens + usage.outputTokens - reserved),
+      release: () => close(-reserved),
+    };
+  }
+}

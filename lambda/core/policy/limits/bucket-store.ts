@@ -15,7 +15,22 @@ export interface Bucket {
   /** Hash-tag group: all of one call's buckets share it (one Redis slot). The tenant. */
   readonly group: string;
   readonly limit: number;
+  /** Window length in ms, or {@link CALENDAR_MONTH} for calendar months (UTC). */
   readonly windowMs: number;
+}
+
+/** The window length that means "calendar month, UTC" (budgets are monthly). */
+export const CALENDAR_MONTH = -1;
+
+/** The window `now` falls in: its index and when it ends. Same arithmetic as the Redis script. */
+export function windowOf(now: number, windowMs: number): { index: number; endsAt: number } {
+  if (windowMs > 0) {
+    const index = Math.floor(now / windowMs);
+    return { index, endsAt: (index + 1) * windowMs };
+  }
+  const date = new Date(now);
+  const index = date.getUTCFullYear() * 12 + date.getUTCMonth();
+  return { index, endsAt: Date.UTC(Math.floor((index + 1) / 12), (index + 1) % 12, 1) };
 }
 
 export interface Reserved {
@@ -36,8 +51,8 @@ export interface Refused {
 
 export interface BucketStore {
   reserve(buckets: readonly Bucket[], tokens: number): Promise<Reserved | Refused>;
-  /** Adds `delta` tokens to the windows a reservation used (never below zero). */
-  settle(reservation: Reserved, delta: number): Promise<void>;
+  /** Adds `delta` to the windows a reservation used (never below zero); returns their new totals. */
+  settle(reservation: Reserved, delta: number): Promise<number[]>;
 }
 
 /** In this process only: the local server's embedded default. Same semantics as Redis. */
@@ -58,26 +73,25 @@ export class InMemoryBucketStore implements BucketStore {
 
   async reserve(buckets: readonly Bucket[], tokens: number): Promise<Reserved | Refused> {
     const now = this.now();
-    const keys = buckets.map((b) => `{${b.group}}:${b.id}:${Math.floor(now / b.windowMs)}`);
+    const windows = buckets.map((b) => windowOf(now, b.windowMs));
+    const keys = buckets.map((b, i) => `{${b.group}}:${b.id}:${windows[i].index}`);
     for (const [i, bucket] of buckets.entries()) {
       const used = this.read(keys[i], now);
-      if (used + tokens > bucket.limit) {
-        const windowEnd = (Math.floor(now / bucket.windowMs) + 1) * bucket.windowMs;
-        return { admitted: false, bucket, retryAfterMs: windowEnd - now, used };
-      }
+      if (used + tokens > bucket.limit) return { admitted: false, bucket, retryAfterMs: windows[i].endsAt - now, used };
     }
-    buckets.forEach((bucket, i) => {
-      const windowEnd = (Math.floor(now / bucket.windowMs) + 1) * bucket.windowMs;
-      this.used.set(keys[i], { tokens: this.read(keys[i], now) + tokens, expiresAt: windowEnd });
+    buckets.forEach((_bucket, i) => {
+      this.used.set(keys[i], { tokens: this.read(keys[i], now) + tokens, expiresAt: windows[i].endsAt });
     });
     return { admitted: true, keys, tokens };
   }
 
-  async settle(reservation: Reserved, delta: number): Promise<void> {
+  async settle(reservation: Reserved, delta: number): Promise<number[]> {
     const now = this.now();
-    for (const key of reservation.keys) {
+    return reservation.keys.map((key) => {
       const entry = this.used.get(key);
-      if (entry && entry.expiresAt > now) entry.tokens = Math.max(0, entry.tokens + delta);
-    }
+      if (!entry || entry.expiresAt <= now) return 0;
+      entry.tokens = Math.max(0, entry.tokens + delta);
+      return entry.tokens;
+    });
   }
 }

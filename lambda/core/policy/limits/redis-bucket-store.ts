@@ -3,46 +3,87 @@ import type { Bucket, BucketStore, Refused, Reserved } from './bucket-store';
 
 /**
  * Buckets in Redis. One Lua script per decision, timed by the Redis server's clock: it finds each
- * bucket's current window, refuses if any would go over, and otherwise takes the tokens from all.
+ * bucket's current window (fixed length, or a calendar month), refuses if any would go over, and
+ * otherwise takes the amount from all.
  * Keys carry the tenant as a hash tag (`{tenant}`), so one call's keys share a slot in cluster mode.
  */
-const RESERVE = `
+/** Calendar months (UTC) as windows: window length -1. Civil-date arithmetic after H. Hinnant. */
+const WINDOW_LUA = `
+local function month_of(days)
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400 + (m <= 2 and 1 or 0)
+  return y * 12 + (m - 1)
+end
+local function month_start_days(index)
+  local y = math.floor(index / 12)
+  local m = index - y * 12 + 1
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local mp = m > 2 and m - 3 or m + 9
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + math.floor((153 * mp + 2) / 5)
+  return era * 146097 + doe - 719468
+end
+-- returns the window index and when the window ends (ms)
+local function window_of(now, window)
+  if window > 0 then
+    local index = math.floor(now / window)
+    return index, (index + 1) * window
+  end
+  local index = month_of(math.floor(now / 86400000))
+  return index, month_start_days(index + 1) * 86400000
+end
+`;
+
+const RESERVE = `${WINDOW_LUA}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = #KEYS
 local tokens = tonumber(ARGV[1])
 local keys = {}
-local windows = {}
+local ends = {}
 for i = 1, n do
-  local window = tonumber(ARGV[1 + n + i])
-  local index = math.floor(now / window)
+  local index, ends_at = window_of(now, tonumber(ARGV[1 + n + i]))
   local key = KEYS[i] .. ':' .. index
   local used = tonumber(redis.call('GET', key) or '0')
   if used + tokens > tonumber(ARGV[1 + i]) then
-    return {0, i, (index + 1) * window - now, used}
+    return {0, i, ends_at - now, used}
   end
   keys[i] = key
-  windows[i] = window
+  ends[i] = ends_at
 end
 for i = 1, n do
   redis.call('INCRBY', keys[i], tokens)
-  redis.call('PEXPIRE', keys[i], windows[i] * 2)
+  redis.call('PEXPIREAT', keys[i], ends[i] + 86400000)
 end
 table.insert(keys, 1, 1)
 return keys`;
 
 const SETTLE = `
 local delta = tonumber(ARGV[1])
+local totals = {}
 for i = 1, #KEYS do
+  local total = 0
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    if redis.call('INCRBY', KEYS[i], delta) < 0 then redis.call('SET', KEYS[i], 0, 'KEEPTTL') end
+    total = redis.call('INCRBY', KEYS[i], delta)
+    if total < 0 then
+      redis.call('SET', KEYS[i], 0, 'KEEPTTL')
+      total = 0
+    end
   end
+  totals[i] = total
 end
-return 1`;
+return totals`;
 
 type LimiterRedis = Redis & {
   tokenReserve(...args: Array<string | number>): Promise<Array<string | number>>;
-  tokenSettle(...args: Array<string | number>): Promise<number>;
+  tokenSettle(...args: Array<string | number>): Promise<number[]>;
 };
 
 export class RedisBucketStore implements BucketStore {
@@ -77,8 +118,7 @@ export class RedisBucketStore implements BucketStore {
     return { admitted: false, bucket: buckets[index - 1], retryAfterMs, used };
   }
 
-  async settle(reservation: Reserved, delta: number): Promise<void> {
-    if (delta === 0) return;
-    await this.redis.tokenSettle(reservation.keys.length, ...reservation.keys, delta);
+  async settle(reservation: Reserved, delta: number): Promise<number[]> {
+    return this.redis.tokenSettle(reservation.keys.length, ...reservation.keys, delta);
   }
 }

@@ -5,7 +5,7 @@ import type Redis from 'ioredis';
 import { REDIS_URL, connectRedis, deletePrefix, uniquePrefix } from '../../../../test/support/services';
 import { GatewayError } from '../../http/errors';
 import type { CallFacts } from '../../pipeline/policy';
-import { InMemoryBucketStore, type Bucket, type BucketStore } from './bucket-store';
+import { CALENDAR_MONTH, InMemoryBucketStore, windowOf, type Bucket, type BucketStore } from './bucket-store';
 import { RedisBucketStore } from './redis-bucket-store';
 import { TokenLimiter, estimateTokens, tokenLimitsSchema } from './token-limits';
 
@@ -89,6 +89,32 @@ describe.each<[string, () => BucketStore]>([
     const store = create();
     await store.reserve([{ ...bucket('u', 3), group: 'tenant-1' }], 3);
     expect((await store.reserve([{ ...bucket('u', 3), group: 'tenant-2' }], 3)).admitted).toBe(true);
+  });
+});
+
+describe('calendar-month windows', () => {
+  test('the Redis script and the in-process store agree on the month and when it ends', async () => {
+    const { store, prefix } = redisStore();
+    const month: Bucket = { id: 'budget', name: 'budget', group: 'g', limit: 10, windowMs: CALENDAR_MONTH };
+    const reserved = await store.reserve([month], 10);
+    const refused = await store.reserve([month], 1);
+    const [seconds] = await redis.time();
+    const now = Number(seconds) * 1000;
+    const expected = windowOf(now, CALENDAR_MONTH);
+    expect(reserved).toMatchObject({ admitted: true, keys: [`${prefix}tokens:{g}:budget:${expected.index}`] });
+    expect(refused.admitted).toBe(false);
+    expect(Math.abs((refused as { retryAfterMs: number }).retryAfterMs - (expected.endsAt - now))).toBeLessThan(2_000);
+  });
+
+  test('month arithmetic across year ends and leap days', () => {
+    expect(windowOf(Date.UTC(2024, 1, 29, 12), CALENDAR_MONTH)).toEqual({
+      index: 2024 * 12 + 1,
+      endsAt: Date.UTC(2024, 2, 1),
+    });
+    expect(windowOf(Date.UTC(2026, 11, 31, 23, 59), CALENDAR_MONTH)).toEqual({
+      index: 2026 * 12 + 11,
+      endsAt: Date.UTC(2027, 0, 1),
+    });
   });
 });
 

@@ -7,6 +7,8 @@ import { Gateway } from './pipeline/gateway';
 import { composeTrafficPolicy, type AdmissionControl, type TrafficPolicy } from './pipeline/policy';
 import { InMemoryBucketStore } from './policy/limits/bucket-store';
 import { RedisBucketStore } from './policy/limits/redis-bucket-store';
+import { BudgetGuard, type SoftThresholdEvent } from './policy/budget/budget-guard';
+import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore } from './policy/kill-switch/kill-switch';
 import { TokenLimiter } from './policy/limits/token-limits';
 import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './resilience/breaker';
 import { RedisBreakerStore } from './resilience/redis-breaker';
@@ -21,6 +23,8 @@ export interface GatewayOptions {
   readonly credentials?: CredentialSource;
   readonly traces?: TraceSink;
   readonly policy?: TrafficPolicy;
+  /** Where budget soft-threshold events go. @default a JSON line on stdout */
+  readonly onBudgetSoftThreshold?: (event: SoftThresholdEvent) => void;
   /** Replaces the client of some provider kinds (e.g. Bedrock with test credentials). */
   readonly providers?: Partial<Record<ProviderKind, ProviderClient>>;
 }
@@ -48,12 +52,22 @@ export function createGateway(options: GatewayOptions): Gateway {
 }
 
 /** The traffic policy the config asks for, with state where the breakers keep theirs. */
-function policyFromConfig({ config, redis, redisPrefix }: GatewayOptions): TrafficPolicy {
-  const admission: AdmissionControl[] = [];
-  if (config.tokenLimits) {
-    const store = redis ? new RedisBucketStore(redis, redisPrefix) : new InMemoryBucketStore();
-    admission.push(new TokenLimiter(config.tokenLimits, store));
+function policyFromConfig({ config, redis, redisPrefix, onBudgetSoftThreshold }: GatewayOptions): TrafficPolicy {
+  const killSwitchStore = redis ? new RedisKillSwitchStore(redis, redisPrefix) : new InMemoryKillSwitchStore();
+  // Cheapest refusal first: the kill switch reads a cached flag, then money, then tokens.
+  const admission: AdmissionControl[] = [new KillSwitch(killSwitchStore, config.killSwitch.refreshMs)];
+  const buckets = redis ? new RedisBucketStore(redis, redisPrefix) : new InMemoryBucketStore();
+  if (config.budgets) {
+    admission.push(
+      new BudgetGuard(
+        config.budgets,
+        buckets,
+        onBudgetSoftThreshold ??
+          ((event) => process.stdout.write(`${JSON.stringify({ type: 'llm.budget.soft_threshold', ...event })}\n`)),
+      ),
+    );
   }
+  if (config.tokenLimits) admission.push(new TokenLimiter(config.tokenLimits, buckets));
   return composeTrafficPolicy({ admission });
 }
 

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { EnvCredentialSource } from '../../lambda/core/config/credentials';
 import { parseGatewayConfig } from '../../lambda/core/config/load';
 import type { GatewayConfigInput } from '../../lambda/core/config/schema';
+import type { GatewayOptions } from '../../lambda/core/create-gateway';
 import { sha256Hex } from '../../lambda/core/pipeline/identity';
 import { MemoryTraceSink } from '../../lambda/core/trace/record';
 import { startLocalGateway, type LocalGateway } from '../../lambda/local/server';
@@ -29,6 +30,9 @@ export async function startHarness(
     redisPrefix?: string;
     breaker?: { failureThreshold: number; openMs: number };
     tokenLimits?: GatewayConfigInput['tokenLimits'];
+    budgets?: GatewayConfigInput['budgets'];
+    killSwitchRefreshMs?: number;
+    onBudgetSoftThreshold?: GatewayOptions['onBudgetSoftThreshold'];
   } = {},
 ): Promise<Harness> {
   const openai = await startFakeProvider({ format: 'openai' });
@@ -87,6 +91,8 @@ export async function startHarness(
     breaker: options.breaker ?? { failureThreshold: 1_000, openMs: 60_000 },
     limits: { maxBodyBytes: 64 * 1024 },
     tokenLimits: options.tokenLimits,
+    budgets: options.budgets,
+    killSwitch: { refreshMs: options.killSwitchRefreshMs ?? 1_000 },
     apiKeys: [
       { sha256: sha256Hex(KEYS.full), tenant: 'tenant-a', user: 'alice' },
       { sha256: sha256Hex(KEYS.restricted), tenant: 'tenant-b', models: ['claude'] },
@@ -98,6 +104,7 @@ export async function startHarness(
     config: parseGatewayConfig(input),
     redis: options.redis,
     redisPrefix: options.redisPrefix,
+    onBudgetSoftThreshold: options.onBudgetSoftThreshold,
     traces,
     credentials: new EnvCredentialSource(input.credentialEnv!, {
       FAKE_OPENAI_KEY: 'sk-upstream-openai',

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../validation/messages';
+import { budgetsSchema } from '../policy/budget/budget-guard';
 import { tokenLimitsSchema } from '../policy/limits/token-limits';
 
 /**
@@ -112,6 +113,10 @@ export const gatewayConfigSchema = z
     ),
     /** Token limits per tenant, user and feature, per minute and per day. Omit for none. */
     tokenLimits: z.optional(tokenLimitsSchema),
+    /** Monthly LLM spend budgets per tenant and feature. Omit for none. */
+    budgets: z.optional(budgetsSchema),
+    /** How often each instance re-reads the kill-switch flags. */
+    killSwitch: z.prefault(z.strictObject({ refreshMs: z._default(z.int().check(z.gte(100)), 1_000) }), {}),
     /** Keys the gateway authenticates itself (local server). Behind API Gateway, its authorizer does. */
     apiKeys: z._default(z.array(apiKeySchema), []),
     /** Local runs: environment variable holding each credential (deployed: Secrets Manager). */

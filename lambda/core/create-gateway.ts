@@ -7,6 +7,7 @@ import { Gateway } from './pipeline/gateway';
 import { composeTrafficPolicy, type AdmissionControl, type TrafficPolicy } from './pipeline/policy';
 import { InMemoryBucketStore } from './policy/limits/bucket-store';
 import { RedisBucketStore } from './policy/limits/redis-bucket-store';
+import { ResilientBucketStore, type StoreHealthEvent } from './policy/limits/resilient-bucket-store';
 import { BudgetGuard, type SoftThresholdEvent } from './policy/budget/budget-guard';
 import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore } from './policy/kill-switch/kill-switch';
 import { TokenLimiter } from './policy/limits/token-limits';
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   readonly policy?: TrafficPolicy;
   /** Where budget soft-threshold events go. @default a JSON line on stdout */
   readonly onBudgetSoftThreshold?: (event: SoftThresholdEvent) => void;
+  /** Where limit-store outages and recoveries are reported. @default a JSON line on stdout */
+  readonly onLimitsStoreHealth?: (event: StoreHealthEvent) => void;
   /** Replaces the client of some provider kinds (e.g. Bedrock with test credentials). */
   readonly providers?: Partial<Record<ProviderKind, ProviderClient>>;
 }
@@ -52,18 +55,26 @@ export function createGateway(options: GatewayOptions): Gateway {
 }
 
 /** The traffic policy the config asks for, with state where the breakers keep theirs. */
-function policyFromConfig({ config, redis, redisPrefix, onBudgetSoftThreshold }: GatewayOptions): TrafficPolicy {
+const jsonLine = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
+
+function policyFromConfig(options: GatewayOptions): TrafficPolicy {
+  const { config, redis, redisPrefix, onBudgetSoftThreshold, onLimitsStoreHealth } = options;
   const killSwitchStore = redis ? new RedisKillSwitchStore(redis, redisPrefix) : new InMemoryKillSwitchStore();
   // Cheapest refusal first: the kill switch reads a cached flag, then money, then tokens.
   const admission: AdmissionControl[] = [new KillSwitch(killSwitchStore, config.killSwitch.refreshMs)];
-  const buckets = redis ? new RedisBucketStore(redis, redisPrefix) : new InMemoryBucketStore();
+  const buckets = redis
+    ? new ResilientBucketStore(
+        new RedisBucketStore(redis, redisPrefix),
+        config.limitsStoreDown,
+        onLimitsStoreHealth ?? jsonLine,
+      )
+    : new InMemoryBucketStore();
   if (config.budgets) {
     admission.push(
       new BudgetGuard(
         config.budgets,
         buckets,
-        onBudgetSoftThreshold ??
-          ((event) => process.stdout.write(`${JSON.stringify({ type: 'llm.budget.soft_threshold', ...event })}\n`)),
+        onBudgetSoftThreshold ?? ((event) => jsonLine({ type: 'llm.budget.soft_threshold', ...event })),
       ),
     );
   }

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import '../validation/messages';
 import { budgetsSchema } from '../policy/budget/budget-guard';
+import { storeDownPolicySchema } from '../policy/limits/resilient-bucket-store';
 import { tokenLimitsSchema } from '../policy/limits/token-limits';
 
 /**
@@ -115,6 +116,8 @@ export const gatewayConfigSchema = z
     tokenLimits: z.optional(tokenLimitsSchema),
     /** Monthly LLM spend budgets per tenant and feature. Omit for none. */
     budgets: z.optional(budgetsSchema),
+    /** What budgets and token limits do when Redis cannot answer (written policy in the README). */
+    limitsStoreDown: z.prefault(storeDownPolicySchema, {}),
     /** How often each instance re-reads the kill-switch flags. */
     killSwitch: z.prefault(z.strictObject({ refreshMs: z._default(z.int().check(z.gte(100)), 1_000) }), {}),
     /** Keys the gateway authenticates itself (local server). Behind API Gateway, its authorizer does. */

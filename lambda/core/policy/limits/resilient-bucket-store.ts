@@ -1,0 +1,108 @@
+import * as z from 'zod/mini';
+import { GatewayError } from '../../http/errors';
+import type { Bucket, BucketStore, Refused, Reserved } from './bucket-store';
+import { InMemoryBucketStore } from './bucket-store';
+import '../../validation/messages';
+
+/**
+ * What the limits do when the shared store (Redis) cannot answer:
+ * - `fail-closed`: refuse the call (503) — nothing is spent that cannot be counted;
+ * - `local-fallback`: count in this instance only, against `localFraction` of each limit — calls go
+ *   on, and N instances together admit at most N x fraction of a limit until Redis is back.
+ * Either way the decision comes within `decisionTimeoutMs`, never a hang.
+ */
+export const storeDownPolicySchema = z.strictObject({
+  mode: z._default(z.enum(['fail-closed', 'local-fallback']), 'local-fallback'),
+  localFraction: z._default(z.number().check(z.gt(0), z.lte(1)), 0.25),
+  decisionTimeoutMs: z._default(z.int().check(z.gte(1), z.lte(1_000)), 80),
+});
+export type StoreDownPolicy = z.output<typeof storeDownPolicySchema>;
+
+export type StoreHealthEvent =
+  | { readonly type: 'limits.store_unavailable'; readonly mode: StoreDownPolicy['mode']; readonly error: string }
+  | { readonly type: 'limits.store_recovered'; readonly outageMs: number };
+
+interface LocalReservation extends Reserved {
+  readonly local: true;
+}
+
+class StoreTimeout extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+export class ResilientBucketStore implements BucketStore {
+  private readonly local = new InMemoryBucketStore();
+  private downSince: number | undefined;
+
+  constructor(
+    private readonly shared: BucketStore,
+    private readonly policy: StoreDownPolicy,
+    private readonly onHealth: (event: StoreHealthEvent) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private async withDeadline<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreTimeout(this.policy.decisionTimeoutMs)), this.policy.decisionTimeoutMs);
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private markDown(error: unknown): void {
+    if (this.downSince !== undefined) return;
+    this.downSince = this.now();
+    this.onHealth({ type: 'limits.store_unavailable', mode: this.policy.mode, error: (error as Error).message });
+  }
+
+  private markUp(): void {
+    if (this.downSince === undefined) return;
+    this.onHealth({ type: 'limits.store_recovered', outageMs: this.now() - this.downSince });
+    this.downSince = undefined;
+  }
+
+  async reserve(buckets: readonly Bucket[], amount: number): Promise<Reserved | Refused> {
+    try {
+      const outcome = await this.withDeadline(this.shared.reserve(buckets, amount));
+      this.markUp();
+      return outcome;
+    } catch (error) {
+      this.markDown(error);
+      if (this.policy.mode === 'fail-closed') {
+        throw new GatewayError(
+          503,
+          'api_error',
+          'Usage limits cannot be checked right now, so the call was not made. Retry shortly.',
+          {
+            code: 'limits_unavailable',
+            retryAfterSeconds: 1,
+            cause: error,
+          },
+        );
+      }
+      const scaled = buckets.map((b) => ({
+        ...b,
+        limit: Math.max(1, Math.floor(b.limit * this.policy.localFraction)),
+      }));
+      const outcome = await this.local.reserve(scaled, amount);
+      return outcome.admitted ? ({ ...outcome, local: true } as LocalReservation) : outcome;
+    }
+  }
+
+  async settle(reservation: Reserved, delta: number): Promise<number[]> {
+    if ((reservation as LocalReservation).local) return this.local.settle(reservation, delta);
+    try {
+      return await this.withDeadline(this.shared.settle(reservation, delta));
+    } catch (error) {
+      // The reservation stays as taken: the window will expire it. Counting too much is the safe side.
+      this.markDown(error);
+      return reservation.keys.map(() => 0);
+    }
+  }
+}

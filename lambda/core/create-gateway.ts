@@ -9,6 +9,7 @@ import { InMemoryBucketStore } from './policy/limits/bucket-store';
 import { RedisBucketStore } from './policy/limits/redis-bucket-store';
 import { ResilientBucketStore, type StoreHealthEvent } from './policy/limits/resilient-bucket-store';
 import { BudgetGuard, type SoftThresholdEvent } from './policy/budget/budget-guard';
+import { ExactCache, InMemoryCacheStore, RedisCacheStore } from './policy/cache/exact-cache';
 import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore } from './policy/kill-switch/kill-switch';
 import { TokenLimiter } from './policy/limits/token-limits';
 import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './resilience/breaker';
@@ -79,7 +80,10 @@ function policyFromConfig(options: GatewayOptions): TrafficPolicy {
     );
   }
   if (config.tokenLimits) admission.push(new TokenLimiter(config.tokenLimits, buckets));
-  return composeTrafficPolicy({ admission });
+  const cache = config.exactCache
+    ? new ExactCache(config.exactCache, redis ? new RedisCacheStore(redis, redisPrefix) : new InMemoryCacheStore())
+    : undefined;
+  return composeTrafficPolicy({ admission, cache });
 }
 
 /**

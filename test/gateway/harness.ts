@@ -31,6 +31,7 @@ export async function startHarness(
     breaker?: { failureThreshold: number; openMs: number };
     tokenLimits?: GatewayConfigInput['tokenLimits'];
     budgets?: GatewayConfigInput['budgets'];
+    exactCache?: GatewayConfigInput['exactCache'];
     killSwitchRefreshMs?: number;
     onBudgetSoftThreshold?: GatewayOptions['onBudgetSoftThreshold'];
   } = {},
@@ -92,6 +93,7 @@ export async function startHarness(
     limits: { maxBodyBytes: 64 * 1024 },
     tokenLimits: options.tokenLimits,
     budgets: options.budgets,
+    exactCache: options.exactCache,
     killSwitch: { refreshMs: options.killSwitchRefreshMs ?? 1_000 },
     apiKeys: [
       { sha256: sha256Hex(KEYS.full), tenant: 'tenant-a', user: 'alice' },

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { GatewayError } from '../../http/errors';
 import type { Bucket, BucketStore, Refused, Reserved } from './bucket-store';
 import { InMemoryBucketStore } from './bucket-store';
+import { withDeadline } from '../../util/deadline';
 import '../../validation/messages';
 
 /**
@@ -26,12 +27,6 @@ interface LocalReservation extends Reserved {
   readonly local: true;
 }
 
-class StoreTimeout extends Error {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
-  }
-}
-
 export class ResilientBucketStore implements BucketStore {
   private readonly local = new InMemoryBucketStore();
   private downSince: number | undefined;
@@ -43,16 +38,8 @@ export class ResilientBucketStore implements BucketStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private async withDeadline<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreTimeout(this.policy.decisionTimeoutMs)), this.policy.decisionTimeoutMs);
-    });
-    try {
-      return await Promise.race([work, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private withDeadline<T>(work: Promise<T>): Promise<T> {
+    return withDeadline(work, this.policy.decisionTimeoutMs);
   }
 
   private markDown(error: unknown): void {

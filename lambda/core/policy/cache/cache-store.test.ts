@@ -1,0 +1,57 @@
+import type Redis from 'ioredis';
+import { connectRedis, deletePrefix, uniquePrefix } from '../../../../test/support/services';
+import { InMemoryCacheStore, RedisCacheStore, type CacheStore } from './exact-cache';
+
+/** One contract for the local server's in-process cache and Redis. */
+let redis: Redis;
+const prefixes: string[] = [];
+beforeAll(async () => {
+  redis = await connectRedis();
+});
+afterAll(async () => {
+  for (const prefix of prefixes) await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+describe.each<[string, () => CacheStore]>([
+  ['in-process', () => new InMemoryCacheStore()],
+  [
+    'Redis',
+    () => {
+      const prefix = uniquePrefix('cache-store');
+      prefixes.push(prefix);
+      return new RedisCacheStore(redis, prefix);
+    },
+  ],
+])('cache store contract: %s', (_name, create) => {
+  test('returns what was stored, and nothing for an unknown key', async () => {
+    const store = create();
+    await store.set('{t}:a', 'value-a', 60);
+    expect(await store.get('{t}:a')).toBe('value-a');
+    expect(await store.get('{t}:b')).toBeUndefined();
+  });
+
+  test('entries expire after their TTL', async () => {
+    const store = create();
+    await store.set('{t}:short', 'v', 1);
+    expect(await store.get('{t}:short')).toBe('v');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await store.get('{t}:short')).toBeUndefined();
+  });
+
+  test('a later write replaces an earlier one', async () => {
+    const store = create();
+    await store.set('{t}:k', 'one', 60);
+    await store.set('{t}:k', 'two', 60);
+    expect(await store.get('{t}:k')).toBe('two');
+  });
+});
+
+test('the in-process store is bounded: the oldest entry goes first', async () => {
+  const store = new InMemoryCacheStore(2);
+  await store.set('a', '1', 60);
+  await store.set('b', '2', 60);
+  await store.set('c', '3', 60);
+  expect(await store.get('a')).toBeUndefined();
+  expect(await store.get('c')).toBe('3');
+});

@@ -1,0 +1,109 @@
+import type Redis from 'ioredis';
+import * as z from 'zod/mini';
+import type { ChatCompletion } from '../../openai/types';
+import type { CallFacts, ResponseCache } from '../../pipeline/policy';
+import { withDeadline } from '../../util/deadline';
+import { cacheability, exactCacheKey } from './exact-key';
+import '../../validation/messages';
+
+const modelCache = z.strictObject({
+  enabled: z.optional(z.boolean()),
+  ttlSeconds: z.optional(z.int().check(z.gte(1))),
+  /** Cache sampled answers (temperature > 0) too: for FAQ-like traffic where any good answer will do. */
+  nonDeterministic: z.optional(z.boolean()),
+});
+
+export const exactCacheSchema = z.strictObject({
+  enabled: z._default(z.boolean(), true),
+  ttlSeconds: z._default(z.int().check(z.gte(1)), 3_600),
+  /** Answers larger than this are not stored. */
+  maxEntryBytes: z._default(z.int().check(z.gte(1_024)), 256 * 1024),
+  /** Per-model overrides of the settings above. */
+  models: z._default(z.record(z.string(), modelCache), {}),
+});
+export type ExactCacheSettings = z.output<typeof exactCacheSchema>;
+
+/** Where answers are kept. Values are opaque strings; keys already carry the tenant. */
+export interface CacheStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+}
+
+export class RedisCacheStore implements CacheStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'llmgw:',
+  ) {}
+  async get(key: string): Promise<string | undefined> {
+    return (await this.redis.get(`${this.prefix}cache:${key}`)) ?? undefined;
+  }
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(`${this.prefix}cache:${key}`, value, 'EX', ttlSeconds);
+  }
+}
+
+/** In this process, bounded by entry count (oldest first out). */
+export class InMemoryCacheStore implements CacheStore {
+  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+  async get(key: string): Promise<string | undefined> {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+/**
+ * The exact-match answer cache. A hit never reaches a provider. A cache that cannot answer within
+ * `timeoutMs` is a miss: the cache can make calls cheaper, never make them fail.
+ */
+export class ExactCache implements ResponseCache {
+  constructor(
+    private readonly settings: ExactCacheSettings,
+    private readonly backend: CacheStore,
+    private readonly timeoutMs = 50,
+  ) {}
+
+  private plan(facts: CallFacts) {
+    const overrides = this.settings.models[facts.model.name] ?? {};
+    if (!(overrides.enabled ?? this.settings.enabled)) return { lookup: false, store: false, ttl: 0, key: '' };
+    const allowed = cacheability(facts.request, facts.headers['cache-control'], overrides.nonDeterministic ?? false);
+    return {
+      ...allowed,
+      ttl: overrides.ttlSeconds ?? this.settings.ttlSeconds,
+      key: exactCacheKey(facts.identity.tenant, facts.model.name, facts.request),
+    };
+  }
+
+  private bounded<T>(work: Promise<T>): Promise<T | undefined> {
+    return withDeadline(work, this.timeoutMs).catch(() => undefined);
+  }
+
+  async lookup(facts: CallFacts): Promise<ChatCompletion | undefined> {
+    const plan = this.plan(facts);
+    if (!plan.lookup) return undefined;
+    const value = await this.bounded(this.backend.get(plan.key));
+    return value ? (JSON.parse(value) as ChatCompletion) : undefined;
+  }
+
+  async store(facts: CallFacts, completion: ChatCompletion): Promise<void> {
+    const plan = this.plan(facts);
+    if (!plan.store || completion.choices.some((c) => c.finish_reason === 'length' && facts.request.max_tokens == null))
+      return;
+    const value = JSON.stringify(completion);
+    if (Buffer.byteLength(value) > this.settings.maxEntryBytes) return;
+    await this.bounded(this.backend.set(plan.key, value, plan.ttl));
+  }
+}

@@ -138,10 +138,12 @@ export class Gateway {
   }
 
   /** Steps 1-2 for every model call: size, identity, JSON, model and permission. */
-  private admitBody(request: GatewayRequest): { identity: CallerIdentity; json: unknown } {
+  private admitBody(request: GatewayRequest, trace: TraceRecord): { identity: CallerIdentity; json: unknown } {
     const limit = this.deps.config.limits.maxBodyBytes;
     if (request.body.length > limit) throw GatewayError.tooLarge(limit);
     const identity = this.identify(request);
+    trace.tenant = identity.tenant;
+    trace.user = identity.user;
     return { identity, json: parseJsonBody(request.body) };
   }
 
@@ -160,9 +162,7 @@ export class Gateway {
     trace: TraceRecord,
     started: number,
   ): Promise<GatewayResponse> {
-    const { identity, json } = this.admitBody(request);
-    trace.tenant = identity.tenant;
-    trace.user = identity.user;
+    const { identity, json } = this.admitBody(request, trace);
     const chatRequest = parseChatCompletionRequest(json);
     trace.modelRequested = chatRequest.model;
     trace.stream = chatRequest.stream === true;
@@ -382,9 +382,7 @@ export class Gateway {
     trace: TraceRecord,
     started: number,
   ): Promise<GatewayResponse> {
-    const { identity, json } = this.admitBody(request);
-    trace.tenant = identity.tenant;
-    trace.user = identity.user;
+    const { identity, json } = this.admitBody(request, trace);
     const embeddingRequest = parseEmbeddingRequest(json);
     trace.modelRequested = embeddingRequest.model;
     const model = this.resolveModel(identity, embeddingRequest.model, 'embedding');

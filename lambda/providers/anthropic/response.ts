@@ -1,3 +1,4 @@
+import { assistantCompletion } from '../../core/openai/builders';
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../core/openai/types';
 
 export interface AnthropicUsage {
@@ -59,23 +60,12 @@ export function fromAnthropicResponse(body: unknown): ChatCompletion {
       type: 'function',
       function: { name: block.name!, arguments: JSON.stringify(block.input ?? {}) },
     }));
-  return {
+  return assistantCompletion({
     id: message.id,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
     model: message.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: text.length > 0 ? text.join('') : null,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-        },
-        finish_reason: finishReasonOf(message.stop_reason),
-        logprobs: null,
-      },
-    ],
+    texts: text,
+    toolCalls,
+    finishReason: finishReasonOf(message.stop_reason),
     usage: toOpenAiUsage(message.usage),
-  };
+  });
 }

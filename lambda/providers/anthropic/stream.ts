@@ -1,4 +1,5 @@
-import type { ChatCompletionChunk, FinishReason } from '../../core/openai/types';
+import { ChunkFactory } from '../../core/openai/builders';
+import type { ChatCompletionChunk } from '../../core/openai/types';
 import type { StreamTranslator } from '../../core/providers/provider';
 import { finishReasonOf, toOpenAiUsage, type AnthropicUsage } from './response';
 
@@ -8,35 +9,20 @@ import { finishReasonOf, toOpenAiUsage, type AnthropicUsage } from './response';
  * chunk is emitted at message_stop.
  */
 export class AnthropicStreamTranslator implements StreamTranslator {
-  private id = '';
-  private model = '';
-  private readonly created = Math.floor(Date.now() / 1000);
+  /** Id and model arrive in message_start. */
+  private readonly chunks = new ChunkFactory('', '');
   private usage: AnthropicUsage = {};
   /** Anthropic content-block index -> OpenAI tool-call index. */
   private readonly toolIndexes = new Map<number, number>();
-  private finishReason: FinishReason | null = null;
-
-  private chunk(
-    delta: ChatCompletionChunk['choices'][0]['delta'],
-    finishReason: FinishReason | null = null,
-  ): ChatCompletionChunk {
-    return {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-    };
-  }
 
   translate(event: { event?: string; data: string }): { chunks: ChatCompletionChunk[]; done?: boolean } {
     const data = JSON.parse(event.data) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     switch (data.type) {
       case 'message_start':
-        this.id = data.message.id;
-        this.model = data.message.model;
+        this.chunks.id = data.message.id;
+        this.chunks.model = data.message.model;
         this.usage = { ...data.message.usage };
-        return { chunks: [this.chunk({ role: 'assistant', content: '' })] };
+        return { chunks: [this.chunks.delta({ role: 'assistant', content: '' })] };
       case 'content_block_start': {
         const block = data.content_block;
         if (block.type !== 'tool_use') return { chunks: [] };
@@ -44,7 +30,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         this.toolIndexes.set(data.index, index);
         return {
           chunks: [
-            this.chunk({
+            this.chunks.delta({
               tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }],
             }),
           ],
@@ -52,32 +38,21 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       }
       case 'content_block_delta': {
         const delta = data.delta;
-        if (delta.type === 'text_delta') return { chunks: [this.chunk({ content: delta.text })] };
+        if (delta.type === 'text_delta') return { chunks: [this.chunks.delta({ content: delta.text })] };
         if (delta.type === 'input_json_delta') {
           const index = this.toolIndexes.get(data.index);
           if (index === undefined) throw new Error('input_json_delta for a block that is not a tool_use');
-          return { chunks: [this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] })] };
+          return {
+            chunks: [this.chunks.delta({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] })],
+          };
         }
         return { chunks: [] };
       }
       case 'message_delta':
         this.usage = { ...this.usage, ...data.usage };
-        this.finishReason = finishReasonOf(data.delta?.stop_reason);
-        return { chunks: [this.chunk({}, this.finishReason ?? 'stop')] };
+        return { chunks: [this.chunks.delta({}, finishReasonOf(data.delta?.stop_reason) ?? 'stop')] };
       case 'message_stop':
-        return {
-          chunks: [
-            {
-              id: this.id,
-              object: 'chat.completion.chunk',
-              created: this.created,
-              model: this.model,
-              choices: [],
-              usage: toOpenAiUsage(this.usage),
-            },
-          ],
-          done: true,
-        };
+        return { chunks: [this.chunks.usage(toOpenAiUsage(this.usage))], done: true };
       case 'error':
         throw new Error(`Anthropic stream error: ${data.error?.type ?? 'unknown'}`);
       default:

@@ -1,4 +1,5 @@
 import type { ConverseResponse, TokenUsage as BedrockUsage } from '@aws-sdk/client-bedrock-runtime';
+import { assistantCompletion } from '../../core/openai/builders';
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../core/openai/types';
 
 export function finishReasonOf(stopReason: string | undefined): FinishReason {
@@ -39,23 +40,12 @@ export function fromConverseResponse(response: ConverseResponse, model: string, 
       type: 'function',
       function: { name: block.toolUse!.name!, arguments: JSON.stringify(block.toolUse!.input ?? {}) },
     }));
-  return {
+  return assistantCompletion({
     id,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
     model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: text.length > 0 ? text.join('') : null,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-        },
-        finish_reason: finishReasonOf(response.stopReason),
-        logprobs: null,
-      },
-    ],
+    texts: text as string[],
+    toolCalls,
+    finishReason: finishReasonOf(response.stopReason),
     usage: toOpenAiUsage(response.usage),
-  };
+  });
 }

@@ -12,6 +12,8 @@ import { BudgetGuard, type SoftThresholdEvent } from './policy/budget/budget-gua
 import { ExactCache, InMemoryCacheStore, RedisCacheStore } from './policy/cache/exact-cache';
 import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore } from './policy/kill-switch/kill-switch';
 import { TokenLimiter } from './policy/limits/token-limits';
+import type { ClassifierModel } from './policy/router/classifier';
+import { PromptRouter } from './policy/router/router';
 import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './resilience/breaker';
 import { RedisBreakerStore } from './resilience/redis-breaker';
 import { JsonLineTraceSink, type TraceSink } from './trace/record';
@@ -29,6 +31,8 @@ export interface GatewayOptions {
   readonly onBudgetSoftThreshold?: (event: SoftThresholdEvent) => void;
   /** Where limit-store outages and recoveries are reported. @default a JSON line on stdout */
   readonly onLimitsStoreHealth?: (event: StoreHealthEvent) => void;
+  /** The router's trained classifier, when `routing.classifier` is configured. */
+  readonly routerModel?: ClassifierModel;
   /** Replaces the client of some provider kinds (e.g. Bedrock with test credentials). */
   readonly providers?: Partial<Record<ProviderKind, ProviderClient>>;
 }
@@ -52,6 +56,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     credentials: options.credentials ?? new EnvCredentialSource(config.credentialEnv),
     traces: options.traces ?? new JsonLineTraceSink(),
     policy: options.policy ?? policyFromConfig(options),
+    router: config.routing ? new PromptRouter(config.routing, options.routerModel) : undefined,
   });
 }
 

@@ -3,6 +3,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import Redis from 'ioredis';
 import * as path from 'node:path';
 import { loadGatewayConfigFile } from '../core/config/load';
+import { loadClassifierModel } from '../core/policy/router/classifier';
 import { SECRET_MAX_AGE_SECONDS, SecretsManagerCredentialSource } from '../core/config/secrets-manager-credentials';
 import { createGateway } from '../core/create-gateway';
 import type { Gateway } from '../core/pipeline/gateway';
@@ -66,8 +67,10 @@ export async function createDeployedGateway(
   const secretArns = env[GATEWAY_ENV.providerSecretArns]
     ? (JSON.parse(env[GATEWAY_ENV.providerSecretArns]!) as Record<string, string>)
     : {};
+  const routerModelFile = env[GATEWAY_ENV.routerModelFile];
   return createGateway({
     config,
+    routerModel: routerModelFile ? loadClassifierModel(path.resolve(handlerDir, routerModelFile)) : undefined,
     redis: await redisFromEnv(env, secrets),
     credentials: new SecretsManagerCredentialSource(secretArns, secrets),
     traces: loggerTraceSink(logger),

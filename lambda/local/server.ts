@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../core/config/schema';
 import { connectRedisForGateway, createGateway, type GatewayOptions } from '../core/create-gateway';
 import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../core/embedded-config';
 import type { Gateway } from '../core/pipeline/gateway';
+import { loadClassifierModel } from '../core/policy/router/classifier';
 import { httpListener } from './http-adapter';
 
 export interface LocalGateway {
@@ -42,8 +43,10 @@ async function main(): Promise<void> {
   const config = configPath ? loadGatewayConfigFile(configPath) : undefined;
   let redis: Redis | undefined;
   if (process.env.REDIS_URL) redis = connectRedisForGateway(process.env.REDIS_URL);
+  const routerModelFile = process.env.ROUTER_MODEL ?? 'data/router/model.json';
   const local = await startLocalGateway({
     config,
+    routerModel: config?.routing?.classifier ? loadClassifierModel(routerModelFile) : undefined,
     redis,
     port: Number(process.env.PORT ?? 4000),
     host: process.env.HOST ?? '127.0.0.1',

@@ -40,15 +40,13 @@ test('a repeated deterministic request is answered from the cache: no provider c
 
 test('a streamed request is served from an unstreamed answer, as a stream', async () => {
   await h.client().chat.completions.create({ model: 'chat-a', messages, temperature: 0 });
-  const stream = await h
-    .client()
-    .chat.completions.create({
-      model: 'chat-a',
-      messages,
-      temperature: 0,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
+  const stream = await h.client().chat.completions.create({
+    model: 'chat-a',
+    messages,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
   let text = '';
   let usage;
   for await (const chunk of stream) {

@@ -32,6 +32,8 @@ export async function startHarness(
     tokenLimits?: GatewayConfigInput['tokenLimits'];
     budgets?: GatewayConfigInput['budgets'];
     exactCache?: GatewayConfigInput['exactCache'];
+    routing?: GatewayConfigInput['routing'];
+    routerModel?: GatewayOptions['routerModel'];
     killSwitchRefreshMs?: number;
     onBudgetSoftThreshold?: GatewayOptions['onBudgetSoftThreshold'];
   } = {},
@@ -94,6 +96,7 @@ export async function startHarness(
     tokenLimits: options.tokenLimits,
     budgets: options.budgets,
     exactCache: options.exactCache,
+    routing: options.routing,
     killSwitch: { refreshMs: options.killSwitchRefreshMs ?? 1_000 },
     apiKeys: [
       { sha256: sha256Hex(KEYS.full), tenant: 'tenant-a', user: 'alice' },
@@ -107,6 +110,7 @@ export async function startHarness(
     redis: options.redis,
     redisPrefix: options.redisPrefix,
     onBudgetSoftThreshold: options.onBudgetSoftThreshold,
+    routerModel: options.routerModel,
     traces,
     credentials: new EnvCredentialSource(input.credentialEnv!, {
       FAKE_OPENAI_KEY: 'sk-upstream-openai',

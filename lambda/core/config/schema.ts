@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import '../validation/messages';
 import { budgetsSchema } from '../policy/budget/budget-guard';
+import { routingSchema } from '../policy/router/router';
 import { exactCacheSchema } from '../policy/cache/exact-cache';
 import { storeDownPolicySchema } from '../policy/limits/resilient-bucket-store';
 import { tokenLimitsSchema } from '../policy/limits/token-limits';
@@ -117,6 +118,8 @@ export const gatewayConfigSchema = z
     tokenLimits: z.optional(tokenLimitsSchema),
     /** Monthly LLM spend budgets per tenant and feature. Omit for none. */
     budgets: z.optional(budgetsSchema),
+    /** The prompt router: requests naming `routing.model` get a tier chosen by rules and a classifier. */
+    routing: z.optional(routingSchema),
     /** The exact-match answer cache (Redis when deployed). Omit for none. */
     exactCache: z.optional(exactCacheSchema),
     /** What budgets and token limits do when Redis cannot answer (written policy in the README). */

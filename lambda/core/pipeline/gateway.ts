@@ -23,6 +23,8 @@ import type { TraceRecord, TraceSink } from '../trace/record';
 import { ApiKeyAuthenticator, childTraceparent, requestIdOf } from './identity';
 import { PASS_THROUGH_POLICY, type Admission, type CallFacts, type TrafficPolicy } from './policy';
 import { STREAM_HEADERS, errorResponse, jsonResponse } from './responses';
+import { estimateTokens } from '../policy/limits/token-limits';
+import { formatRouteHeader, type PromptRouter } from '../policy/router/router';
 
 export interface GatewayDependencies {
   readonly config: GatewayConfig;
@@ -31,6 +33,8 @@ export interface GatewayDependencies {
   readonly credentials: CredentialSource;
   readonly traces: TraceSink;
   readonly policy?: TrafficPolicy;
+  /** Chooses a model for requests naming the router's model (e.g. `auto`). */
+  readonly router?: PromptRouter;
   /** Milliseconds, monotonic. */
   readonly now?: () => number;
 }
@@ -38,7 +42,7 @@ export interface GatewayDependencies {
 const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
 
 /** Rough tokens of text, for accounting a stream that broke before its usage arrived. */
-const estimateTokens = (chars: number) => Math.ceil(chars / 4);
+const tokensOfChars = (chars: number) => Math.ceil(chars / 4);
 
 /**
  * The gateway's core: an OpenAI-compatible API over many providers. It knows nothing of Lambda or
@@ -55,6 +59,10 @@ export class Gateway {
     this.auth = new ApiKeyAuthenticator(deps.config.apiKeys);
     this.policy = deps.policy ?? PASS_THROUGH_POLICY;
     this.now = deps.now ?? (() => performance.now());
+    for (const [tier, { model }] of Object.entries(deps.config.routing?.tiers ?? {})) {
+      this.catalog.resolve(model, 'chat'); // a tier naming an unknown chat model fails here, at start
+      if (!deps.router) throw new Error(`routing is configured (tier "${tier}") but no router was built from it`);
+    }
     for (const [name, model] of Object.entries(deps.config.models)) {
       for (const id of model.deployments) {
         const provider = deps.providers[deps.config.deployments[id].provider];
@@ -166,8 +174,17 @@ export class Gateway {
     const chatRequest = parseChatCompletionRequest(json);
     trace.modelRequested = chatRequest.model;
     trace.stream = chatRequest.stream === true;
-    const model = this.resolveModel(identity, chatRequest.model, 'chat');
+    const decision = this.deps.router?.handles(chatRequest.model)
+      ? this.deps.router.decide({
+          request: chatRequest,
+          tenant: identity.tenant,
+          feature: trace.feature,
+          estimatedTokens: estimateTokens(chatRequest, 0).input,
+        })
+      : undefined;
+    const model = this.resolveModel(identity, decision?.model ?? chatRequest.model, 'chat');
     trace.model = model.name;
+    if (decision) trace.routeDecision = headers['x-llm-route'] = formatRouteHeader(decision);
 
     const facts: CallFacts = {
       requestId,
@@ -180,7 +197,7 @@ export class Gateway {
     const admission = await this.policy.admit(facts);
     try {
       const route = this.policy.route(facts);
-      headers['x-llm-route'] = route.reason;
+      headers['x-llm-route'] ??= route.reason;
       const cached = await this.policy.lookup(facts);
       if (cached) {
         headers['x-llm-cache'] = 'hit';
@@ -351,8 +368,8 @@ export class Gateway {
       if (request.signal.aborted && outcomeName === 'success') outcomeName = 'client_aborted';
       // A stream that broke before its usage block is still paid for: estimate what was used.
       const settled = usage ?? {
-        inputTokens: estimateTokens(JSON.stringify(chatRequest.messages).length),
-        outputTokens: estimateTokens(streamedChars),
+        inputTokens: tokensOfChars(JSON.stringify(chatRequest.messages).length),
+        outputTokens: tokensOfChars(streamedChars),
         cachedInputTokens: 0,
       };
       const cost = costMicroUsd(deployment.pricing, settled);

@@ -7,6 +7,8 @@
 export const GATEWAY_ENV = {
   /** Path (relative to the handler's directory) of the validated model and routing config JSON. */
   configFile: 'GATEWAY_CONFIG_FILE',
+  /** Path (relative to the handler's directory) of the router's trained classifier JSON. */
+  routerModelFile: 'ROUTER_MODEL_FILE',
   /** ElastiCache endpoint: host, port, TLS on/off and the RBAC user the function connects as. */
   redisHost: 'REDIS_HOST',
   redisPort: 'REDIS_PORT',

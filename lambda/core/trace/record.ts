@@ -18,6 +18,8 @@ export interface TraceRecord {
   user?: string;
   feature?: string;
   modelRequested?: string;
+  /** The router's decision when it chose the model (`x-llm-route`), never prompt text. */
+  routeDecision?: string;
   model?: string;
   deployment?: string;
   provider?: string;

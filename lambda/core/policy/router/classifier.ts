@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { featureCounts } from './features';
 
 /**
@@ -79,4 +80,12 @@ export function classify(model: ClassifierModel, text: string): Classification {
   for (let t = 1; t < scores.length; t++) if (scores[t] > scores[best]) best = t;
   const total = scores.reduce((sum, score) => sum + Math.exp(score - scores[best]), 0);
   return { tier: model.tiers[best], confidence: 1 / total };
+}
+
+/** Reads a model file written by `npm run router:train`. */
+export function loadClassifierModel(path: string): ClassifierModel {
+  const model = JSON.parse(readFileSync(path, 'utf8')) as ClassifierModel;
+  if (model.version !== 1 || !Array.isArray(model.tiers))
+    throw new Error(`${path} is not a router model written by router:train`);
+  return model;
 }

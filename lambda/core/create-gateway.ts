@@ -4,12 +4,16 @@ import { EnvCredentialSource, type CredentialSource } from './config/credentials
 import type { GatewayConfig, ProviderKind } from './config/schema';
 import type { ProviderClient } from './providers/provider';
 import { Gateway } from './pipeline/gateway';
-import { composeTrafficPolicy, type AdmissionControl, type TrafficPolicy } from './pipeline/policy';
+import { composeTrafficPolicy, type AdmissionControl, type ResponseCache, type TrafficPolicy } from './pipeline/policy';
 import { InMemoryBucketStore } from './policy/limits/bucket-store';
 import { RedisBucketStore } from './policy/limits/redis-bucket-store';
 import { ResilientBucketStore, type StoreHealthEvent } from './policy/limits/resilient-bucket-store';
 import { BudgetGuard, type SoftThresholdEvent } from './policy/budget/budget-guard';
+import { chainCaches } from './policy/cache/chain';
+import { HashingEmbedder, type Embedder } from './policy/cache/embedder';
 import { ExactCache, InMemoryCacheStore, RedisCacheStore } from './policy/cache/exact-cache';
+import { SemanticCache, type SemanticCacheEvent } from './policy/cache/semantic-cache';
+import type { SqlClient } from './vector/sql-client';
 import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore } from './policy/kill-switch/kill-switch';
 import { TokenLimiter } from './policy/limits/token-limits';
 import type { ClassifierModel } from './policy/router/classifier';
@@ -31,6 +35,12 @@ export interface GatewayOptions {
   readonly onBudgetSoftThreshold?: (event: SoftThresholdEvent) => void;
   /** Where limit-store outages and recoveries are reported. @default a JSON line on stdout */
   readonly onLimitsStoreHealth?: (event: StoreHealthEvent) => void;
+  /** The pgvector database of the semantic cache (a `pg.Pool`, or PGlite). */
+  readonly vectorDb?: SqlClient;
+  /** The embedding model of the semantic cache. @default the built-in hashing embedder (256 dimensions) */
+  readonly embedder?: Embedder;
+  /** Where semantic-cache hits and outages are reported. @default a JSON line on stdout */
+  readonly onSemanticCacheEvent?: (event: SemanticCacheEvent) => void;
   /** The router's trained classifier, when `routing.classifier` is configured. */
   readonly routerModel?: ClassifierModel;
   /** Replaces the client of some provider kinds (e.g. Bedrock with test credentials). */
@@ -85,10 +95,28 @@ function policyFromConfig(options: GatewayOptions): TrafficPolicy {
     );
   }
   if (config.tokenLimits) admission.push(new TokenLimiter(config.tokenLimits, buckets));
-  const cache = config.exactCache
-    ? new ExactCache(config.exactCache, redis ? new RedisCacheStore(redis, redisPrefix) : new InMemoryCacheStore())
-    : undefined;
-  return composeTrafficPolicy({ admission, cache });
+  const caches: ResponseCache[] = [];
+  if (config.exactCache) {
+    caches.push(
+      new ExactCache(config.exactCache, redis ? new RedisCacheStore(redis, redisPrefix) : new InMemoryCacheStore()),
+    );
+  }
+  if (config.semanticCache) {
+    if (!options.vectorDb) {
+      throw new Error(
+        'semanticCache is configured but the gateway was given no vector database: set DATABASE_URL (or VECTOR_DB_* when deployed), or remove semanticCache.',
+      );
+    }
+    caches.push(
+      new SemanticCache(
+        config.semanticCache,
+        options.vectorDb,
+        options.embedder ?? new HashingEmbedder(),
+        options.onSemanticCacheEvent ?? jsonLine,
+      ),
+    );
+  }
+  return composeTrafficPolicy({ admission, cache: caches.length > 0 ? chainCaches(caches) : undefined });
 }
 
 /**

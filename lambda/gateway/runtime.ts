@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import Redis from 'ioredis';
+import { Pool } from 'pg';
 import * as path from 'node:path';
 import { loadGatewayConfigFile } from '../core/config/load';
 import { loadClassifierModel } from '../core/policy/router/classifier';
@@ -52,6 +53,25 @@ function connect(url: string, options: { username?: string; password?: string; t
   });
 }
 
+/**
+ * Aurora PostgreSQL (pgvector) from the construct's wiring: host, port, database, and a Secrets
+ * Manager secret with `username` and `password` (the RDS-managed secret format); TLS verified.
+ */
+async function vectorDbFromEnv(env: Env, secrets: SecretsProvider): Promise<Pool> {
+  if (env[GATEWAY_ENV.vectorDbUrl]) return new Pool({ connectionString: env[GATEWAY_ENV.vectorDbUrl], max: 4 });
+  const secret = await secrets.get(required(env, GATEWAY_ENV.vectorDbSecretArn), { maxAge: SECRET_MAX_AGE_SECONDS });
+  const { username, password } = JSON.parse(String(secret)) as { username?: string; password?: string };
+  return new Pool({
+    host: required(env, GATEWAY_ENV.vectorDbHost),
+    port: Number(env[GATEWAY_ENV.vectorDbPort] ?? 5432),
+    database: env[GATEWAY_ENV.vectorDbName] ?? 'postgres',
+    user: username,
+    password,
+    ssl: { rejectUnauthorized: true },
+    max: 4,
+  });
+}
+
 /** Trace records as structured log lines: no prompt or completion text is ever in them. */
 export function loggerTraceSink(logger: Logger): TraceSink {
   return { record: (trace) => logger.info('llm.trace', { trace }) };
@@ -70,6 +90,7 @@ export async function createDeployedGateway(
   const routerModelFile = env[GATEWAY_ENV.routerModelFile];
   return createGateway({
     config,
+    vectorDb: config.semanticCache ? await vectorDbFromEnv(env, secrets) : undefined,
     routerModel: routerModelFile ? loadClassifierModel(path.resolve(handlerDir, routerModelFile)) : undefined,
     redis: await redisFromEnv(env, secrets),
     credentials: new SecretsManagerCredentialSource(secretArns, secrets),

@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
+import { Pool } from 'pg';
 import { loadGatewayConfigFile, parseGatewayConfig } from '../core/config/load';
 import type { GatewayConfig } from '../core/config/schema';
 import { connectRedisForGateway, createGateway, type GatewayOptions } from '../core/create-gateway';
 import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../core/embedded-config';
 import type { Gateway } from '../core/pipeline/gateway';
+import { HashingEmbedder } from '../core/policy/cache/embedder';
 import { loadClassifierModel } from '../core/policy/router/classifier';
+import { migrateVectorSchema, startEmbeddedPostgres } from '../core/vector';
 import { httpListener } from './http-adapter';
 
 export interface LocalGateway {
@@ -38,14 +41,41 @@ export async function startLocalGateway(
   };
 }
 
+/**
+ * The semantic cache's database: DATABASE_URL when set, else Postgres with pgvector embedded in this
+ * process (PGlite). The schema is applied either way, as the VectorStore construct does on Aurora.
+ */
+async function openVectorDb(
+  url: string | undefined,
+): Promise<{ db: Pool; description: string; close(): Promise<void> }> {
+  const embedded = url ? undefined : await startEmbeddedPostgres();
+  const db = new Pool({ connectionString: url ?? embedded!.connectionString, max: 8 });
+  const session = await db.connect();
+  try {
+    await migrateVectorSchema(session, { dimensions: new HashingEmbedder().dimensions });
+  } finally {
+    session.release();
+  }
+  return {
+    db,
+    description: url ? `Postgres at ${new URL(url).host}` : 'embedded Postgres with pgvector (PGlite), in memory',
+    close: async () => {
+      await db.end();
+      await embedded?.stop();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const configPath = process.env.GATEWAY_CONFIG;
   const config = configPath ? loadGatewayConfigFile(configPath) : undefined;
   let redis: Redis | undefined;
   if (process.env.REDIS_URL) redis = connectRedisForGateway(process.env.REDIS_URL);
   const routerModelFile = process.env.ROUTER_MODEL ?? 'data/router/model.json';
+  const vector = config?.semanticCache ? await openVectorDb(process.env.DATABASE_URL) : undefined;
   const local = await startLocalGateway({
     config,
+    vectorDb: vector?.db,
     routerModel: config?.routing?.classifier ? loadClassifierModel(routerModelFile) : undefined,
     redis,
     port: Number(process.env.PORT ?? 4000),
@@ -55,11 +85,13 @@ async function main(): Promise<void> {
   console.log(`LLM gateway listening on http://${address.address}:${address.port}/v1`);
   console.log(`  config: ${configPath ?? 'embedded defaults (built-in deterministic model, offline)'}`);
   console.log(`  state:  ${redis ? `Redis at ${process.env.REDIS_URL}` : 'in-process'}`);
+  if (vector) console.log(`  vectors: ${vector.description}`);
   console.log(`  models: ${local.gateway.models().join(', ')}`);
   if (!config) console.log(`  API key: ${LOCAL_DEVELOPMENT_KEY}`);
   const stop = () => {
-    local.close().finally(() => {
+    local.close().finally(async () => {
       redis?.disconnect();
+      await vector?.close();
       process.exit(0);
     });
   };

@@ -33,6 +33,8 @@ export async function startHarness(
     budgets?: GatewayConfigInput['budgets'];
     exactCache?: GatewayConfigInput['exactCache'];
     routing?: GatewayConfigInput['routing'];
+    semanticCache?: GatewayConfigInput['semanticCache'];
+    vectorDb?: GatewayOptions['vectorDb'];
     routerModel?: GatewayOptions['routerModel'];
     killSwitchRefreshMs?: number;
     onBudgetSoftThreshold?: GatewayOptions['onBudgetSoftThreshold'];
@@ -97,6 +99,7 @@ export async function startHarness(
     budgets: options.budgets,
     exactCache: options.exactCache,
     routing: options.routing,
+    semanticCache: options.semanticCache,
     killSwitch: { refreshMs: options.killSwitchRefreshMs ?? 1_000 },
     apiKeys: [
       { sha256: sha256Hex(KEYS.full), tenant: 'tenant-a', user: 'alice' },
@@ -105,18 +108,26 @@ export async function startHarness(
     credentialEnv: { openai: 'FAKE_OPENAI_KEY', anthropic: 'FAKE_ANTHROPIC_KEY' },
   };
   const traces = new MemoryTraceSink();
-  const local = await startLocalGateway({
-    config: parseGatewayConfig(input),
-    redis: options.redis,
-    redisPrefix: options.redisPrefix,
-    onBudgetSoftThreshold: options.onBudgetSoftThreshold,
-    routerModel: options.routerModel,
-    traces,
-    credentials: new EnvCredentialSource(input.credentialEnv!, {
-      FAKE_OPENAI_KEY: 'sk-upstream-openai',
-      FAKE_ANTHROPIC_KEY: 'sk-upstream-anthropic',
-    }),
-  });
+  let local: LocalGateway;
+  try {
+    local = await startLocalGateway({
+      config: parseGatewayConfig(input),
+      redis: options.redis,
+      redisPrefix: options.redisPrefix,
+      onBudgetSoftThreshold: options.onBudgetSoftThreshold,
+      routerModel: options.routerModel,
+      vectorDb: options.vectorDb,
+      traces,
+      credentials: new EnvCredentialSource(input.credentialEnv!, {
+        FAKE_OPENAI_KEY: 'sk-upstream-openai',
+        FAKE_ANTHROPIC_KEY: 'sk-upstream-anthropic',
+      }),
+    });
+  } catch (error) {
+    await openai.close();
+    await anthropic.close();
+    throw error;
+  }
   return {
     openai,
     anthropic,

@@ -3,6 +3,7 @@ import '../validation/messages';
 import { budgetsSchema } from '../policy/budget/budget-guard';
 import { routingSchema } from '../policy/router/router';
 import { exactCacheSchema } from '../policy/cache/exact-cache';
+import { semanticCacheSchema } from '../policy/cache/semantic-cache';
 import { storeDownPolicySchema } from '../policy/limits/resilient-bucket-store';
 import { tokenLimitsSchema } from '../policy/limits/token-limits';
 
@@ -122,6 +123,8 @@ export const gatewayConfigSchema = z
     routing: z.optional(routingSchema),
     /** The exact-match answer cache (Redis when deployed). Omit for none. */
     exactCache: z.optional(exactCacheSchema),
+    /** The semantic answer cache over pgvector, tried after the exact cache. Omit for none. */
+    semanticCache: z.optional(semanticCacheSchema),
     /** What budgets and token limits do when Redis cannot answer (written policy in the README). */
     limitsStoreDown: z.prefault(storeDownPolicySchema, {}),
     /** How often each instance re-reads the kill-switch flags. */

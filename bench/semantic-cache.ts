@@ -5,8 +5,9 @@
  *
  * Fills `semantic_cache` with random unit vectors (256 dimensions, one tenant and partition, as
  * the worst case for the tenant filter), builds the HNSW index, then times the gateway's lookup query
- * and measures recall@1 against exact (sequential-scan) search, beside the exact search's own
- * latency in the same run.
+ * with queries that are paraphrase-like perturbations of stored entries (cosine about 0.97 to their
+ * source), and measures recall@1 against exact (sequential-scan) search, beside the exact search's
+ * own latency in the same run.
  */
 import { Pool } from 'pg';
 import { migrateVectorSchema, startEmbeddedPostgres, toVectorLiteral } from '../lambda/core/vector';
@@ -18,10 +19,13 @@ const ENTRIES = option('--entries', 100_000);
 const QUERIES = option('--queries', 300);
 const DIMENSIONS = 256;
 
+// mulberry32: a full-period 32-bit generator, so no two vectors repeat.
 let seed = 42;
 const random = () => {
-  seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
-  return seed / 0x7fffffff - 0.5;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296 - 0.5;
 };
 const unitVector = () => {
   const v = Array.from({ length: DIMENSIONS }, random);
@@ -31,7 +35,7 @@ const unitVector = () => {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-const LOOKUP = `SELECT id, 1 - (embedding <=> $1) AS similarity FROM semantic_cache
+const LOOKUP = `SELECT id, prompt_hash, 1 - (embedding <=> $1) AS similarity FROM semantic_cache
   WHERE tenant = 'bench' AND partition = 'p' AND expires_at > now() ORDER BY embedding <=> $1 LIMIT 1`;
 
 async function main(): Promise<void> {
@@ -43,11 +47,15 @@ async function main(): Promise<void> {
 
   const loadStarted = performance.now();
   const batch = 500;
+  const sources: number[][] = [];
+  const sampleEvery = Math.max(1, Math.floor(ENTRIES / QUERIES));
   for (let i = 0; i < ENTRIES; i += batch) {
     const values: string[] = [];
     const params: unknown[] = [];
     for (let j = i; j < Math.min(ENTRIES, i + batch); j++) {
-      params.push(`h${j}`, toVectorLiteral(unitVector()));
+      const vector = unitVector();
+      if (j % sampleEvery === 0 && sources.length < QUERIES) sources.push(vector);
+      params.push(`h${j}`, toVectorLiteral(vector));
       values.push(`('bench', 'p', $${params.length - 1}, $${params.length}, '{}', now() + interval '1 day')`);
     }
     await session.query(
@@ -62,9 +70,15 @@ async function main(): Promise<void> {
   const indexed = performance.now();
   await session.query('ANALYZE semantic_cache');
   await session.query('SET hnsw.ef_search = 100');
-  await session.query("SET hnsw.iterative_scan = 'relaxed_order'");
+  await session.query("SET hnsw.iterative_scan = 'strict_order'");
 
-  const queries = Array.from({ length: QUERIES }, () => toVectorLiteral(unitVector()));
+  // A paraphrase of a cached question: its source vector plus a little noise.
+  const queries = sources.map((source) => {
+    const noise = unitVector();
+    const v = source.map((x, i) => x + 0.25 * noise[i]);
+    const norm = Math.hypot(...v);
+    return toVectorLiteral(v.map((x) => x / norm));
+  });
   const approximate: number[] = [];
   const exact: number[] = [];
   let agree = 0;
@@ -78,6 +92,7 @@ async function main(): Promise<void> {
     exact.push(performance.now() - started);
     await session.query('SET enable_indexscan = on');
     if (a.rows[0]?.id === e.rows[0]?.id) agree++;
+    else if (process.env.BENCH_DEBUG) console.log('disagree', a.rows[0], e.rows[0]);
   }
   const plan = await session.query(`EXPLAIN ${LOOKUP}`, [queries[0]]);
   approximate.sort((x, y) => x - y);
@@ -93,7 +108,7 @@ async function main(): Promise<void> {
   console.log('| lookup | p50 (ms) | p99 (ms) | recall@1 |');
   console.log('| --- | ---: | ---: | ---: |');
   console.log(
-    `| HNSW (ef_search 100, iterative scan) | ${percentile(approximate, 50).toFixed(2)} | ${percentile(approximate, 99).toFixed(2)} | ${((100 * agree) / QUERIES).toFixed(1)}% |`,
+    `| HNSW (ef_search 100, strict iterative scan) | ${percentile(approximate, 50).toFixed(2)} | ${percentile(approximate, 99).toFixed(2)} | ${((100 * agree) / QUERIES).toFixed(1)}% |`,
   );
   console.log(
     `| exact scan (baseline) | ${percentile(exact, 50).toFixed(2)} | ${percentile(exact, 99).toFixed(2)} | 100% |`,

@@ -41,3 +41,38 @@ export async function deletePrefix(client: Redis, prefix: string): Promise<void>
     if (keys.length > 0) await client.del(...keys);
   } while (cursor !== '0');
 }
+
+export interface TestRedis {
+  /** The connected client (valid inside tests, after beforeAll). */
+  readonly client: Redis;
+  /** A fresh key prefix, deleted when the file's tests are done. */
+  prefix(name: string): string;
+}
+
+/**
+ * Connects once for a test file and cleans up every prefix it handed out, with jest's
+ * beforeAll/afterAll. Call it at the top level of a test file.
+ */
+export function useRedis(): TestRedis {
+  let client: Redis | undefined;
+  const prefixes: string[] = [];
+  beforeAll(async () => {
+    client = await connectRedis();
+  });
+  afterAll(async () => {
+    if (!client) return;
+    for (const prefix of prefixes) await deletePrefix(client, prefix);
+    client.disconnect();
+  });
+  return {
+    get client() {
+      if (!client) throw new Error('useRedis(): the client is available inside tests only');
+      return client;
+    },
+    prefix(name: string) {
+      const prefix = uniquePrefix(name);
+      prefixes.push(prefix);
+      return prefix;
+    },
+  };
+}

@@ -1,5 +1,4 @@
-import type Redis from 'ioredis';
-import { connectRedis, deletePrefix, uniquePrefix } from '../../../test/support/services';
+import { useRedis } from '../../../test/support/services';
 import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './breaker';
 import { RedisBreakerStore } from './redis-breaker';
 
@@ -7,24 +6,14 @@ import { RedisBreakerStore } from './redis-breaker';
 const settings: BreakerSettings = { failureThreshold: 3, openMs: 150, probeTimeoutMs: 1_000 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let redis: Redis;
-const prefixes: string[] = [];
-beforeAll(async () => {
-  redis = await connectRedis();
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+const redis = useRedis();
 
 const stores: Array<[string, () => BreakerStore]> = [
   ['in-process', () => new InMemoryBreakerStore(settings)],
   [
     'Redis',
     () => {
-      const prefix = uniquePrefix('breaker');
-      prefixes.push(prefix);
-      return new RedisBreakerStore(redis, settings, prefix);
+      return new RedisBreakerStore(redis.client, settings, redis.prefix('breaker'));
     },
   ],
 ];

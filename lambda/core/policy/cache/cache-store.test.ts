@@ -1,26 +1,15 @@
-import type Redis from 'ioredis';
-import { connectRedis, deletePrefix, uniquePrefix } from '../../../../test/support/services';
+import { useRedis } from '../../../../test/support/services';
 import { InMemoryCacheStore, RedisCacheStore, type CacheStore } from './exact-cache';
 
 /** One contract for the local server's in-process cache and Redis. */
-let redis: Redis;
-const prefixes: string[] = [];
-beforeAll(async () => {
-  redis = await connectRedis();
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+const redis = useRedis();
 
 describe.each<[string, () => CacheStore]>([
   ['in-process', () => new InMemoryCacheStore()],
   [
     'Redis',
     () => {
-      const prefix = uniquePrefix('cache-store');
-      prefixes.push(prefix);
-      return new RedisCacheStore(redis, prefix);
+      return new RedisCacheStore(redis.client, redis.prefix('cache-store'));
     },
   ],
 ])('cache store contract: %s', (_name, create) => {

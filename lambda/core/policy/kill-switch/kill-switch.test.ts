@@ -1,17 +1,8 @@
-import type Redis from 'ioredis';
-import { connectRedis, deletePrefix, uniquePrefix } from '../../../../test/support/services';
+import { useRedis } from '../../../../test/support/services';
 import type { CallFacts } from '../../pipeline/policy';
 import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore, type KillSwitchStore } from './kill-switch';
 
-let redis: Redis;
-const prefixes: string[] = [];
-beforeAll(async () => {
-  redis = await connectRedis();
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+const redis = useRedis();
 
 const facts = (tenant: string) => ({ identity: { tenant } }) as CallFacts;
 
@@ -31,13 +22,12 @@ const stores: Array<[string, () => { store: KillSwitchStore; flip: (key: string,
     [
       'Redis',
       () => {
-        const prefix = uniquePrefix('kill');
-        prefixes.push(prefix);
+        const prefix = redis.prefix('kill');
         return {
-          store: new RedisKillSwitchStore(redis, prefix),
+          store: new RedisKillSwitchStore(redis.client, prefix),
           flip: async (key, reason) => {
-            if (reason) await redis.set(`${prefix}kill:${key}`, reason);
-            else await redis.del(`${prefix}kill:${key}`);
+            if (reason) await redis.client.set(`${prefix}kill:${key}`, reason);
+            else await redis.client.del(`${prefix}kill:${key}`);
           },
         };
       },

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type Redis from 'ioredis';
-import { REDIS_URL, connectRedis, deletePrefix, uniquePrefix } from '../../../../test/support/services';
+import { REDIS_URL, useRedis } from '../../../../test/support/services';
 import { GatewayError } from '../../http/errors';
 import type { CallFacts } from '../../pipeline/policy';
 import { CALENDAR_MONTH, InMemoryBucketStore, windowOf, type Bucket, type BucketStore } from './bucket-store';
@@ -10,21 +9,11 @@ import { RedisBucketStore } from './redis-bucket-store';
 import { TokenLimiter, estimateTokens, tokenLimitsSchema } from './token-limits';
 
 const run = promisify(execFile);
-let redis: Redis;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  redis = await connectRedis();
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+const redis = useRedis();
 
 function redisStore(): { store: RedisBucketStore; prefix: string } {
-  const prefix = uniquePrefix('tokens');
-  prefixes.push(prefix);
-  return { store: new RedisBucketStore(redis, prefix), prefix };
+  const prefix = redis.prefix('tokens');
+  return { store: new RedisBucketStore(redis.client, prefix), prefix };
 }
 
 const HOUR = 3_600_000;
@@ -32,7 +21,7 @@ const bucket = (id: string, limit: number, windowMs = HOUR): Bucket => ({ id, na
 
 /** Fixed windows are exact within one window: keep tests clear of a window boundary. */
 async function awayFromBoundary(windowMs: number): Promise<void> {
-  const [seconds, micros] = await redis.time();
+  const [seconds, micros] = await redis.client.time();
   const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   const left = windowMs - (now % windowMs);
   if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
@@ -98,7 +87,7 @@ describe('calendar-month windows', () => {
     const month: Bucket = { id: 'budget', name: 'budget', group: 'g', limit: 10, windowMs: CALENDAR_MONTH };
     const reserved = await store.reserve([month], 10);
     const refused = await store.reserve([month], 1);
-    const [seconds] = await redis.time();
+    const [seconds] = await redis.client.time();
     const now = Number(seconds) * 1000;
     const expected = windowOf(now, CALENDAR_MONTH);
     expect(reserved).toMatchObject({ admitted: true, keys: [`${prefix}tokens:{g}:budget:${expected.index}`] });

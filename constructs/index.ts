@@ -3,3 +3,6 @@
  * one of them in its own stack, with props whose defaults are safe for production.
  */
 export * from './network';
+export * from './provider-secrets';
+export * from './response-cache';
+export * from './vector-store';

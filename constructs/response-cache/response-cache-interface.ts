@@ -1,0 +1,26 @@
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+
+/** Something that runs in the VPC under a role: a function, a task, a node group's pods. */
+export interface ICacheClient extends iam.IGrantable, ec2.IConnectable {}
+
+/**
+ * The gateway's Redis-compatible cache (ElastiCache for Valkey or Redis OSS), created by
+ * `ResponseCache` or imported with `ResponseCache.fromResponseCacheAttributes`. Always TLS.
+ */
+export interface IResponseCache extends IConstruct, ec2.IConnectable {
+  /** Host name clients connect to (the primary or configuration endpoint). */
+  readonly endpointAddress: string;
+  /** TCP port clients connect to. */
+  readonly port: number;
+  /** RBAC user name the gateway connects as. */
+  readonly gatewayUsername: string;
+  /** Secret holding that user's password, as JSON `{ "username": ..., "password": ... }`. */
+  readonly gatewayPasswordSecret: secretsmanager.ISecret;
+  /**
+   * Lets `client` reach the cache on its port and read the gateway user's password secret.
+   */
+  grantConnect(client: ICacheClient): void;
+}

@@ -4,7 +4,13 @@ import { EnvCredentialSource, type CredentialSource } from './config/credentials
 import type { GatewayConfig, ProviderKind } from './config/schema';
 import type { ProviderClient } from './providers/provider';
 import { Gateway } from './pipeline/gateway';
-import { composeTrafficPolicy, type AdmissionControl, type ResponseCache, type TrafficPolicy } from './pipeline/policy';
+import {
+  CONFIGURED_ORDER,
+  composeTrafficPolicy,
+  type AdmissionControl,
+  type ResponseCache,
+  type TrafficPolicy,
+} from './pipeline/policy';
 import { InMemoryBucketStore } from './policy/limits/bucket-store';
 import { RedisBucketStore } from './policy/limits/redis-bucket-store';
 import { ResilientBucketStore, type StoreHealthEvent } from './policy/limits/resilient-bucket-store';
@@ -20,7 +26,10 @@ import type { ClassifierModel } from './policy/router/classifier';
 import { PromptRouter } from './policy/router/router';
 import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './resilience/breaker';
 import { RedisBreakerStore } from './resilience/redis-breaker';
-import { JsonLineTraceSink, type TraceSink } from './trace/record';
+import { JsonLineTraceSink, type TraceRecord, type TraceSink } from './trace/record';
+import { ApiKeyAuthenticator } from './pipeline/identity';
+import { NO_INSTRUMENTATION, type GatewayInstrumentation } from './telemetry/instrumentation';
+import type { GatewayEventSinks } from './telemetry/gateway-telemetry';
 
 export interface GatewayOptions {
   readonly config: GatewayConfig;
@@ -45,6 +54,16 @@ export interface GatewayOptions {
   readonly routerModel?: ClassifierModel;
   /** Replaces the client of some provider kinds (e.g. Bedrock with test credentials). */
   readonly providers?: Partial<Record<ProviderKind, ProviderClient>>;
+  /**
+   * Logs, metrics and spans (`createGatewayTelemetry()` from `lambda/core/telemetry`): receives every
+   * trace record (besides `traces`) and, unless given separately, the policy events; wraps the
+   * pipeline's parts to trace each step.
+   */
+  readonly telemetry?: {
+    readonly traces: TraceSink;
+    readonly events: GatewayEventSinks;
+    readonly instrumentation: GatewayInstrumentation;
+  };
 }
 
 export function breakerSettings(config: GatewayConfig): BreakerSettings {
@@ -55,51 +74,73 @@ export function breakerSettings(config: GatewayConfig): BreakerSettings {
 /** Wires a Gateway from its config: the one place the handler, the local server and tests share. */
 export function createGateway(options: GatewayOptions): Gateway {
   const { config } = options;
+  const instrument = options.telemetry?.instrumentation ?? NO_INSTRUMENTATION;
   const settings = breakerSettings(config);
   const breaker: BreakerStore = options.redis
     ? new RedisBreakerStore(options.redis, settings, options.redisPrefix)
     : new InMemoryBreakerStore(settings);
+  const providers = { ...PROVIDERS, ...options.providers };
+  for (const kind of Object.keys(providers) as ProviderKind[])
+    providers[kind] = instrument.provider(kind, providers[kind]);
   return new Gateway({
     config,
-    providers: { ...PROVIDERS, ...options.providers },
-    breaker,
+    providers,
+    breaker: instrument.breaker(breaker),
     credentials: options.credentials ?? new EnvCredentialSource(config.credentialEnv),
-    traces: options.traces ?? new JsonLineTraceSink(),
-    policy: options.policy ?? policyFromConfig(options),
-    router: config.routing ? new PromptRouter(config.routing, options.routerModel) : undefined,
+    traces: traceSinks(options),
+    policy: options.policy ?? policyFromConfig(options, instrument),
+    router: config.routing ? instrument.tierRouter(new PromptRouter(config.routing, options.routerModel)) : undefined,
+    authenticator: instrument.authenticator(new ApiKeyAuthenticator(config.apiKeys)),
   });
+}
+
+/** Every sink that wants the records; a JSON line on stdout when there is none. */
+function traceSinks(options: GatewayOptions): TraceSink {
+  const sinks = [options.traces, options.telemetry?.traces].filter((sink): sink is TraceSink => sink !== undefined);
+  if (sinks.length === 0) return new JsonLineTraceSink();
+  if (sinks.length === 1) return sinks[0];
+  return {
+    record: (trace: TraceRecord) => {
+      for (const sink of sinks) {
+        try {
+          sink.record(trace);
+        } catch {
+          // One failing sink must not keep the record from the others.
+        }
+      }
+    },
+  };
 }
 
 /** The traffic policy the config asks for, with state where the breakers keep theirs. */
 const jsonLine = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
-function policyFromConfig(options: GatewayOptions): TrafficPolicy {
-  const { config, redis, redisPrefix, onBudgetSoftThreshold, onLimitsStoreHealth } = options;
+function policyFromConfig(options: GatewayOptions, instrument: GatewayInstrumentation): TrafficPolicy {
+  const { config, redis, redisPrefix } = options;
+  const events = options.telemetry?.events;
+  const onLimitsStoreHealth = options.onLimitsStoreHealth ?? events?.onLimitsStoreHealth ?? jsonLine;
+  const onBudgetSoftThreshold =
+    options.onBudgetSoftThreshold ??
+    events?.onBudgetSoftThreshold ??
+    ((event: SoftThresholdEvent) => jsonLine({ type: 'llm.budget.soft_threshold', ...event }));
   const killSwitchStore = redis ? new RedisKillSwitchStore(redis, redisPrefix) : new InMemoryKillSwitchStore();
   // Cheapest refusal first: the kill switch reads a cached flag, then money, then tokens.
-  const admission: AdmissionControl[] = [new KillSwitch(killSwitchStore, config.killSwitch.refreshMs)];
+  const admission: AdmissionControl[] = [
+    instrument.admission('kill_switch', new KillSwitch(killSwitchStore, config.killSwitch.refreshMs)),
+  ];
   const buckets = redis
-    ? new ResilientBucketStore(
-        new RedisBucketStore(redis, redisPrefix),
-        config.limitsStoreDown,
-        onLimitsStoreHealth ?? jsonLine,
-      )
+    ? new ResilientBucketStore(new RedisBucketStore(redis, redisPrefix), config.limitsStoreDown, onLimitsStoreHealth)
     : new InMemoryBucketStore();
   if (config.budgets) {
-    admission.push(
-      new BudgetGuard(
-        config.budgets,
-        buckets,
-        onBudgetSoftThreshold ?? ((event) => jsonLine({ type: 'llm.budget.soft_threshold', ...event })),
-      ),
-    );
+    admission.push(instrument.admission('budget', new BudgetGuard(config.budgets, buckets, onBudgetSoftThreshold)));
   }
-  if (config.tokenLimits) admission.push(new TokenLimiter(config.tokenLimits, buckets));
+  if (config.tokenLimits) {
+    admission.push(instrument.admission('token_limit', new TokenLimiter(config.tokenLimits, buckets)));
+  }
   const caches: ResponseCache[] = [];
   if (config.exactCache) {
-    caches.push(
-      new ExactCache(config.exactCache, redis ? new RedisCacheStore(redis, redisPrefix) : new InMemoryCacheStore()),
-    );
+    const store = redis ? new RedisCacheStore(redis, redisPrefix) : new InMemoryCacheStore();
+    caches.push(instrument.cache('exact', new ExactCache(config.exactCache, store)));
   }
   if (config.semanticCache) {
     if (!options.vectorDb) {
@@ -107,16 +148,19 @@ function policyFromConfig(options: GatewayOptions): TrafficPolicy {
         'semanticCache is configured but the gateway was given no vector database: set DATABASE_URL (or VECTOR_DB_* when deployed), or remove semanticCache.',
       );
     }
-    caches.push(
-      new SemanticCache(
-        config.semanticCache,
-        options.vectorDb,
-        options.embedder ?? new HashingEmbedder(),
-        options.onSemanticCacheEvent ?? jsonLine,
-      ),
+    const semantic = new SemanticCache(
+      config.semanticCache,
+      options.vectorDb,
+      options.embedder ?? new HashingEmbedder(),
+      options.onSemanticCacheEvent ?? events?.onSemanticCacheEvent ?? jsonLine,
     );
+    caches.push(instrument.cache('semantic', semantic));
   }
-  return composeTrafficPolicy({ admission, cache: caches.length > 0 ? chainCaches(caches) : undefined });
+  return composeTrafficPolicy({
+    admission,
+    router: instrument.router(CONFIGURED_ORDER),
+    cache: caches.length > 0 ? chainCaches(caches) : undefined,
+  });
 }
 
 /**

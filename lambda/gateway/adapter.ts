@@ -39,6 +39,15 @@ export function toGatewayRequest(event: APIGatewayProxyEvent, signal: AbortSigna
   return { method: event.httpMethod, path: event.path, headers, body, signal, identity: identityOf(event) };
 }
 
+/**
+ * The request with `traceparent` set to the invocation's trace when the caller sent none, so that
+ * provider calls continue the X-Ray trace; a caller's own trace context always wins.
+ */
+export function withTraceparent(request: GatewayRequest, traceparent: string | undefined): GatewayRequest {
+  if (!traceparent || request.headers.traceparent) return request;
+  return { ...request, headers: { ...request.headers, traceparent } };
+}
+
 function write(stream: Writable, chunk: string): Promise<void> {
   return new Promise((resolve, reject) => stream.write(chunk, (error) => (error ? reject(error) : resolve())));
 }

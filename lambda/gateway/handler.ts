@@ -1,7 +1,8 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { GATEWAY_SERVICE_NAME } from '../core/telemetry';
 import type { GatewayRequest } from '../core/http/types';
 import type { Gateway } from '../core/pipeline/gateway';
-import { streamingHandler, type HttpResponseStreamFactory, type StreamingHandler } from './adapter';
+import { HandlerTelemetry } from '../telemetry';
+import { streamingHandler, withTraceparent, type HttpResponseStreamFactory, type StreamingHandler } from './adapter';
 import { createDeployedGateway } from './runtime';
 
 /** The Lambda runtime's streaming API (present in Node.js runtimes, not in type packages). */
@@ -10,20 +11,24 @@ declare const awslambda: {
   HttpResponseStream: HttpResponseStreamFactory;
 };
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'llm-gateway' });
+const telemetry = new HandlerTelemetry({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? GATEWAY_SERVICE_NAME });
+const gatewayTelemetry = telemetry.gatewayTelemetry();
 
 // Built once per execution environment, on the first request.
 let gateway: Promise<Gateway> | undefined;
 const handle = async (request: GatewayRequest) => {
-  gateway ??= createDeployedGateway(process.env, logger, __dirname).catch((error) => {
+  gateway ??= createDeployedGateway(process.env, gatewayTelemetry, __dirname).catch((error) => {
     gateway = undefined; // try again on the next request rather than failing forever
     throw error;
   });
-  return (await gateway).handle(request);
+  // A caller without W3C trace context joins the invocation's X-Ray trace.
+  return (await gateway).handle(withTraceparent(request, telemetry.traceparent));
 };
 
 export const handler = awslambda.streamifyResponse(
-  streamingHandler(handle, awslambda.HttpResponseStream, (error) =>
-    logger.error('gateway failed to start', error as Error),
+  telemetry.wrapStreaming(
+    streamingHandler(handle, awslambda.HttpResponseStream, (error) =>
+      telemetry.logger.error('gateway failed to start', error as Error),
+    ),
   ),
 );

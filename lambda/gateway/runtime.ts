@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
@@ -9,7 +8,7 @@ import { SECRET_MAX_AGE_SECONDS, SecretsManagerCredentialSource } from '../core/
 import { createGateway } from '../core/create-gateway';
 import type { Gateway } from '../core/pipeline/gateway';
 import { GATEWAY_ENV } from '../core/runtime/environment';
-import type { TraceSink } from '../core/trace/record';
+import type { GatewayTelemetry } from '../core/telemetry';
 
 /**
  * Builds the deployed gateway from the environment the `LlmGateway` construct sets (names in
@@ -24,7 +23,11 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-async function redisFromEnv(env: Env, secrets: SecretsProvider): Promise<Redis | undefined> {
+/**
+ * ElastiCache from the construct's wiring (`REDIS_HOST`, TLS, RBAC user and password secret), or
+ * `REDIS_URL` locally; undefined when neither is set. Shared by every function that reaches the cache.
+ */
+export async function redisFromEnv(env: Env, secrets: SecretsProvider): Promise<Redis | undefined> {
   if (env[GATEWAY_ENV.redisUrl]) return connect(env[GATEWAY_ENV.redisUrl]!, {});
   const host = env[GATEWAY_ENV.redisHost];
   if (!host) return undefined;
@@ -72,14 +75,13 @@ async function vectorDbFromEnv(env: Env, secrets: SecretsProvider): Promise<Pool
   });
 }
 
-/** Trace records as structured log lines: no prompt or completion text is ever in them. */
-export function loggerTraceSink(logger: Logger): TraceSink {
-  return { record: (trace) => logger.info('llm.trace', { trace }) };
-}
-
+/**
+ * The deployed gateway. `telemetry` receives every trace record (one redacted log line and the
+ * call's metrics) and the policy events, and traces each step.
+ */
 export async function createDeployedGateway(
   env: Env,
-  logger: Logger,
+  telemetry: GatewayTelemetry,
   handlerDir: string,
   secrets: SecretsProvider = new SecretsProvider(),
 ): Promise<Gateway> {
@@ -94,6 +96,6 @@ export async function createDeployedGateway(
     routerModel: routerModelFile ? loadClassifierModel(path.resolve(handlerDir, routerModelFile)) : undefined,
     redis: await redisFromEnv(env, secrets),
     credentials: new SecretsManagerCredentialSource(secretArns, secrets),
-    traces: loggerTraceSink(logger),
+    telemetry,
   });
 }

@@ -9,6 +9,7 @@ import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../core/embedded-config'
 import type { Gateway } from '../core/pipeline/gateway';
 import { HashingEmbedder } from '../core/policy/cache/embedder';
 import { loadClassifierModel } from '../core/policy/router/classifier';
+import { DISCARD_METRICS, createGatewayTelemetry } from '../core/telemetry';
 import { migrateVectorSchema, startEmbeddedPostgres } from '../core/vector';
 import { httpListener } from './http-adapter';
 
@@ -73,8 +74,13 @@ async function main(): Promise<void> {
   if (process.env.REDIS_URL) redis = connectRedisForGateway(process.env.REDIS_URL);
   const routerModelFile = process.env.ROUTER_MODEL ?? 'data/router/model.json';
   const vector = config?.semanticCache ? await openVectorDb(process.env.DATABASE_URL) : undefined;
+  // Redacted JSON log lines on stdout (one per call); EMF metrics only when asked for.
+  const telemetry = createGatewayTelemetry({
+    metrics: process.env.POWERTOOLS_METRICS_DISABLED === 'false' ? undefined : DISCARD_METRICS,
+  });
   const local = await startLocalGateway({
     config,
+    telemetry,
     vectorDb: vector?.db,
     routerModel: config?.routing?.classifier ? loadClassifierModel(routerModelFile) : undefined,
     redis,

@@ -38,6 +38,7 @@ export async function startHarness(
     routerModel?: GatewayOptions['routerModel'];
     killSwitchRefreshMs?: number;
     onBudgetSoftThreshold?: GatewayOptions['onBudgetSoftThreshold'];
+    telemetry?: GatewayOptions['telemetry'];
   } = {},
 ): Promise<Harness> {
   const openai = await startFakeProvider({ format: 'openai' });
@@ -117,6 +118,7 @@ export async function startHarness(
       onBudgetSoftThreshold: options.onBudgetSoftThreshold,
       routerModel: options.routerModel,
       vectorDb: options.vectorDb,
+      telemetry: options.telemetry,
       traces,
       credentials: new EnvCredentialSource(input.credentialEnv!, {
         FAKE_OPENAI_KEY: 'sk-upstream-openai',

@@ -24,7 +24,8 @@ import { ApiKeyAuthenticator, childTraceparent, requestIdOf } from './identity';
 import { PASS_THROUGH_POLICY, type Admission, type CallFacts, type TrafficPolicy } from './policy';
 import { STREAM_HEADERS, errorResponse, jsonResponse } from './responses';
 import { estimateTokens } from '../policy/limits/token-limits';
-import { formatRouteHeader, type PromptRouter } from '../policy/router/router';
+import { formatRouteHeader } from '../policy/router/router';
+import type { Authenticator, TierRouter } from '../telemetry/instrumentation';
 
 export interface GatewayDependencies {
   readonly config: GatewayConfig;
@@ -34,7 +35,9 @@ export interface GatewayDependencies {
   readonly traces: TraceSink;
   readonly policy?: TrafficPolicy;
   /** Chooses a model for requests naming the router's model (e.g. `auto`). */
-  readonly router?: PromptRouter;
+  readonly router?: TierRouter;
+  /** Checks bearer keys when no outer layer has. @default the config's `apiKeys` */
+  readonly authenticator?: Authenticator;
   /** Milliseconds, monotonic. */
   readonly now?: () => number;
 }
@@ -50,13 +53,13 @@ const tokensOfChars = (chars: number) => Math.ceil(chars / 4);
  */
 export class Gateway {
   private readonly catalog: ModelCatalog;
-  private readonly auth: ApiKeyAuthenticator;
+  private readonly auth: Authenticator;
   private readonly policy: TrafficPolicy;
   private readonly now: () => number;
 
   constructor(private readonly deps: GatewayDependencies) {
     this.catalog = new ModelCatalog(deps.config);
-    this.auth = new ApiKeyAuthenticator(deps.config.apiKeys);
+    this.auth = deps.authenticator ?? new ApiKeyAuthenticator(deps.config.apiKeys);
     this.policy = deps.policy ?? PASS_THROUGH_POLICY;
     this.now = deps.now ?? (() => performance.now());
     for (const [tier, { model }] of Object.entries(deps.config.routing?.tiers ?? {})) {

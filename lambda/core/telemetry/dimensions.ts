@@ -1,0 +1,77 @@
+import { OTHER_FEATURE, UNTAGGED_FEATURE } from './catalog';
+
+/**
+ * Which tenant and feature values may become metric dimensions. Each distinct value is a billed
+ * custom metric per metric and dimension set, and both come from requests, so neither may grow with
+ * traffic:
+ *
+ * - Tenants: only the tenants listed (typically those with their own spend guardrails). Others
+ *   are not written per tenant at all; every tenant is in the trace log lines.
+ * - Features: the listed ones, or with `*` any feature up to `maxFeatures` distinct values per
+ *   instance; the rest are counted as `other`.
+ */
+export interface DimensionPolicySettings {
+  /** Tenants written as the `Tenant` dimension. @default none */
+  readonly tenants?: readonly string[];
+  /** Features written as the `Feature` dimension, or `'*'` for any. @default '*' */
+  readonly features?: readonly string[] | '*';
+  /** With `features: '*'`, the most distinct features one instance writes. @default 25 */
+  readonly maxFeatures?: number;
+}
+
+/** The environment variables a deployed function reads its policy from (set by the construct). */
+export const METRICS_DIMENSION_ENV = {
+  tenants: 'LLM_METRICS_TENANTS',
+  features: 'LLM_METRICS_FEATURES',
+  maxFeatures: 'LLM_METRICS_MAX_FEATURES',
+} as const;
+
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+/** Reads the policy from `LLM_METRICS_TENANTS`, `LLM_METRICS_FEATURES` and `LLM_METRICS_MAX_FEATURES`. */
+export function dimensionPolicyFromEnv(env: Readonly<Record<string, string | undefined>>): DimensionPolicySettings {
+  const features = env[METRICS_DIMENSION_ENV.features]?.trim();
+  const max = env[METRICS_DIMENSION_ENV.maxFeatures];
+  if (max !== undefined && !/^\d+$/.test(max.trim())) {
+    throw new Error(
+      `${METRICS_DIMENSION_ENV.maxFeatures} is "${max}": it must be a whole number of distinct features (e.g. 25).`,
+    );
+  }
+  return {
+    tenants: list(env[METRICS_DIMENSION_ENV.tenants]),
+    features: features === undefined || features === '*' ? '*' : list(features),
+    maxFeatures: max === undefined ? undefined : Number(max),
+  };
+}
+
+export class DimensionPolicy {
+  private readonly tenants: ReadonlySet<string>;
+  private readonly listedFeatures?: ReadonlySet<string>;
+  private readonly seenFeatures = new Set<string>();
+  private readonly maxFeatures: number;
+
+  constructor(settings: DimensionPolicySettings = {}) {
+    this.tenants = new Set(settings.tenants ?? []);
+    this.listedFeatures = settings.features === '*' || !settings.features ? undefined : new Set(settings.features);
+    this.maxFeatures = settings.maxFeatures ?? 25;
+  }
+
+  /** The `Tenant` dimension value, or undefined when this tenant is not written per tenant. */
+  tenant(tenant: string | undefined): string | undefined {
+    return tenant !== undefined && this.tenants.has(tenant) ? tenant : undefined;
+  }
+
+  /** The `Feature` dimension value: the feature, `untagged`, or `other` once over the cap. */
+  feature(feature: string | undefined): string {
+    if (!feature) return UNTAGGED_FEATURE;
+    if (this.listedFeatures) return this.listedFeatures.has(feature) ? feature : OTHER_FEATURE;
+    if (this.seenFeatures.has(feature)) return feature;
+    if (this.seenFeatures.size >= this.maxFeatures) return OTHER_FEATURE;
+    this.seenFeatures.add(feature);
+    return feature;
+  }
+}

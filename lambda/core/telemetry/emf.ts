@@ -1,0 +1,102 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  DEFAULT_METRICS_NAMESPACE,
+  GATEWAY_METRICS,
+  METRIC_GROUPS,
+  type MetricDimension,
+  type MetricGroupName,
+} from './catalog';
+
+export type MetricDimensions = Partial<Record<MetricDimension, string>>;
+
+/** The metrics a group may carry, each optional: a metric with no value is left out of the document. */
+export type MetricGroupValues<G extends MetricGroupName> = Partial<
+  Record<(typeof METRIC_GROUPS)[G]['metrics'][number], number>
+>;
+
+/** What the emitter writes through: Powertools Metrics, or a recorder in tests. */
+export interface MetricWriter {
+  emit<G extends MetricGroupName>(group: G, dimensions: MetricDimensions, values: MetricGroupValues<G>): void;
+}
+
+// EMF spreads every dimension set's values into one object, so Powertools warns when two sets of a
+// document share a key (Route in [Route] and [Route, Model]). That is the intended shape here.
+const SHARED_KEY_WARNING = /is defined as both a dimension set and dimension set/;
+
+export interface EmfMetricWriterOptions {
+  /** @default `POWERTOOLS_METRICS_NAMESPACE`, else {@link DEFAULT_METRICS_NAMESPACE} */
+  readonly namespace?: string;
+  /** The `service` dimension. */
+  readonly serviceName: string;
+  /** Where Powertools' own warnings go. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Writes the catalog's metric groups as CloudWatch embedded-metric-format lines on stdout, through
+ * Powertools Metrics: one document per group and event, with the group's dimension sets. Only
+ * catalog metrics can be written (the types allow nothing else), with the catalog's units.
+ */
+export class EmfMetricWriter implements MetricWriter {
+  readonly metrics: Metrics;
+
+  constructor(options: EmfMetricWriterOptions) {
+    const warn = (message: string, ...rest: unknown[]) => {
+      if (SHARED_KEY_WARNING.test(message)) return;
+      options.logger?.warn(message, ...(rest as []));
+    };
+    this.metrics = new Metrics({
+      namespace: options.namespace ?? (process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE),
+      serviceName: options.serviceName,
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn,
+        error: (message: string, ...rest: unknown[]) => options.logger?.error(message, ...(rest as [])),
+      },
+    });
+  }
+
+  emit<G extends MetricGroupName>(group: G, dimensions: MetricDimensions, values: MetricGroupValues<G>): void {
+    const spec = METRIC_GROUPS[group];
+    const present = (spec.metrics as readonly (keyof typeof GATEWAY_METRICS)[]).filter(
+      (name) => typeof (values as Record<string, number | undefined>)[name] === 'number',
+    );
+    if (present.length === 0) return;
+    let sets = 0;
+    for (const set of spec.dimensionSets as ReadonlyArray<readonly MetricDimension[]>) {
+      if (!set.every((dimension) => dimensions[dimension])) continue;
+      this.metrics.addDimensions(Object.fromEntries(set.map((dimension) => [dimension, dimensions[dimension]!])));
+      sets++;
+    }
+    if (sets === 0) return;
+    for (const name of present) {
+      this.metrics.addMetric(name, GATEWAY_METRICS[name].unit, (values as Record<string, number>)[name]);
+    }
+    this.metrics.publishStoredMetrics();
+  }
+}
+
+/** Writes nothing: the local server's default (`POWERTOOLS_METRICS_DISABLED=false` turns EMF on). */
+export const DISCARD_METRICS: MetricWriter = { emit: () => undefined };
+
+/** Keeps what would be written, one entry per group and event; for tests and embedders. */
+export class MemoryMetricWriter implements MetricWriter {
+  readonly emitted: Array<{ group: MetricGroupName; dimensions: MetricDimensions; values: Record<string, number> }> =
+    [];
+
+  emit<G extends MetricGroupName>(group: G, dimensions: MetricDimensions, values: MetricGroupValues<G>): void {
+    const present = Object.fromEntries(
+      Object.entries(values as Record<string, number | undefined>).filter(([, v]) => typeof v === 'number'),
+    ) as Record<string, number>;
+    if (Object.keys(present).length > 0) this.emitted.push({ group, dimensions: { ...dimensions }, values: present });
+  }
+
+  /** The values written for one metric, in order. */
+  values(metric: keyof typeof GATEWAY_METRICS, dimensions: MetricDimensions = {}): number[] {
+    return this.emitted
+      .filter((e) => Object.entries(dimensions).every(([k, v]) => e.dimensions[k as MetricDimension] === v))
+      .flatMap((e) => (metric in e.values ? [e.values[metric]] : []));
+  }
+}

@@ -1,5 +1,4 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import Redis from 'ioredis';
 import { Pool } from 'pg';
 import * as path from 'node:path';
 import { loadGatewayConfigFile } from '../core/config/load';
@@ -8,52 +7,20 @@ import { SECRET_MAX_AGE_SECONDS, SecretsManagerCredentialSource } from '../core/
 import { createGateway } from '../core/create-gateway';
 import type { Gateway } from '../core/pipeline/gateway';
 import { GATEWAY_ENV } from '../core/runtime/environment';
+import { redisFromEnv, type Env } from '../core/runtime/redis';
 import type { GatewayTelemetry } from '../core/telemetry';
 
 /**
  * Builds the deployed gateway from the environment the `LlmGateway` construct sets (names in
  * `GATEWAY_ENV`). Secrets come from Secrets Manager by ARN; no secret is in the environment.
  */
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
 function required(env: Env, name: string): string {
   const value = env[name];
   if (!value)
     throw new Error(`The gateway function needs the environment variable ${name}; the LlmGateway construct sets it.`);
   return value;
-}
-
-/**
- * ElastiCache from the construct's wiring (`REDIS_HOST`, TLS, RBAC user and password secret), or
- * `REDIS_URL` locally; undefined when neither is set. Shared by every function that reaches the cache.
- */
-export async function redisFromEnv(env: Env, secrets: SecretsProvider): Promise<Redis | undefined> {
-  if (env[GATEWAY_ENV.redisUrl]) return connect(env[GATEWAY_ENV.redisUrl]!, {});
-  const host = env[GATEWAY_ENV.redisHost];
-  if (!host) return undefined;
-  let password: string | undefined;
-  const secretArn = env[GATEWAY_ENV.redisPasswordSecretArn];
-  if (secretArn) {
-    const secret = await secrets.get(secretArn, { maxAge: SECRET_MAX_AGE_SECONDS });
-    password =
-      typeof secret === 'string' ? ((JSON.parse(secret) as { password?: string }).password ?? undefined) : undefined;
-  }
-  return connect(`redis://${host}:${env[GATEWAY_ENV.redisPort] ?? '6379'}`, {
-    username: env[GATEWAY_ENV.redisUsername],
-    password,
-    tls: env[GATEWAY_ENV.redisTls] === 'false' ? undefined : { servername: host },
-  });
-}
-
-function connect(url: string, options: { username?: string; password?: string; tls?: { servername: string } }): Redis {
-  return new Redis(url, {
-    ...options,
-    enableAutoPipelining: true,
-    enableOfflineQueue: false,
-    commandTimeout: 250,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-  });
 }
 
 /**

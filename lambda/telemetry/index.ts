@@ -10,6 +10,7 @@ import {
   createPlatformLogger,
   dimensionPolicyFromEnv,
   inSpan,
+  type PlatformLoggerOptions,
   type StepSpan,
   type StepTracer,
 } from '../core/telemetry';
@@ -37,6 +38,8 @@ export interface HandlerTelemetryOptions {
   readonly namespace?: string;
   /** @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** @default `POWERTOOLS_LOG_LEVEL`, else INFO */
+  readonly logLevel?: PlatformLoggerOptions['logLevel'];
 }
 
 type Segment = NonNullable<ReturnType<Tracer['getSegment']>>;
@@ -95,7 +98,7 @@ export class HandlerTelemetry {
   constructor(options: HandlerTelemetryOptions) {
     this.serviceName = options.serviceName;
     this.env = options.env ?? process.env;
-    this.logger = createPlatformLogger({ serviceName: options.serviceName });
+    this.logger = createPlatformLogger({ serviceName: options.serviceName, logLevel: options.logLevel });
     this.metrics = new EmfMetricWriter({
       serviceName: options.serviceName,
       namespace: options.namespace,

@@ -4,7 +4,7 @@ import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore, type KillSwi
 
 const redis = useRedis();
 
-const facts = (tenant: string) => ({ identity: { tenant } }) as CallFacts;
+const facts = (tenant: string, feature?: string) => ({ identity: { tenant }, feature }) as CallFacts;
 
 /** Both stores, flipped the way an operator flips them. */
 const stores: Array<[string, () => { store: KillSwitchStore; flip: (key: string, reason?: string) => Promise<void> }]> =
@@ -59,6 +59,23 @@ describe.each(stores)('kill switch: %s', (_name, create) => {
     await flip('tenant:a');
     now += 1_000;
     await expect(kill.admit(facts('a'))).resolves.toBeDefined();
+  });
+
+  test('a feature flag stops that feature of every tenant, and nothing else', async () => {
+    let now = 0;
+    const { store, flip } = create();
+    const kill = new KillSwitch(store, 1_000, () => now);
+    await flip('feature:bulk-summaries', 'spend guardrail');
+    await expect(kill.admit(facts('a', 'bulk-summaries'))).rejects.toMatchObject({
+      status: 503,
+      message: expect.stringContaining("feature 'bulk-summaries': spend guardrail"),
+    });
+    await expect(kill.admit(facts('b', 'bulk-summaries'))).rejects.toMatchObject({ status: 503 });
+    await expect(kill.admit(facts('a', 'search'))).resolves.toBeDefined();
+    await expect(kill.admit(facts('a'))).resolves.toBeDefined();
+    await flip('feature:bulk-summaries');
+    now += 1_000;
+    await expect(kill.admit(facts('a', 'bulk-summaries'))).resolves.toBeDefined();
   });
 });
 

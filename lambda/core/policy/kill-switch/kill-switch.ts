@@ -8,14 +8,22 @@ import type { Admission, AdmissionControl, CallFacts } from '../../pipeline/poli
  *
  *   redis-cli SET <prefix>kill:global "reason"            # everything
  *   redis-cli SET <prefix>kill:tenant:<tenant> "reason"   # one tenant
+ *   redis-cli SET <prefix>kill:feature:<feature> "reason" # one feature (x-llm-feature)
  *   redis-cli DEL <prefix>kill:global                     # back on
  *
  * Each gateway instance reads the flags at most once per `refreshMs` (default 1 s), so a flip takes
  * effect everywhere within that time and costs the hot path nothing in between.
  */
+export type KillScope = 'global' | `tenant:${string}` | `feature:${string}`;
+
+/** The Redis key of one flag: the one place its format is written down. */
+export function killSwitchKey(prefix: string, scope: KillScope): string {
+  return `${prefix}kill:${scope}`;
+}
+
 export interface KillSwitchStore {
   /** The reason the flag holds, or undefined when it is off. */
-  read(key: 'global' | `tenant:${string}`): Promise<string | undefined>;
+  read(key: KillScope): Promise<string | undefined>;
 }
 
 export class RedisKillSwitchStore implements KillSwitchStore {
@@ -24,18 +32,18 @@ export class RedisKillSwitchStore implements KillSwitchStore {
     private readonly prefix = 'llmgw:',
   ) {}
 
-  async read(key: string): Promise<string | undefined> {
-    return (await this.redis.get(`${this.prefix}kill:${key}`)) ?? undefined;
+  async read(key: KillScope): Promise<string | undefined> {
+    return (await this.redis.get(killSwitchKey(this.prefix, key))) ?? undefined;
   }
 }
 
 /** For the local server: flags set in this process (`set`/`clear`). */
 export class InMemoryKillSwitchStore implements KillSwitchStore {
   private readonly flags = new Map<string, string>();
-  set(key: 'global' | `tenant:${string}`, reason: string): void {
+  set(key: KillScope, reason: string): void {
     this.flags.set(key, reason);
   }
-  clear(key: 'global' | `tenant:${string}`): void {
+  clear(key: KillScope): void {
     this.flags.delete(key);
   }
   async read(key: string): Promise<string | undefined> {
@@ -54,7 +62,7 @@ export class KillSwitch implements AdmissionControl {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private async flag(key: 'global' | `tenant:${string}`): Promise<string | undefined> {
+  private async flag(key: KillScope): Promise<string | undefined> {
     const cached = this.cache.get(key);
     const now = this.now();
     if (cached && now - cached.readAt < this.refreshMs) return cached.value;
@@ -70,15 +78,23 @@ export class KillSwitch implements AdmissionControl {
   }
 
   async admit(facts: CallFacts): Promise<Admission> {
-    const [global, tenant] = await Promise.all([this.flag('global'), this.flag(`tenant:${facts.identity.tenant}`)]);
-    const reason = global ?? tenant;
+    const [global, tenant, feature] = await Promise.all([
+      this.flag('global'),
+      this.flag(`tenant:${facts.identity.tenant}`),
+      facts.feature ? this.flag(`feature:${facts.feature}`) : undefined,
+    ]);
+    const reason = global ?? tenant ?? feature;
     if (reason !== undefined) {
-      throw new GatewayError(
-        503,
-        'api_error',
-        `Model calls are switched off ${global !== undefined ? 'for the whole platform' : `for tenant '${facts.identity.tenant}'`}: ${reason}`,
-        { code: 'kill_switch', retryAfterSeconds: 60 },
-      );
+      const scope =
+        global !== undefined
+          ? 'for the whole platform'
+          : tenant !== undefined
+            ? `for tenant '${facts.identity.tenant}'`
+            : `for feature '${facts.feature}'`;
+      throw new GatewayError(503, 'api_error', `Model calls are switched off ${scope}: ${reason}`, {
+        code: 'kill_switch',
+        retryAfterSeconds: 60,
+      });
     }
     return ADMITTED;
   }

@@ -2,7 +2,9 @@
  * The importable constructs of the LLM platform. Each stands alone: an application team can use any
  * one of them in its own stack, with props whose defaults are safe for production.
  */
+export * from './cost-guardrails';
 export * from './network';
+export * from './platform-observability';
 export * from './provider-secrets';
 export * from './response-cache';
 export * from './vector-store';

@@ -1,6 +1,6 @@
-import { RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { Network } from '../constructs';
+import { CostGuardrails, Network, PlatformObservability } from '../constructs';
 import type { EnvironmentConfig } from './config/schema';
 
 export interface LlmPlatformStackProps extends StackProps {
@@ -14,6 +14,18 @@ export interface LlmPlatformStackProps extends StackProps {
  */
 export class LlmPlatformStack extends Stack {
   readonly network: Network;
+  /**
+   * Dashboards and alarms. The gateway's metrics are charted from the start; connect the rest as
+   * it is built: `addFunction`, `addRestApi`, `addResponseCache`, `addVectorStore`,
+   * `addDeadLetterQueue`, `addModelServing`.
+   */
+  readonly observability: PlatformObservability;
+  /**
+   * The AWS budget and the LLM spend alarms. Once the response cache exists, `enableKillSwitch`
+   * makes the hard limits stop calls (then watch `costGuardrails.deadLetterQueues`), and the
+   * gateway function needs `costGuardrails.gatewayEnvironment`.
+   */
+  readonly costGuardrails: CostGuardrails;
 
   constructor(scope: Construct, id: string, props: LlmPlatformStackProps) {
     super(scope, id, {
@@ -30,6 +42,39 @@ export class LlmPlatformStack extends Stack {
       availabilityZones: config.availabilityZones,
       natGateways: config.network.natGateways,
       flowLogRetention: config.network.flowLogRetentionDays,
+      removalPolicy,
+    });
+
+    const { observability } = config;
+    const alarms = observability.alarms;
+    this.observability = new PlatformObservability(this, 'Observability', {
+      dashboardNamePrefix: `llm-platform-${config.name}`,
+      alarmEmails: observability.notifyEmails,
+      alarms: {
+        errorRatePercent: alarms.errorRatePercent,
+        latencyP95: {
+          'chat.completions': Duration.millis(alarms.latencyP95Ms.chatCompletions),
+          embeddings: Duration.millis(alarms.latencyP95Ms.embeddings),
+        },
+        timeToFirstTokenP95: Duration.millis(alarms.timeToFirstTokenP95Ms),
+        failoversPerFiveMinutes: alarms.failoversPerFiveMinutes,
+        cacheHitRateMinPercent: alarms.cacheHitRateMinPercent,
+        spendAnomalyStdDevs: alarms.spendAnomalyStdDevs,
+        spendPerHourUsd: alarms.spendPerHourUsd,
+      },
+      removalPolicy,
+    });
+    const guardrails = observability.costGuardrails;
+    this.costGuardrails = new CostGuardrails(this, 'CostGuardrails', {
+      namePrefix: `llm-platform-${config.name}`,
+      awsMonthlyBudgetUsd: guardrails.awsMonthlyBudgetUsd,
+      awsBudgetAlertPercents: guardrails.awsBudgetAlertPercents,
+      costAllocationTags: { platform: 'llm-platform', environment: config.name },
+      llmDailySpend: guardrails.llmDailySpend,
+      tenantDailySpend: guardrails.tenants,
+      featureDailySpend: guardrails.features,
+      notificationTopic: this.observability.alarmTopic,
+      notifyEmails: observability.notifyEmails,
       removalPolicy,
     });
 

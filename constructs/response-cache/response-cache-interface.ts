@@ -6,6 +6,14 @@ import type { IConstruct } from 'constructs';
 /** Something that runs in the VPC under a role: a function, a task, a node group's pods. */
 export interface ICacheClient extends iam.IGrantable, ec2.IConnectable {}
 
+/** How CloudWatch names a cache's metrics, for the platform's dashboards and alarms. */
+export interface ResponseCacheMetricsIdentity {
+  /** ElastiCache Serverless (metrics by `clusterId`) or node-based (metrics by each node's `CacheClusterId`). */
+  readonly serverless: boolean;
+  /** The serverless cache's name, or the node-based cache cluster ids (one per node) to chart. */
+  readonly clusterIds: readonly string[];
+}
+
 /**
  * The gateway's Redis-compatible cache (ElastiCache for Valkey or Redis OSS), created by
  * `ResponseCache` or imported with `ResponseCache.fromResponseCacheAttributes`. Always TLS.
@@ -23,4 +31,9 @@ export interface IResponseCache extends IConstruct, ec2.IConnectable {
    * Lets `client` reach the cache on its port and read the gateway user's password secret.
    */
   grantConnect(client: ICacheClient): void;
+  /**
+   * Where CloudWatch keeps the cache's metrics; `PlatformObservability` needs it to chart the cache.
+   * @default unknown: the cache cannot be charted
+   */
+  readonly metricsIdentity?: ResponseCacheMetricsIdentity;
 }

@@ -22,4 +22,10 @@ export interface IVectorStore extends IConstruct, ec2.IConnectable {
   readonly secret: secretsmanager.ISecret;
   /** Lets `client` reach the database on its port and read `secret`. */
   grantConnect(client: IDatabaseClient): void;
+  /**
+   * The Aurora cluster's identifier (CloudWatch's `DBClusterIdentifier`); `PlatformObservability`
+   * needs it to chart the database.
+   * @default unknown: the database cannot be charted
+   */
+  readonly clusterIdentifier?: string;
 }

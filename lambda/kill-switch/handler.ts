@@ -4,19 +4,16 @@ import { KillSwitchControl } from '../core/policy/kill-switch/kill-switch-contro
 import { redisFromEnv, type Env } from '../core/runtime/redis';
 import { HandlerTelemetry } from '../telemetry';
 import { alarmScopesOf, commandsOf } from './commands';
+import { KILL_SWITCH_ENV } from './environment';
 
-/**
+export { KILL_SWITCH_ENV };
+
+/*
  * The kill switch as a function: an alarm (through SNS) or an operator (`aws lambda invoke`) flips
  * the Redis flags every gateway instance reads within `killSwitch.refreshMs`. Wiring comes from the
  * environment the CostGuardrails construct sets: the cache (`REDIS_*`, as the gateway's), the key
  * prefix and the alarm-to-scope map.
  */
-export const KILL_SWITCH_ENV = {
-  /** Key prefix of the gateway's Redis keys. @default `llmgw:` */
-  keyPrefix: 'KILL_SWITCH_KEY_PREFIX',
-  /** JSON from alarm name to scope (`global`, `tenant:<id>`, `feature:<name>`). */
-  alarmScopes: 'KILL_SWITCH_ALARM_SCOPES',
-} as const;
 
 export interface KillSwitchResult {
   /** What this invocation switched. */

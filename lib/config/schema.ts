@@ -33,6 +33,49 @@ export const networkConfigSchema = z.strictObject({
   flowLogRetentionDays: logRetentionDays,
 });
 
+const spendThresholds = z
+  .strictObject({
+    /** Notify at this spend per day, in dollars. */
+    softUsd: z.number().positive(),
+    /** Notify and switch the scope's calls off at this spend per day, in dollars. */
+    hardUsd: z.number().positive(),
+  })
+  .refine((t) => t.hardUsd > t.softUsd, { message: 'hardUsd must be above softUsd' });
+
+/** Dashboards, alarms and cost guardrails (PlatformObservability and CostGuardrails). */
+export const observabilityConfigSchema = z.strictObject({
+  /** Who gets alarms and budget alerts by e-mail (each address confirms once). */
+  notifyEmails: z.array(z.email({ message: 'must be an e-mail address' })).default([]),
+  alarms: z.strictObject({
+    /** Faults as a share of calls, in percent, that is a spike. */
+    errorRatePercent: z.number().gt(0).max(100),
+    /** p95 latency budget per route, in milliseconds. */
+    latencyP95Ms: z.strictObject({ chatCompletions: z.int().positive(), embeddings: z.int().positive() }),
+    /** p95 time to first token of streams, in milliseconds. */
+    timeToFirstTokenP95Ms: z.int().positive(),
+    /** Failovers in five minutes that make a storm. */
+    failoversPerFiveMinutes: z.int().positive(),
+    /** Cache hit rate, in percent, below which the caches have collapsed (0: no alarm). */
+    cacheHitRateMinPercent: z.number().min(0).max(100),
+    /** Width of the anomaly band on hourly spend, in standard deviations. */
+    spendAnomalyStdDevs: z.number().gt(0).max(10),
+    /** A fixed ceiling on LLM spend per hour, in dollars. */
+    spendPerHourUsd: z.number().positive().optional(),
+  }),
+  costGuardrails: z.strictObject({
+    /** AWS budget of the environment's own resources (by its tags), in dollars a month. */
+    awsMonthlyBudgetUsd: z.number().positive(),
+    /** Percentages of the AWS budget at which actual spend alerts. */
+    awsBudgetAlertPercents: z.array(z.number().positive()).min(1).default([70, 100]),
+    /** The gateway's whole LLM spend per day. */
+    llmDailySpend: spendThresholds,
+    /** LLM spend per day of named tenants. */
+    tenants: z.record(z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/), spendThresholds).default({}),
+    /** LLM spend per day of named features (as x-llm-feature names them). */
+    features: z.record(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/), spendThresholds).default({}),
+  }),
+});
+
 export const environmentConfigSchema = z
   .strictObject({
     /**
@@ -60,6 +103,7 @@ export const environmentConfigSchema = z
      */
     highAvailability: z.boolean(),
     network: networkConfigSchema,
+    observability: observabilityConfigSchema,
     /** Extra tags put on every resource of the environment. */
     tags: z.record(z.string(), z.string()).default({}),
   })

@@ -24,6 +24,16 @@ export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
       'give private subnets egress to model providers. No instance in them has a public address ' +
       '(MapPublicIpOnLaunch is false); compute and data live in private and isolated subnets.',
   },
+  ...['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'].map((rule) => ({
+    rule,
+    path: /^(Observability\/Alarms|CostGuardrails\/Notifications|CostGuardrails\/KillSwitch|CostGuardrails\/KillSwitch\/Topic)\/DeadLetters$/,
+    reason:
+      'This queue is itself a dead-letter queue: SNS moves alarm and budget notifications it could not ' +
+      'deliver to a subscriber here, or Lambda the kill-switch invocations that failed (an SNS redrive policy ' +
+      'or a function dead-letter config, which the rules do not recognise as making it a dead-letter queue). ' +
+      'A dead-letter queue of a dead-letter queue has nowhere useful to go; instead the queue is encrypted, ' +
+      'keeps messages 14 days and has its own "not empty" alarm on the platform dashboards.',
+  })),
 ];
 
 /** Applies {@link PLATFORM_ACKNOWLEDGMENTS} to the matching constructs of a stack. */

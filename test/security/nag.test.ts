@@ -59,7 +59,11 @@ describe('cdk-nag gate (AwsSolutions, NIST 800-53 rev 5, Serverless)', () => {
 
 test('every platform acknowledgment is still needed: without it the stack has that finding', () => {
   const app = testApp();
-  const config = parseEnvironmentConfig('prod', ENVIRONMENTS.prod);
+  // With every optional part on (alarm e-mails add the notifications' dead-letter queue).
+  const config = parseEnvironmentConfig('prod', {
+    ...ENVIRONMENTS.prod,
+    observability: { ...ENVIRONMENTS.prod.observability, notifyEmails: ['oncall@example.com'] },
+  });
   const bare = new LlmPlatformStack(app, 'Bare', { config });
   const findings = unacknowledgedFindings(bare);
   for (const ack of PLATFORM_ACKNOWLEDGMENTS) {

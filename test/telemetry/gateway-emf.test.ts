@@ -73,7 +73,7 @@ function expectCatalogShape(docs: EmfDocument[]): void {
   }
 }
 
-test('an answered call writes the call, spend, outcome and provider metrics with their units and dimensions', async () => {
+test('an answered call writes the call, usage, outcome and provider metrics with their units and dimensions', async () => {
   const h = await start();
   await h.client().chat.completions.create({ model: 'chat-a', messages }, { headers: { 'x-llm-feature': 'search' } });
   expectCatalogShape(documents());
@@ -99,9 +99,9 @@ test('an answered call writes the call, spend, outcome and provider metrics with
   });
   expect(valueOf(call, 'Latency')).toBeGreaterThan(0);
 
-  const [spend] = find('CostMicroUsd', { Feature: 'search' }).filter((d) => !d.values.Route);
-  expect(spend.dimensionSets).toEqual([['service'], ['service', 'Feature']]);
-  expect(valueOf(spend, 'CostMicroUsd')).toBe(6);
+  const [usage] = find('CostMicroUsd', { Feature: 'search' }).filter((d) => !d.values.Route);
+  expect(usage.dimensionSets).toEqual([['service'], ['service', 'Feature']]);
+  expect(valueOf(usage, 'CostMicroUsd')).toBe(6);
 
   const [outcome] = find('Requests', { Outcome: 'success' });
   expect(outcome.dimensionSets).toEqual([['service', 'Route', 'Outcome']]);

@@ -103,3 +103,21 @@ describe('environment config schema', () => {
     expect(configs.map((c) => stageIdOf(c))).toEqual(['Dev', 'Staging', 'Prod', 'Qa']);
   });
 });
+
+describe('observability config', () => {
+  test('thresholds that cannot work are named', () => {
+    const observability = {
+      ...good.observability,
+      notifyEmails: ['not-an-address'],
+      costGuardrails: { ...good.observability.costGuardrails, llmDailySpend: { softUsd: 100, hardUsd: 50 } },
+    };
+    expect(problemsOf({ ...good, observability })).toEqual([
+      'observability.notifyEmails.0: must be an e-mail address',
+      'observability.costGuardrails.llmDailySpend: hardUsd must be above softUsd',
+    ]);
+  });
+
+  test('budget alerts default to 70% and 100%', () => {
+    expect(parseEnvironmentConfig('dev', good).observability.costGuardrails.awsBudgetAlertPercents).toEqual([70, 100]);
+  });
+});

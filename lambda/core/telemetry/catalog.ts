@@ -121,10 +121,10 @@ export const METRIC_GROUPS = {
       'Failovers',
     ],
   },
-  spend: {
-    emittedWhen: 'a call ends: the totals, and spend by feature and by listed tenant',
+  usage: {
+    emittedWhen: 'a call ends: the totals, and usage by feature and by listed tenant',
     dimensionSets: [[], ['Feature'], ['Tenant']],
-    metrics: ['Requests', 'CostMicroUsd', 'InputTokens', 'OutputTokens'],
+    metrics: ['Requests', 'CostMicroUsd', 'InputTokens', 'OutputTokens', 'Faults'],
   },
   outcome: {
     emittedWhen: 'a call ends',

@@ -7,15 +7,15 @@ import { OTHER_FEATURE, UNTAGGED_FEATURE } from './catalog';
  *
  * - Tenants: only the tenants listed (typically those with their own spend guardrails). Others
  *   are not written per tenant at all; every tenant is in the trace log lines.
- * - Features: the listed ones, or with `*` any feature up to `maxFeatures` distinct values per
- *   instance; the rest are counted as `other`.
+ * - Features: the listed ones always, and other features as they come up to `maxFeatures`
+ *   distinct values per instance; the rest are counted as `other`.
  */
 export interface DimensionPolicySettings {
   /** Tenants written as the `Tenant` dimension. @default none */
   readonly tenants?: readonly string[];
-  /** Features written as the `Feature` dimension, or `'*'` for any. @default '*' */
-  readonly features?: readonly string[] | '*';
-  /** With `features: '*'`, the most distinct features one instance writes. @default 25 */
+  /** Features always written as the `Feature` dimension (those with spend guardrails). @default none */
+  readonly features?: readonly string[];
+  /** How many other distinct features one instance writes before counting the rest as `other`. @default 25 */
   readonly maxFeatures?: number;
 }
 
@@ -32,9 +32,8 @@ const list = (value: string | undefined) =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
 
-/** Reads the policy from `LLM_METRICS_TENANTS`, `LLM_METRICS_FEATURES` and `LLM_METRICS_MAX_FEATURES`. */
+/** Reads the policy from `LLM_METRICS_TENANTS`, `LLM_METRICS_FEATURES` (comma lists) and `LLM_METRICS_MAX_FEATURES`. */
 export function dimensionPolicyFromEnv(env: Readonly<Record<string, string | undefined>>): DimensionPolicySettings {
-  const features = env[METRICS_DIMENSION_ENV.features]?.trim();
   const max = env[METRICS_DIMENSION_ENV.maxFeatures];
   if (max !== undefined && !/^\d+$/.test(max.trim())) {
     throw new Error(
@@ -43,20 +42,20 @@ export function dimensionPolicyFromEnv(env: Readonly<Record<string, string | und
   }
   return {
     tenants: list(env[METRICS_DIMENSION_ENV.tenants]),
-    features: features === undefined || features === '*' ? '*' : list(features),
+    features: list(env[METRICS_DIMENSION_ENV.features]),
     maxFeatures: max === undefined ? undefined : Number(max),
   };
 }
 
 export class DimensionPolicy {
   private readonly tenants: ReadonlySet<string>;
-  private readonly listedFeatures?: ReadonlySet<string>;
+  private readonly listedFeatures: ReadonlySet<string>;
   private readonly seenFeatures = new Set<string>();
   private readonly maxFeatures: number;
 
   constructor(settings: DimensionPolicySettings = {}) {
     this.tenants = new Set(settings.tenants ?? []);
-    this.listedFeatures = settings.features === '*' || !settings.features ? undefined : new Set(settings.features);
+    this.listedFeatures = new Set(settings.features ?? []);
     this.maxFeatures = settings.maxFeatures ?? 25;
   }
 
@@ -68,8 +67,7 @@ export class DimensionPolicy {
   /** The `Feature` dimension value: the feature, `untagged`, or `other` once over the cap. */
   feature(feature: string | undefined): string {
     if (!feature) return UNTAGGED_FEATURE;
-    if (this.listedFeatures) return this.listedFeatures.has(feature) ? feature : OTHER_FEATURE;
-    if (this.seenFeatures.has(feature)) return feature;
+    if (this.listedFeatures.has(feature) || this.seenFeatures.has(feature)) return feature;
     if (this.seenFeatures.size >= this.maxFeatures) return OTHER_FEATURE;
     this.seenFeatures.add(feature);
     return feature;

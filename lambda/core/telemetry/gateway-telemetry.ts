@@ -32,7 +32,7 @@ const TIER = /(?:^|;\s*)tier=([^;]+)/;
 
 /**
  * Everything the gateway reports, from the three places it reports from: each call's trace record
- * (one log line, and the call, spend, outcome and error metrics), the policy events (budget soft
+ * (one log line, and the call, usage, outcome and error metrics), the policy events (budget soft
  * thresholds, limit-store outages, semantic-cache hits and outages), and the steps themselves
  * (spans, cache and provider metrics, through {@link instrumentation}). `createGateway` takes it
  * whole: `createGateway({ config, telemetry })`.
@@ -67,6 +67,7 @@ export class GatewayTelemetry implements TraceSink {
     if (!route) return;
     const answered = trace.outcome === 'success';
     const errorClass = errorClassOf(trace);
+    const fault = errorClass && ERROR_CLASSES[errorClass].fault ? 1 : 0;
     this.metrics.emit(
       'call',
       { Route: route, Model: trace.model, Tier: TIER.exec(trace.routeDecision ?? '')?.[1] ?? DIRECT_TIER },
@@ -78,20 +79,21 @@ export class GatewayTelemetry implements TraceSink {
         OutputTokens: trace.outputTokens,
         CachedInputTokens: trace.cachedInputTokens,
         CostMicroUsd: trace.costMicroUsd,
-        Faults: errorClass && ERROR_CLASSES[errorClass].fault ? 1 : 0,
+        Faults: fault,
         Failovers: trace.failovers,
       },
     );
     // Unauthenticated calls name no feature: their headers must not use up the feature cap.
     const feature = trace.tenant ? this.dimensions.feature(trace.feature) : UNTAGGED_FEATURE;
     this.metrics.emit(
-      'spend',
+      'usage',
       { Feature: feature, Tenant: this.dimensions.tenant(trace.tenant) },
       {
         Requests: 1,
         CostMicroUsd: trace.costMicroUsd,
         InputTokens: trace.inputTokens,
         OutputTokens: trace.outputTokens,
+        Faults: fault,
       },
     );
     this.metrics.emit('outcome', { Route: route, Outcome: trace.outcome }, { Requests: 1 });

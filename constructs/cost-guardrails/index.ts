@@ -1,0 +1,2 @@
+export * from './cost-guardrails';
+export * from './kill-switch-function';

@@ -1,0 +1,4 @@
+export * from './gateway-alarms';
+export * from './gateway-metrics';
+export * from './notification-topic';
+export * from './platform-observability';

@@ -3,14 +3,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildPlatform } from '../test/support/platform-app';
 import { dashboardBodyOf, renderMarkdown, renderSvg } from './dashboard-layout';
+import { metricsReference } from './metrics-reference';
 
 /**
- * Draws the top (overview) dashboard of the dev environment, as synthesized, into docs/dashboards/:
- * `npm run docs:dashboard`. A test fails when the committed drawing no longer matches.
+ * Draws the top (overview) dashboard of the dev environment, as synthesized, into docs/dashboards/,
+ * and writes the metric reference (docs/metrics.md): `npm run docs:dashboard`. Tests fail when the
+ * committed files no longer match.
  */
 export const DOCS_DIR = path.join(__dirname, '..', 'docs', 'dashboards');
 export const SVG_FILE = 'top-dashboard.svg';
 export const MARKDOWN_FILE = 'top-dashboard.md';
+export const METRICS_FILE = path.join(__dirname, '..', 'docs', 'metrics.md');
 
 export function renderTopDashboard(template: Template): { svg: string; markdown: string } {
   const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')).map((resource) =>
@@ -35,5 +38,6 @@ if (require.main === module) {
   mkdirSync(DOCS_DIR, { recursive: true });
   writeFileSync(path.join(DOCS_DIR, SVG_FILE), svg);
   writeFileSync(path.join(DOCS_DIR, MARKDOWN_FILE), `${markdown.trimEnd()}\n`);
-  console.log(`wrote ${path.join('docs', 'dashboards', SVG_FILE)} and ${MARKDOWN_FILE}`);
+  writeFileSync(METRICS_FILE, metricsReference());
+  console.log(`wrote ${path.join('docs', 'dashboards', SVG_FILE)}, ${MARKDOWN_FILE} and docs/metrics.md`);
 }

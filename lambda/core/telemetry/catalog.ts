@@ -77,7 +77,11 @@ export const GATEWAY_METRICS = {
   },
   Failovers: { unit: 'Count', description: 'Deployments given up on before the one that answered (or the last).' },
   Errors: { unit: 'Count', description: 'Calls that ended in an error, by class (refusals included).' },
-  CacheLookups: { unit: 'Count', description: 'Calls the route let a response cache look up.' },
+  CacheLookups: {
+    unit: 'Count',
+    description:
+      'Calls that reached a response cache, cacheable or not (the semantic cache sees the exact cache misses).',
+  },
   CacheHits: { unit: 'Count', description: 'Lookups answered from the cache (no provider call).' },
   CacheSavedMicroUsd: {
     unit: 'None',

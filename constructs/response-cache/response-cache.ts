@@ -250,8 +250,8 @@ export class ResponseCache extends ResponseCacheBase {
       userGroupId: `${idBase}-users`,
       userIds: [gatewayUser.userId, defaultUser.userId],
     });
-    userGroup.addDependency(gatewayUser);
-    userGroup.addDependency(defaultUser);
+    userGroup.node.addDependency(gatewayUser);
+    userGroup.node.addDependency(defaultUser);
 
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'Subnets', {
       description: `Isolated subnets of the response cache ${this.node.path}`,
@@ -294,7 +294,7 @@ export class ResponseCache extends ResponseCacheBase {
       snapshotWindow: props.snapshotWindow ?? '03:00-04:00',
       preferredMaintenanceWindow: props.maintenanceWindow ?? 'sun:05:00-sun:06:00',
     });
-    this.replicationGroup.addDependency(userGroup);
+    this.replicationGroup.node.addDependency(userGroup);
     this.replicationGroup.applyRemovalPolicy(removalPolicy);
     this.endpointAddress = this.replicationGroup.attrPrimaryEndPointAddress;
   }

@@ -2,7 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Client, type ClientConfig } from 'pg';
-import { setUpVectorStore, type DatabaseLogin } from '../core/vector';
+import type { DatabaseLogin } from '../core/vector/application-role';
+import { setUpVectorStore } from '../core/vector/set-up';
 import { schemaStepPropertiesSchema } from './properties';
 
 /**

@@ -1,6 +1,7 @@
 import { RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type { Construct } from 'constructs';
-import { Network } from '../constructs';
+import { ModelServingCluster, Network } from '../constructs';
 import type { EnvironmentConfig } from './config/schema';
 
 export interface LlmPlatformStackProps extends StackProps {
@@ -14,6 +15,8 @@ export interface LlmPlatformStackProps extends StackProps {
  */
 export class LlmPlatformStack extends Stack {
   readonly network: Network;
+  /** Self-hosted model serving, in environments whose `serving.enabled` is true. */
+  readonly serving?: ModelServingCluster;
 
   constructor(scope: Construct, id: string, props: LlmPlatformStackProps) {
     super(scope, id, {
@@ -32,6 +35,29 @@ export class LlmPlatformStack extends Stack {
       flowLogRetention: config.network.flowLogRetentionDays,
       removalPolicy,
     });
+
+    if (config.serving.enabled) {
+      const { serving } = config;
+      this.serving = new ModelServingCluster(this, 'Serving', {
+        vpc: this.network.vpc,
+        subnets: this.network.applicationSubnets,
+        systemNodes: serving.systemNodes,
+        gpuNodeGroups: serving.gpuNodeGroups.map((group) => ({
+          ...group,
+          capacityType: group.capacityType === 'SPOT' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
+        })),
+        vllm: serving.vllm.map(({ minReplicas, maxReplicas, ...workload }) => ({
+          ...workload,
+          autoscaling: { minReplicas, maxReplicas },
+        })),
+        triton: serving.triton.map(({ minReplicas, maxReplicas, ...workload }) => ({
+          ...workload,
+          autoscaling: { minReplicas, maxReplicas },
+        })),
+        adminRoleArns: serving.adminRoleArns,
+        removalPolicy,
+      });
+    }
 
     Tags.of(this).add('platform', 'llm-platform');
     Tags.of(this).add('environment', config.name);

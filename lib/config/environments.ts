@@ -14,6 +14,8 @@ export const ENVIRONMENTS = {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
     highAvailability: false,
     network: { cidr: '10.10.0.0/16', natGateways: 1, flowLogRetentionDays: 365 },
+    // No GPU serving in dev: the gateway's local tier points at hosted models or `npm start`.
+    serving: { enabled: false },
     tags: { 'cost-center': 'llm-platform-dev' },
   },
   staging: {
@@ -22,6 +24,22 @@ export const ENVIRONMENTS = {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
     highAvailability: false,
     network: { cidr: '10.20.0.0/16', natGateways: 1, flowLogRetentionDays: 365 },
+    serving: {
+      enabled: true,
+      // Spot L4 nodes from zero: staging pays for GPUs only while replicas run.
+      gpuNodeGroups: [{ name: 'l4', instanceTypes: ['g6.xlarge', 'g6.2xlarge'], capacityType: 'SPOT', maxSize: 2 }],
+      vllm: [
+        {
+          name: 'llama-8b',
+          model: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelPrefix: 'vllm/llama-3.1-8b-instruct-awq/',
+          quantization: 'awq_marlin',
+          maxModelLen: 8192,
+          maxReplicas: 2,
+        },
+      ],
+    },
     tags: { 'cost-center': 'llm-platform-staging' },
   },
   prod: {
@@ -30,6 +48,33 @@ export const ENVIRONMENTS = {
     availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
     highAvailability: true,
     network: { cidr: '10.30.0.0/16', natGateways: 3, flowLogRetentionDays: 731 },
+    serving: {
+      enabled: true,
+      systemNodes: { minSize: 3, maxSize: 6 },
+      gpuNodeGroups: [{ name: 'l4', instanceTypes: ['g6.xlarge'], minSize: 2, maxSize: 8 }],
+      vllm: [
+        {
+          name: 'llama-8b',
+          model: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelPrefix: 'vllm/llama-3.1-8b-instruct-awq/',
+          quantization: 'awq_marlin',
+          maxModelLen: 8192,
+          minReplicas: 2,
+          maxReplicas: 6,
+        },
+      ],
+      triton: [
+        {
+          name: 'triton-llama-8b',
+          model: 'llama-3.1-8b-instruct',
+          tokenizer: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelRepositoryPrefix: 'triton/llama-3.1-8b-instruct/',
+          maxReplicas: 2,
+        },
+      ],
+    },
     tags: { 'cost-center': 'llm-platform-prod' },
   },
 } satisfies Record<string, EnvironmentConfigInput>;

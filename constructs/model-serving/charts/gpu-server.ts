@@ -151,6 +151,8 @@ export class GpuServer extends Construct {
   readonly scaledObject: ApiObject;
   readonly minReplicas: number;
   readonly maxReplicas: number;
+  /** The longest a replica may take to load its model: what delivery tools should wait for. */
+  readonly startupTimeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: GpuServerProps) {
     super(scope, id);
@@ -179,6 +181,7 @@ export class GpuServer extends Construct {
     checkInteger(name, 'autoscaling.gpuUtilizationTargetPercent', gpuTarget, 1, 100);
     const startupTimeout = props.startupTimeout ?? Duration.minutes(30);
     const startupSeconds = startupTimeout.toSeconds();
+    this.startupTimeoutSeconds = startupSeconds;
     if (startupSeconds < 60) {
       throw new ServingPropsError(
         name,

@@ -5,3 +5,4 @@ export * from './serving-charts';
 export * from './triton-chart';
 export * from './validate';
 export * from './vllm-chart';
+export * from './spec';

@@ -7,11 +7,10 @@ import { servingChartsPropsFromSpec } from '../../constructs/model-serving/chart
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Lets the engine's registrations settle. */
-const settled = () => new Promise((resolve) => setTimeout(resolve, 50));
 beforeAll(async () => {
   await new Promise<void>((resolve) => pulumi.output(program.workloads).apply(() => resolve()));
-  await settled();
+  // Waits until every registration the program started has reached the mocks.
+  await pulumi.runtime.disconnect();
 });
 
 const ofType = (type: string) => registered.filter((r) => r.type === type);

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type { Construct } from 'constructs';
 import { ModelServingCluster, Network } from '../constructs';
@@ -56,6 +56,11 @@ export class LlmPlatformStack extends Stack {
         })),
         adminRoleArns: serving.adminRoleArns,
         removalPolicy,
+      });
+      new CfnOutput(this, 'ServingClusterName', { value: this.serving.cluster.clusterName });
+      new CfnOutput(this, 'ServingModelBucket', {
+        value: this.serving.modelBucket.bucketName,
+        description: 'Upload model weights and Triton repositories here (the prefixes of serving.vllm / serving.triton)',
       });
     }
 

@@ -60,7 +60,8 @@ export class LlmPlatformStack extends Stack {
       new CfnOutput(this, 'ServingClusterName', { value: this.serving.cluster.clusterName });
       new CfnOutput(this, 'ServingModelBucket', {
         value: this.serving.modelBucket.bucketName,
-        description: 'Upload model weights and Triton repositories here (the prefixes of serving.vllm / serving.triton)',
+        description:
+          'Upload model weights and Triton repositories here (the prefixes of serving.vllm / serving.triton)',
       });
     }
 

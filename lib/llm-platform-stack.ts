@@ -1,6 +1,13 @@
-import { RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type { Construct } from 'constructs';
-import { Network, type IProviderSecrets, type IResponseCache, type IVectorStore } from '../constructs';
+import {
+  ModelServingCluster,
+  Network,
+  type IProviderSecrets,
+  type IResponseCache,
+  type IVectorStore,
+} from '../constructs';
 import { addDataStores } from './data-stores';
 import type { EnvironmentConfig } from './config/schema';
 
@@ -21,6 +28,8 @@ export class LlmPlatformStack extends Stack {
   readonly vectorStore: IVectorStore;
   /** The model providers' API keys. */
   readonly providerSecrets: IProviderSecrets;
+  /** Self-hosted model serving, in environments whose `serving.enabled` is true. */
+  readonly serving?: ModelServingCluster;
 
   constructor(scope: Construct, id: string, props: LlmPlatformStackProps) {
     super(scope, id, {
@@ -43,6 +52,35 @@ export class LlmPlatformStack extends Stack {
     this.responseCache = stores.responseCache;
     this.vectorStore = stores.vectorStore;
     this.providerSecrets = stores.providerSecrets;
+
+    if (config.serving.enabled) {
+      const { serving } = config;
+      this.serving = new ModelServingCluster(this, 'Serving', {
+        vpc: this.network.vpc,
+        subnets: this.network.applicationSubnets,
+        systemNodes: serving.systemNodes,
+        gpuNodeGroups: serving.gpuNodeGroups.map((group) => ({
+          ...group,
+          capacityType: group.capacityType === 'SPOT' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
+        })),
+        vllm: serving.vllm.map(({ minReplicas, maxReplicas, ...workload }) => ({
+          ...workload,
+          autoscaling: { minReplicas, maxReplicas },
+        })),
+        triton: serving.triton.map(({ minReplicas, maxReplicas, ...workload }) => ({
+          ...workload,
+          autoscaling: { minReplicas, maxReplicas },
+        })),
+        adminRoleArns: serving.adminRoleArns,
+        removalPolicy,
+      });
+      new CfnOutput(this, 'ServingClusterName', { value: this.serving.cluster.clusterName });
+      new CfnOutput(this, 'ServingModelBucket', {
+        value: this.serving.modelBucket.bucketName,
+        description:
+          'Upload model weights and Triton repositories here (the prefixes of serving.vllm / serving.triton)',
+      });
+    }
 
     Tags.of(this).add('platform', 'llm-platform');
     Tags.of(this).add('environment', config.name);

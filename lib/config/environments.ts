@@ -17,6 +17,8 @@ export const ENVIRONMENTS = {
     cache: { nodeType: 'cache.t4g.micro', replicas: 0, snapshotRetentionDays: 15 },
     vectorStore: { minCapacity: 0, maxCapacity: 2, autoPauseMinutes: 10 },
     providerSecrets: { credentials: ['openai', 'anthropic'] },
+    // No GPU serving in dev: the gateway's local tier points at hosted models or `npm start`.
+    serving: { enabled: false },
     tags: { 'cost-center': 'llm-platform-dev' },
   },
   staging: {
@@ -28,6 +30,22 @@ export const ENVIRONMENTS = {
     cache: { nodeType: 'cache.t4g.small', replicas: 0, snapshotRetentionDays: 15 },
     vectorStore: { minCapacity: 0, maxCapacity: 4, autoPauseMinutes: 30 },
     providerSecrets: { credentials: ['openai', 'anthropic'] },
+    serving: {
+      enabled: true,
+      // Spot L4 nodes from zero: staging pays for GPUs only while replicas run.
+      gpuNodeGroups: [{ name: 'l4', instanceTypes: ['g6.xlarge', 'g6.2xlarge'], capacityType: 'SPOT', maxSize: 2 }],
+      vllm: [
+        {
+          name: 'llama-8b',
+          model: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelPrefix: 'vllm/llama-3.1-8b-instruct-awq/',
+          quantization: 'awq_marlin',
+          maxModelLen: 8192,
+          maxReplicas: 2,
+        },
+      ],
+    },
     tags: { 'cost-center': 'llm-platform-staging' },
   },
   prod: {
@@ -39,6 +57,33 @@ export const ENVIRONMENTS = {
     cache: { nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 35 },
     vectorStore: { minCapacity: 1, maxCapacity: 16 },
     providerSecrets: { credentials: ['openai', 'anthropic'] },
+    serving: {
+      enabled: true,
+      systemNodes: { minSize: 3, maxSize: 6 },
+      gpuNodeGroups: [{ name: 'l4', instanceTypes: ['g6.xlarge'], minSize: 2, maxSize: 8 }],
+      vllm: [
+        {
+          name: 'llama-8b',
+          model: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelPrefix: 'vllm/llama-3.1-8b-instruct-awq/',
+          quantization: 'awq_marlin',
+          maxModelLen: 8192,
+          minReplicas: 2,
+          maxReplicas: 6,
+        },
+      ],
+      triton: [
+        {
+          name: 'triton-llama-8b',
+          model: 'llama-3.1-8b-instruct',
+          tokenizer: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelRepositoryPrefix: 'triton/llama-3.1-8b-instruct/',
+          maxReplicas: 2,
+        },
+      ],
+    },
     tags: { 'cost-center': 'llm-platform-prod' },
   },
 } satisfies Record<string, EnvironmentConfigInput>;

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { dataSubnetsOf } from '../shared/data-subnets';
+import { grantSecretRead } from '../shared/grant-secret-read';
 import type { ICacheClient, IResponseCache } from './response-cache-interface';
 
 /** Redis-compatible engines ElastiCache runs. Valkey is the open-source fork, and cheaper. */
@@ -133,7 +134,7 @@ abstract class ResponseCacheBase extends Construct implements IResponseCache {
 
   grantConnect(client: ICacheClient): void {
     this.connections.allowDefaultPortFrom(client, `Redis (TLS) from ${client.toString()}`);
-    this.gatewayPasswordSecret.grantRead(client);
+    grantSecretRead(this.gatewayPasswordSecret, client);
   }
 }
 
@@ -420,8 +421,9 @@ export class ResponseCache extends ResponseCacheBase {
 
   /** Percentage of lookups that found their key, over every node (hits / (hits + misses)). */
   metricHitRate(props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
-    const hits = this.perNode('CacheHits', 'Sum', props);
-    const misses = this.perNode('CacheMisses', 'Sum', props);
+    const period = props?.period ?? Duration.minutes(5);
+    const hits = this.perNode('CacheHits', 'Sum', { ...props, period });
+    const misses = this.perNode('CacheMisses', 'Sum', { ...props, period });
     const usingMetrics: Record<string, cloudwatch.IMetric> = {};
     hits.forEach((metric, i) => (usingMetrics[`h${i}`] = metric));
     misses.forEach((metric, i) => (usingMetrics[`m${i}`] = metric));
@@ -430,7 +432,7 @@ export class ResponseCache extends ResponseCacheBase {
       expression: `100 * (${sum('h')}) / ((${sum('h')}) + (${sum('m')}))`,
       usingMetrics,
       label: 'Cache hit rate (%)',
-      period: props?.period ?? Duration.minutes(5),
+      period,
     });
   }
 

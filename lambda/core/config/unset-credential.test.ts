@@ -1,16 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import {
   secretsProviderFor,
   startFakeSecretsManager,
   type FakeSecretsManager,
 } from '../../../test/support/fake-aws/secrets-manager';
-import { startFakeProvider, type FakeProvider } from '../../../test/support/fake-providers/fake-provider';
-import { createDeployedGateway } from '../../gateway/runtime';
 import { UpstreamError } from '../providers/upstream-error';
-import { GATEWAY_ENV } from '../runtime/environment';
 import { SecretsManagerCredentialSource } from './secrets-manager-credentials';
 import { isUnsetCredential, UNSET_CREDENTIAL_SECRET_STRING } from './unset-credential';
 
@@ -54,54 +47,4 @@ test('the credential source refuses an unset credential by name, as a credential
   await expect(refusal).rejects.toMatchObject({ failure: 'credential' });
   await expect(refusal).rejects.toThrow(/^credential "openai" has not been set: .*put the key in it/);
   await expect(source.get('anthropic')).resolves.toBe('sk-ant-set-by-the-operator');
-});
-
-describe('through the deployed gateway', () => {
-  let provider: FakeProvider;
-  let handlerDir: string;
-  beforeAll(async () => {
-    provider = await startFakeProvider({ format: 'openai' });
-    handlerDir = mkdtempSync(path.join(tmpdir(), 'unset-credential-'));
-    writeFileSync(
-      path.join(handlerDir, 'gateway-config.json'),
-      JSON.stringify({
-        models: { chat: { deployments: ['openai'] } },
-        deployments: {
-          openai: {
-            provider: 'openai',
-            model: 'gpt-fake-1',
-            baseUrl: provider.url,
-            credential: 'openai',
-            pricing: { input: 1, output: 1 },
-          },
-        },
-      }),
-    );
-  });
-  afterAll(() => provider.close());
-
-  test('a call that needs the unset credential fails with its name, and the provider is never called', async () => {
-    const gateway = await createDeployedGateway(
-      {
-        [GATEWAY_ENV.configFile]: 'gateway-config.json',
-        [GATEWAY_ENV.providerSecretArns]: JSON.stringify({ openai: UNSET }),
-      },
-      new Logger({ logLevel: 'SILENT' }),
-      handlerDir,
-      secretsProviderFor(secrets),
-    );
-    const response = await gateway.handle({
-      method: 'POST',
-      path: '/chat/completions',
-      headers: {},
-      body: Buffer.from(JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] })),
-      signal: new AbortController().signal,
-      identity: { tenant: 'acme' },
-    });
-    expect(response.status).toBe(502);
-    expect(response.kind === 'buffered' && JSON.parse(response.body).error.message).toMatch(
-      /credential "openai" has not been set/,
-    );
-    expect(provider.requests).toHaveLength(0);
-  });
 });

@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/core/config/unset-credential';
+import { grantSecretRead } from '../shared/grant-secret-read';
 import type { IProviderSecrets } from './provider-secrets-interface';
 
 /** The names the gateway's model config gives credentials (`deployments.*.credential`). */
@@ -124,7 +125,7 @@ export abstract class ProviderSecretsBase extends Construct implements IProvider
       fail(this.node.path, 'grantRead needs at least one credential name; a grant of nothing is a mistake');
     }
     // Each secret's grant covers decrypting it with its key (through Secrets Manager only).
-    return credentials.map((credential) => this.secretFor(credential).grantRead(grantee));
+    return credentials.map((credential) => grantSecretRead(this.secretFor(credential), grantee));
   }
 
   /**

@@ -1,11 +1,13 @@
-import { Duration, Fn, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
 import { dataSubnetsOf } from '../shared/data-subnets';
+import { grantSecretRead } from '../shared/grant-secret-read';
 import type { ICacheClient, IResponseCache } from './response-cache-interface';
 
 /** Redis-compatible engines ElastiCache runs. Valkey is the open-source fork, and cheaper. */
@@ -133,7 +135,7 @@ abstract class ResponseCacheBase extends Construct implements IResponseCache {
 
   grantConnect(client: ICacheClient): void {
     this.connections.allowDefaultPortFrom(client, `Redis (TLS) from ${client.toString()}`);
-    this.gatewayPasswordSecret.grantRead(client);
+    grantSecretRead(this.gatewayPasswordSecret, client);
   }
 }
 
@@ -174,6 +176,8 @@ export class ResponseCache extends ResponseCacheBase {
   readonly securityGroup: ec2.SecurityGroup;
   readonly encryptionKey: kms.IKey;
   readonly replicationGroup: elasticache.CfnReplicationGroup;
+  /** ElastiCache id of the gateway's RBAC user (`aws elasticache modify-user --user-id`). */
+  readonly gatewayUserId: string;
   /** Nodes in the replication group: the primary and its replicas. */
   readonly nodeCount: number;
 
@@ -227,9 +231,10 @@ export class ResponseCache extends ResponseCacheBase {
 
     // ElastiCache user and group ids are unique per account and region: derive them from the path.
     const idBase = elastiCacheId(this);
+    this.gatewayUserId = `${idBase}-gw`;
     const gatewayUser = new elasticache.CfnUser(this, 'GatewayUser', {
       engine: 'redis',
-      userId: `${idBase}-gw`,
+      userId: this.gatewayUserId,
       userName: this.gatewayUsername,
       accessString: gatewayAccessString(props.keyPrefix),
       authenticationMode: {
@@ -420,8 +425,9 @@ export class ResponseCache extends ResponseCacheBase {
 
   /** Percentage of lookups that found their key, over every node (hits / (hits + misses)). */
   metricHitRate(props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
-    const hits = this.perNode('CacheHits', 'Sum', props);
-    const misses = this.perNode('CacheMisses', 'Sum', props);
+    const period = props?.period ?? Duration.minutes(5);
+    const hits = this.perNode('CacheHits', 'Sum', { ...props, period });
+    const misses = this.perNode('CacheMisses', 'Sum', { ...props, period });
     const usingMetrics: Record<string, cloudwatch.IMetric> = {};
     hits.forEach((metric, i) => (usingMetrics[`h${i}`] = metric));
     misses.forEach((metric, i) => (usingMetrics[`m${i}`] = metric));
@@ -430,7 +436,7 @@ export class ResponseCache extends ResponseCacheBase {
       expression: `100 * (${sum('h')}) / ((${sum('h')}) + (${sum('m')}))`,
       usingMetrics,
       label: 'Cache hit rate (%)',
-      period: props?.period ?? Duration.minutes(5),
+      period,
     });
   }
 
@@ -461,14 +467,20 @@ export class ResponseCache extends ResponseCacheBase {
 }
 
 /**
- * An id for ElastiCache resources that must be unique per account and region: lower-case letters,
- * digits and single hyphens, starting with a letter, at most 32 characters (suffixes add up to 8).
+ * An id for ElastiCache users and user groups, which must be unique per account and region:
+ * the stack's name and a hash of the construct's path (`dev-platform-cache-1a2b3c4d`), in
+ * lower-case letters, digits and single hyphens, starting with a letter, short enough for suffixes.
  */
 function elastiCacheId(scope: Construct): string {
-  const unique = Names.uniqueResourceName(scope, { maxLength: 31, separator: '-' })
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '')
-    .replace(/-+/g, '-')
-    .replace(/^-|-$/g, '');
-  return /^[a-z]/.test(unique) ? unique : `c${unique}`.slice(0, 32);
+  const stack = Stack.of(scope).stackName;
+  const name = Token.isUnresolved(stack)
+    ? 'cache'
+    : stack
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^[^a-z]+|-+$/g, '')
+        .slice(0, 18)
+        .replace(/-+$/, '');
+  const hash = createHash('sha256').update(scope.node.path).digest('hex').slice(0, 8);
+  return `${name || 'cache'}-cache-${hash}`;
 }

@@ -16,6 +16,7 @@ import { VECTOR_DATABASE_SETTINGS } from '../../lambda/core/vector/database-sett
 import { vectorSchemaMigrations } from '../../lambda/core/vector/migrations';
 import type { SchemaStepProperties } from '../../lambda/vector-schema/properties';
 import { dataSubnetsOf } from '../shared/data-subnets';
+import { grantSecretRead } from '../shared/grant-secret-read';
 import type { IDatabaseClient, IVectorStore } from './vector-store-interface';
 
 /**
@@ -163,7 +164,7 @@ abstract class VectorStoreBase extends Construct implements IVectorStore {
 
   grantConnect(client: IDatabaseClient): void {
     this.connections.allowDefaultPortFrom(client, `PostgreSQL (TLS) from ${client.toString()}`);
-    this.secret.grantRead(client);
+    grantSecretRead(this.secret, client);
   }
 }
 
@@ -490,6 +491,8 @@ export class VectorStore extends VectorStoreBase {
         // Node 20+ runtimes load the RDS certificate authorities only when asked: TLS is verified.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         POWERTOOLS_SERVICE_NAME: 'llm-platform-vector-schema',
+        // A failed migration's stack trace points into the TypeScript, not the bundle.
+        NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup: new logs.LogGroup(this, 'SchemaFunctionLog', {
         encryptionKey: this.encryptionKey,

@@ -1,6 +1,7 @@
 import { RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { Network } from '../constructs';
+import { Network, type IProviderSecrets, type IResponseCache, type IVectorStore } from '../constructs';
+import { addDataStores } from './data-stores';
 import type { EnvironmentConfig } from './config/schema';
 
 export interface LlmPlatformStackProps extends StackProps {
@@ -14,6 +15,12 @@ export interface LlmPlatformStackProps extends StackProps {
  */
 export class LlmPlatformStack extends Stack {
   readonly network: Network;
+  /** The gateway's Redis-compatible cache (created, or the existing one the config names). */
+  readonly responseCache: IResponseCache;
+  /** The pgvector store of the semantic cache and the embeddings. */
+  readonly vectorStore: IVectorStore;
+  /** The model providers' API keys. */
+  readonly providerSecrets: IProviderSecrets;
 
   constructor(scope: Construct, id: string, props: LlmPlatformStackProps) {
     super(scope, id, {
@@ -32,6 +39,10 @@ export class LlmPlatformStack extends Stack {
       flowLogRetention: config.network.flowLogRetentionDays,
       removalPolicy,
     });
+    const stores = addDataStores(this, config, this.network, removalPolicy);
+    this.responseCache = stores.responseCache;
+    this.vectorStore = stores.vectorStore;
+    this.providerSecrets = stores.providerSecrets;
 
     Tags.of(this).add('platform', 'llm-platform');
     Tags.of(this).add('environment', config.name);

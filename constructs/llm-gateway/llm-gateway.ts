@@ -202,6 +202,8 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
       layers: [layer],
       environment: this.environment(props, routing !== undefined),
     });
+    // Lambda checks the network-interface permissions when it creates the function.
+    if (role instanceof VpcFunctionRole) this.function.node.addDependency(role.permissions);
     this.grantPrincipal = this.function.grantPrincipal;
     this.connections = this.function.connections;
 

@@ -23,8 +23,12 @@ export class VpcFunctionRole extends iam.Role {
     props: { readonly logGroup: logs.ILogGroup; readonly description: string },
   ) {
     super(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+    // Attached from the policy's side (its Roles list), so that the role does not depend on the
+    // policy: a key policy naming the role, and this policy naming that key's secret, would
+    // otherwise be a dependency cycle.
     this.permissions = new iam.ManagedPolicy(this, 'Permissions', {
       description: `Permissions of ${this.node.path}`,
+      roles: [this],
       statements: [
         new iam.PolicyStatement({
           sid: 'WriteOwnLogGroup',
@@ -45,7 +49,6 @@ export class VpcFunctionRole extends iam.Role {
         }),
       ],
     });
-    this.addManagedPolicy(this.permissions);
   }
 
   override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cacheConfigSchema, providerSecretsConfigSchema, vectorStoreConfigSchema } from './data-stores-schema';
+import { apiConfigSchema, gatewayConfigSchema } from './gateway-schema';
 
 /**
  * The schema every environment entry must satisfy before the app builds a single construct.
@@ -67,6 +68,10 @@ export const environmentConfigSchema = z
     vectorStore: vectorStoreConfigSchema.prefault({}),
     /** The model providers' API keys in Secrets Manager, created or existing. */
     providerSecrets: providerSecretsConfigSchema.prefault({}),
+    /** The gateway function: memory, reserved concurrency, timeout. */
+    gateway: gatewayConfigSchema.prefault({}),
+    /** The API edge: throttles, usage tiers, firewall rate, authorizer cache. */
+    api: apiConfigSchema.prefault({}),
     /** Extra tags put on every resource of the environment. */
     tags: z.record(z.string(), z.string()).default({}),
   })

@@ -161,7 +161,10 @@ describe('LlmGateway, used alone in a fresh stack with an existing VPC', () => {
       }
     }
     const role = Object.values(template.findResources('AWS::IAM::Role'))[0].Properties;
-    expect(JSON.stringify(role.ManagedPolicyArns)).not.toContain('aws:policy');
+    expect(role.ManagedPolicyArns).toBeUndefined(); // no AWS managed policy: its own policy names the role
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^GatewayRole') }],
+    });
     template.resourceCountIs('AWS::IAM::Policy', 0); // every permission is in the role's managed policy
   });
 

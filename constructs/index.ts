@@ -4,6 +4,7 @@
  */
 export * from './gateway-api';
 export * from './llm-gateway';
+export * from './model-serving';
 export * from './network';
 export * from './provider-secrets';
 export * from './response-cache';

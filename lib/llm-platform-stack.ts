@@ -1,13 +1,16 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type { Construct } from 'constructs';
 import {
   GatewayApi,
   LlmGateway,
+  ModelServingCluster,
   Network,
   type IProviderSecrets,
   type IResponseCache,
   type IVectorStore,
 } from '../constructs';
+import type { GatewayConfigInput } from '../lambda/core/config/schema';
 import { PLATFORM_GATEWAY_MODELS } from './config/gateway-models';
 import { addDataStores } from './data-stores';
 import type { EnvironmentConfig } from './config/schema';
@@ -33,6 +36,8 @@ export class LlmPlatformStack extends Stack {
   readonly gateway: LlmGateway;
   /** The public edge in front of it. */
   readonly gatewayApi: GatewayApi;
+  /** Self-hosted model serving, in environments whose `serving.enabled` is true. */
+  readonly serving?: ModelServingCluster;
 
   constructor(scope: Construct, id: string, props: LlmPlatformStackProps) {
     super(scope, id, {
@@ -56,8 +61,37 @@ export class LlmPlatformStack extends Stack {
     this.vectorStore = stores.vectorStore;
     this.providerSecrets = stores.providerSecrets;
 
+    if (config.serving.enabled) {
+      const { serving } = config;
+      this.serving = new ModelServingCluster(this, 'Serving', {
+        vpc: this.network.vpc,
+        subnets: this.network.applicationSubnets,
+        systemNodes: serving.systemNodes,
+        gpuNodeGroups: serving.gpuNodeGroups.map((group) => ({
+          ...group,
+          capacityType: group.capacityType === 'SPOT' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
+        })),
+        vllm: serving.vllm.map(({ minReplicas, maxReplicas, ...workload }) => ({
+          ...workload,
+          autoscaling: { minReplicas, maxReplicas },
+        })),
+        triton: serving.triton.map(({ minReplicas, maxReplicas, ...workload }) => ({
+          ...workload,
+          autoscaling: { minReplicas, maxReplicas },
+        })),
+        adminRoleArns: serving.adminRoleArns,
+        removalPolicy,
+      });
+      new CfnOutput(this, 'ServingClusterName', { value: this.serving.cluster.clusterName });
+      new CfnOutput(this, 'ServingModelBucket', {
+        value: this.serving.modelBucket.bucketName,
+        description:
+          'Upload model weights and Triton repositories here (the prefixes of serving.vllm / serving.triton)',
+      });
+    }
+
     this.gateway = new LlmGateway(this, 'Gateway', {
-      config: PLATFORM_GATEWAY_MODELS,
+      config: withSelfHostedModels(PLATFORM_GATEWAY_MODELS, this.serving),
       vpc: this.network.vpc,
       vpcSubnets: this.network.applicationSubnets,
       cache: this.responseCache,
@@ -68,6 +102,7 @@ export class LlmPlatformStack extends Stack {
       reservedConcurrentExecutions: config.gateway.reservedConcurrency,
       removalPolicy,
     });
+    this.serving?.allowFrom(this.gateway);
     this.gatewayApi = new GatewayApi(this, 'GatewayApi', {
       gateway: this.gateway,
       vpc: this.network.vpc,
@@ -91,11 +126,28 @@ export class LlmPlatformStack extends Stack {
       description: 'Key table: npm run api-key -- issue --table <this> --tenant NAME --tier TIER',
       value: this.gatewayApi.keyTable.tableName,
     });
-
     Tags.of(this).add('platform', 'llm-platform');
     Tags.of(this).add('environment', config.name);
     for (const [key, value] of Object.entries(config.tags)) {
       Tags.of(this).add(key, value);
     }
   }
+}
+
+/**
+ * The gateway config with the environment's self-hosted models, when it has a serving cluster: its
+ * vLLM and Triton endpoints become the deployments of the `local` model, and the router's `local`
+ * tier sends there instead of to a hosted model.
+ */
+function withSelfHostedModels(
+  models: GatewayConfigInput,
+  serving: ModelServingCluster | undefined,
+): GatewayConfigInput {
+  if (!serving || serving.localModelEntry().deployments.length === 0) return models;
+  return {
+    ...models,
+    models: { ...models.models, local: serving.localModelEntry() },
+    deployments: { ...models.deployments, ...serving.gatewayDeployments() },
+    routing: models.routing && { ...models.routing, tiers: { ...models.routing.tiers, local: { model: 'local' } } },
+  };
 }

@@ -23,6 +23,8 @@ export const ENVIRONMENTS = {
       wafRatePerIp: 1000,
       tiers: { standard: { rateLimit: 10, burstLimit: 20, quotaPerDay: 20_000 } },
     },
+    // No GPU serving in dev: the gateway's local tier points at hosted models or `npm start`.
+    serving: { enabled: false },
     tags: { 'cost-center': 'llm-platform-dev' },
   },
   staging: {
@@ -43,6 +45,22 @@ export const ENVIRONMENTS = {
         premium: { rateLimit: 40, burstLimit: 80 },
       },
     },
+    serving: {
+      enabled: true,
+      // Spot L4 nodes from zero: staging pays for GPUs only while replicas run.
+      gpuNodeGroups: [{ name: 'l4', instanceTypes: ['g6.xlarge', 'g6.2xlarge'], capacityType: 'SPOT', maxSize: 2 }],
+      vllm: [
+        {
+          name: 'llama-8b',
+          model: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelPrefix: 'vllm/llama-3.1-8b-instruct-awq/',
+          quantization: 'awq_marlin',
+          maxModelLen: 8192,
+          maxReplicas: 2,
+        },
+      ],
+    },
     tags: { 'cost-center': 'llm-platform-staging' },
   },
   prod: {
@@ -62,6 +80,33 @@ export const ENVIRONMENTS = {
         standard: { rateLimit: 100, burstLimit: 200, quotaPerDay: 2_000_000 },
         premium: { rateLimit: 300, burstLimit: 600 },
       },
+    },
+    serving: {
+      enabled: true,
+      systemNodes: { minSize: 3, maxSize: 6 },
+      gpuNodeGroups: [{ name: 'l4', instanceTypes: ['g6.xlarge'], minSize: 2, maxSize: 8 }],
+      vllm: [
+        {
+          name: 'llama-8b',
+          model: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelPrefix: 'vllm/llama-3.1-8b-instruct-awq/',
+          quantization: 'awq_marlin',
+          maxModelLen: 8192,
+          minReplicas: 2,
+          maxReplicas: 6,
+        },
+      ],
+      triton: [
+        {
+          name: 'triton-llama-8b',
+          model: 'llama-3.1-8b-instruct',
+          tokenizer: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelRepositoryPrefix: 'triton/llama-3.1-8b-instruct/',
+          maxReplicas: 2,
+        },
+      ],
     },
     tags: { 'cost-center': 'llm-platform-prod' },
   },

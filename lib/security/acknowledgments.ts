@@ -15,6 +15,112 @@ export interface Acknowledgment {
   readonly reason: string;
 }
 
+/** One reason for several rules on the same constructs. */
+function acknowledgeEach(rules: readonly string[], path: RegExp, reason: string): Acknowledgment[] {
+  return rules.map((rule) => ({ rule, path, reason }));
+}
+
+const MANAGED = (name: string) => `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`;
+const KUBECTL_PROVIDER =
+  /^Serving\/Cluster\/KubectlProvider\/(Handler|Provider\/framework-onEvent)(\/ServiceRole(\/DefaultPolicy)?|\/LogGroup)?$/;
+const KUBECTL_REASON =
+  "The kubectl provider is aws-cdk-lib eks-v2's own deploy-time machinery (a handler in the VPC and the " +
+  'custom-resource framework Lambda): it runs only while CloudFormation applies manifests and Helm charts, ' +
+  'is invoked only by CloudFormation, and its roles, runtime, memory and log groups are set by the module ' +
+  'and cannot be configured; the cluster itself is private and audited through its control-plane logs.';
+
+/**
+ * Model serving (constructs/model-serving), in the environments that enable it. Some finding ids
+ * carry logical ids, which follow from the construct path `Serving` in LlmPlatformStack; the
+ * still-needed test fails if a rename leaves one behind.
+ */
+const SERVING_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
+  ...acknowledgeEach(
+    [
+      MANAGED('service-role/AWSLambdaBasicExecutionRole'),
+      MANAGED('service-role/AWSLambdaVPCAccessExecutionRole'),
+      'AwsSolutions-IAM4[Policy::{"Fn::If":["ServingClusterKubectlProviderHandlerHasEcrPublicCD9C2265",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]',
+      'AwsSolutions-IAM5[Resource::<ServingClusterKubectlProviderHandler86C000B2.Arn>:*]',
+      'AwsSolutions-L1',
+      'NIST.800.53.R5-IAMNoInlinePolicy',
+      'NIST.800.53.R5-LambdaConcurrency',
+      'NIST.800.53.R5-LambdaDLQ',
+      'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaLatestVersion',
+      'Serverless-LambdaDefaultMemorySize',
+    ],
+    KUBECTL_PROVIDER,
+    KUBECTL_REASON,
+  ),
+  {
+    rule: MANAGED('AmazonEKSClusterPolicy'),
+    path: /^Serving\/Cluster\/Role$/,
+    reason:
+      'The EKS cluster service role needs AmazonEKSClusterPolicy, which AWS maintains for the control plane as ' +
+      'EKS evolves; a hand-copied policy would drift and break cluster operations.',
+  },
+  ...acknowledgeEach(
+    [
+      MANAGED('AmazonEKSWorkerNodePolicy'),
+      MANAGED('AmazonEKS_CNI_Policy'),
+      MANAGED('AmazonEC2ContainerRegistryReadOnly'),
+    ],
+    /^Serving\/Cluster\/(Nodegroup[^/]+\/NodeGroupRole|KubectlProvider\/Handler\/ServiceRole)$/,
+    'EKS managed node groups require these AWS-maintained policies on the node role (joining the cluster, ' +
+      'pod networking, pulling images); the kubectl handler pulls its image layers the same way. Pods cannot ' +
+      'use the node role: IMDSv2 with a hop limit of 1 keeps them from its credentials, and workloads get ' +
+      'their own scoped roles through EKS Pod Identity.',
+  ),
+  {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    path: /^Serving\/Addons\/(ClusterAutoscaler|LoadBalancerController)Policy$/,
+    reason:
+      'The Cluster Autoscaler and the AWS Load Balancer Controller call Describe* / Get* APIs that have no ' +
+      'resource-level permissions; their mutating actions are limited by tag conditions to this cluster ' +
+      '(eks:cluster-name on the Auto Scaling groups, elbv2.k8s.aws/cluster on load balancers and groups).',
+  },
+  ...acknowledgeEach(
+    [
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:*:security-group/*]',
+      ...['loadbalancer/app/*/*', 'loadbalancer/net/*/*', 'targetgroup/*/*'].map(
+        (r) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticloadbalancing:*:*:${r}]`,
+      ),
+      ...['listener-rule/app/*/*/*', 'listener-rule/net/*/*/*', 'listener/app/*/*/*', 'listener/net/*/*/*'].map(
+        (r) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticloadbalancing:*:*:${r}]`,
+      ),
+    ],
+    /^Serving\/Addons\/LoadBalancerControllerPolicy$/,
+    "The AWS Load Balancer Controller's published IAM policy (shipped with aws-cdk-lib for the pinned " +
+      'version): it creates load balancers whose names are generated at run time, so resources are ' +
+      'wildcards guarded by the controller-owned tag conditions of that policy; the role is bound to the ' +
+      "controller's service account only, through Pod Identity.",
+  ),
+  {
+    rule: 'AwsSolutions-IAM5[Resource::<ServingModelBucket5E1C7196.Arn>/*]',
+    path: /^Serving\/ModelServerPolicy$/,
+    reason:
+      'The model servers read any object of the model bucket (s3:GetObject only, no write or delete): the ' +
+      'bucket holds nothing but model weights and repositories, and which model a workload loads is its own ' +
+      'prefix, set in its chart.',
+  },
+  {
+    rule: 'NIST.800.53.R5-S3BucketReplicationEnabled',
+    path: /^Serving\/ModelBucket(AccessLogs)?$/,
+    reason:
+      'Model weights are copies of published checkpoints, re-uploadable from their source, and versioning ' +
+      'guards against overwrites; cross-region replication would double the storage of hundreds of GB for ' +
+      'no recovery the source does not already give. Access logs are kept in the same region by design.',
+  },
+  {
+    rule: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+    path: /^Serving\/ModelBucketAccessLogs$/,
+    reason:
+      'S3 server access logging can only deliver to a bucket encrypted with SSE-S3, not SSE-KMS, so the ' +
+      'access-log bucket uses S3-managed encryption; the model bucket it records is KMS-encrypted.',
+  },
+];
+
 export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   {
     rule: 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
@@ -217,6 +323,7 @@ export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
       'last 35 days with point-in-time recovery (on, with deletion protection in production). Lost keys are ' +
       'reissued, never restored from a copy, so a separate AWS Backup plan adds nothing.',
   },
+  ...SERVING_ACKNOWLEDGMENTS,
 ];
 
 /** Applies {@link PLATFORM_ACKNOWLEDGMENTS} to the matching constructs of a stack. */

@@ -2,6 +2,8 @@
  * The importable constructs of the LLM platform. Each stands alone: an application team can use any
  * one of them in its own stack, with props whose defaults are safe for production.
  */
+export * from './gateway-api';
+export * from './llm-gateway';
 export * from './model-serving';
 export * from './network';
 export * from './provider-secrets';

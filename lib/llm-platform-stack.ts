@@ -1,13 +1,17 @@
-import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type { Construct } from 'constructs';
 import {
+  GatewayApi,
+  LlmGateway,
   ModelServingCluster,
   Network,
   type IProviderSecrets,
   type IResponseCache,
   type IVectorStore,
 } from '../constructs';
+import type { GatewayConfigInput } from '../lambda/core/config/schema';
+import { PLATFORM_GATEWAY_MODELS } from './config/gateway-models';
 import { addDataStores } from './data-stores';
 import type { EnvironmentConfig } from './config/schema';
 
@@ -28,6 +32,10 @@ export class LlmPlatformStack extends Stack {
   readonly vectorStore: IVectorStore;
   /** The model providers' API keys. */
   readonly providerSecrets: IProviderSecrets;
+  /** The LLM gateway function. */
+  readonly gateway: LlmGateway;
+  /** The public edge in front of it. */
+  readonly gatewayApi: GatewayApi;
   /** Self-hosted model serving, in environments whose `serving.enabled` is true. */
   readonly serving?: ModelServingCluster;
 
@@ -82,10 +90,64 @@ export class LlmPlatformStack extends Stack {
       });
     }
 
+    this.gateway = new LlmGateway(this, 'Gateway', {
+      config: withSelfHostedModels(PLATFORM_GATEWAY_MODELS, this.serving),
+      vpc: this.network.vpc,
+      vpcSubnets: this.network.applicationSubnets,
+      cache: this.responseCache,
+      vectorStore: this.vectorStore,
+      providerSecrets: this.providerSecrets,
+      memorySize: config.gateway.memoryMb,
+      timeout: Duration.seconds(config.gateway.timeoutSeconds),
+      reservedConcurrentExecutions: config.gateway.reservedConcurrency,
+      removalPolicy,
+    });
+    this.serving?.allowFrom(this.gateway);
+    this.gatewayApi = new GatewayApi(this, 'GatewayApi', {
+      gateway: this.gateway,
+      vpc: this.network.vpc,
+      vpcSubnets: this.network.applicationSubnets,
+      throttle: config.api.throttle,
+      ratePerIp: config.api.wafRatePerIp,
+      authorizerCacheTtl: Duration.seconds(config.api.authorizerCacheSeconds),
+      tiers: Object.fromEntries(
+        Object.entries(config.api.tiers).map(([tier, { rateLimit, burstLimit, quotaPerDay }]) => [
+          tier,
+          { rateLimit, burstLimit, quota: quotaPerDay ? { limit: quotaPerDay, period: 'DAY' as const } : undefined },
+        ]),
+      ),
+      removalPolicy,
+    });
+    new CfnOutput(this, 'GatewayUrl', {
+      description: 'Base URL for OpenAI SDKs (baseURL)',
+      value: this.gatewayApi.url,
+    });
+    new CfnOutput(this, 'ApiKeyTable', {
+      description: 'Key table: npm run api-key -- issue --table <this> --tenant NAME --tier TIER',
+      value: this.gatewayApi.keyTable.tableName,
+    });
     Tags.of(this).add('platform', 'llm-platform');
     Tags.of(this).add('environment', config.name);
     for (const [key, value] of Object.entries(config.tags)) {
       Tags.of(this).add(key, value);
     }
   }
+}
+
+/**
+ * The gateway config with the environment's self-hosted models, when it has a serving cluster: its
+ * vLLM and Triton endpoints become the deployments of the `local` model, and the router's `local`
+ * tier sends there instead of to a hosted model.
+ */
+function withSelfHostedModels(
+  models: GatewayConfigInput,
+  serving: ModelServingCluster | undefined,
+): GatewayConfigInput {
+  if (!serving || serving.localModelEntry().deployments.length === 0) return models;
+  return {
+    ...models,
+    models: { ...models.models, local: serving.localModelEntry() },
+    deployments: { ...models.deployments, ...serving.gatewayDeployments() },
+    routing: models.routing && { ...models.routing, tiers: { ...models.routing.tiers, local: { model: 'local' } } },
+  };
 }

@@ -17,6 +17,12 @@ export const ENVIRONMENTS = {
     cache: { nodeType: 'cache.t4g.micro', replicas: 0, snapshotRetentionDays: 15 },
     vectorStore: { minCapacity: 0, maxCapacity: 2, autoPauseMinutes: 10 },
     providerSecrets: { credentials: ['openai', 'anthropic'] },
+    gateway: { memoryMb: 1024, reservedConcurrency: 10 },
+    api: {
+      throttle: { rateLimit: 20, burstLimit: 40 },
+      wafRatePerIp: 1000,
+      tiers: { standard: { rateLimit: 10, burstLimit: 20, quotaPerDay: 20_000 } },
+    },
     // No GPU serving in dev: the gateway's local tier points at hosted models or `npm start`.
     serving: { enabled: false },
     tags: { 'cost-center': 'llm-platform-dev' },
@@ -30,6 +36,15 @@ export const ENVIRONMENTS = {
     cache: { nodeType: 'cache.t4g.small', replicas: 0, snapshotRetentionDays: 15 },
     vectorStore: { minCapacity: 0, maxCapacity: 4, autoPauseMinutes: 30 },
     providerSecrets: { credentials: ['openai', 'anthropic'] },
+    gateway: { memoryMb: 1024, reservedConcurrency: 20 },
+    api: {
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      wafRatePerIp: 2000,
+      tiers: {
+        standard: { rateLimit: 20, burstLimit: 40, quotaPerDay: 100_000 },
+        premium: { rateLimit: 40, burstLimit: 80 },
+      },
+    },
     serving: {
       enabled: true,
       // Spot L4 nodes from zero: staging pays for GPUs only while replicas run.
@@ -57,6 +72,15 @@ export const ENVIRONMENTS = {
     cache: { nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 35 },
     vectorStore: { minCapacity: 1, maxCapacity: 16 },
     providerSecrets: { credentials: ['openai', 'anthropic'] },
+    gateway: { memoryMb: 1769, reservedConcurrency: 200 },
+    api: {
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      wafRatePerIp: 3000,
+      tiers: {
+        standard: { rateLimit: 100, burstLimit: 200, quotaPerDay: 2_000_000 },
+        premium: { rateLimit: 300, burstLimit: 600 },
+      },
+    },
     serving: {
       enabled: true,
       systemNodes: { minSize: 3, maxSize: 6 },

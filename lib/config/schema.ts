@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cacheConfigSchema, providerSecretsConfigSchema, vectorStoreConfigSchema } from './data-stores-schema';
+import { apiConfigSchema, gatewayConfigSchema } from './gateway-schema';
 import { TRITON_FRONTENDS, VLLM_DTYPES, VLLM_QUANTIZATIONS } from '../../constructs/model-serving/charts';
 
 /**
@@ -163,6 +164,10 @@ export const environmentConfigSchema = z
     vectorStore: vectorStoreConfigSchema.prefault({}),
     /** The model providers' API keys in Secrets Manager, created or existing. */
     providerSecrets: providerSecretsConfigSchema.prefault({}),
+    /** The gateway function: memory, reserved concurrency, timeout. */
+    gateway: gatewayConfigSchema.prefault({}),
+    /** The API edge: throttles, usage tiers, firewall rate, authorizer cache. */
+    api: apiConfigSchema.prefault({}),
     /** Self-hosted model serving; off unless given. */
     serving: servingConfigSchema.prefault({ enabled: false }),
     /** Extra tags put on every resource of the environment. */

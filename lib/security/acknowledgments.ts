@@ -261,6 +261,68 @@ export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
       "The CDK custom-resource framework sets its own function's size; it only relays one invocation per " +
       'deployment to the schema function (which sets 256 MB) and to CloudFormation.',
   },
+  // --- The request path (LlmGateway, GatewayApi) ---
+  {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    path: /^(Gateway\/Role|GatewayApi\/AuthorizerRole)\/Permissions\/Resource$/,
+    reason:
+      "Two statements of the functions' own managed policy cannot name a resource: the network-interface " +
+      'actions Lambda needs to attach a function to the VPC (ec2:DescribeNetworkInterfaces and its kin have ' +
+      "no resource-level permissions) and X-Ray's PutTraceSegments/PutTelemetryRecords (none either). Every " +
+      'other statement (logs, secrets, Bedrock models, the key table) names its resources.',
+  },
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    path: /^GatewayApi\/Api\/CloudWatchRole\/Resource$/,
+    reason:
+      'API Gateway writes execution logs through one account-wide role (AWS::ApiGateway::Account), shared by ' +
+      'every REST API of the account and region. AWS maintains this policy for exactly that role; scoping it ' +
+      "to this API would break the execution logs of the account's other APIs. The role is retained on delete.",
+  },
+  {
+    rule: 'AwsSolutions-COG4',
+    path: /^GatewayApi\/Api\/Default\/.+\/(GET|POST|PUT|PATCH|DELETE)\/Resource$/,
+    reason:
+      'Callers are services holding API keys, as with any OpenAI-compatible API, not Cognito users. Every ' +
+      'route but the health check has a Lambda REQUEST authorizer that verifies the key by SHA-256 against ' +
+      'the key table, refuses revoked and expired keys, and maps the caller to a tenant and a usage tier.',
+  },
+  {
+    rule: 'AwsSolutions-APIG4',
+    path: /^GatewayApi\/Api\/Default\/health\/GET\/Resource$/,
+    reason:
+      'GET /v1/health is the one unauthenticated route, for load balancers and uptime checks: the gateway ' +
+      'answers {"status":"ok"} before reading anything else. It has its own low method throttle and the WAF.',
+  },
+  ...['NIST.800.53.R5-LambdaDLQ', 'Serverless-LambdaDLQ'].map((rule) => ({
+    rule,
+    path: /^(Gateway\/Function|GatewayApi\/AuthorizerFunction)\/Resource$/,
+    reason:
+      'API Gateway invokes the gateway and the authorizer synchronously and the caller gets the error; a ' +
+      'dead-letter queue only receives failed asynchronous invocations, which these functions never have.',
+  })),
+  {
+    rule: 'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
+    path: /^GatewayApi\/Api\/DeploymentStage\.v1\/Resource$/,
+    reason:
+      'Response streaming (needed for answers longer than 29 s) does not support API Gateway caching. LLM ' +
+      'answers are cached by the gateway itself, per tenant, in the encrypted ElastiCache and pgvector stores.',
+  },
+  {
+    rule: 'NIST.800.53.R5-APIGWSSLEnabled',
+    path: /^GatewayApi\/Api\/DeploymentStage\.v1\/Resource$/,
+    reason:
+      'A client certificate authenticates API Gateway to HTTP backends. The only backends here are Lambda ' +
+      'functions, invoked through the Lambda API with IAM and TLS; there is no HTTP backend to present it to.',
+  },
+  {
+    rule: 'NIST.800.53.R5-DynamoDBInBackupPlan',
+    path: /^GatewayApi\/KeyTable\/Resource$/,
+    reason:
+      'The key table holds only key hashes and their tenant metadata, and is restorable to any second of the ' +
+      'last 35 days with point-in-time recovery (on, with deletion protection in production). Lost keys are ' +
+      'reissued, never restored from a copy, so a separate AWS Backup plan adds nothing.',
+  },
   ...SERVING_ACKNOWLEDGMENTS,
 ];
 

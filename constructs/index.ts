@@ -3,6 +3,9 @@
  * one of them in its own stack, with props whose defaults are safe for production.
  */
 export * from './cost-guardrails';
+export * from './gateway-api';
+export * from './llm-gateway';
+export * from './model-serving';
 export * from './network';
 export * from './platform-observability';
 export * from './provider-secrets';

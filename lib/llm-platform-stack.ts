@@ -1,6 +1,21 @@
-import { Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type { Construct } from 'constructs';
-import { CostGuardrails, Network, PlatformObservability } from '../constructs';
+import {
+  GatewayApi,
+  type CostGuardrails,
+  type PlatformObservability,
+  LlmGateway,
+  ModelServingCluster,
+  Network,
+  type IProviderSecrets,
+  type IResponseCache,
+  type IVectorStore,
+} from '../constructs';
+import type { GatewayConfigInput } from '../lambda/core/config/schema';
+import { PLATFORM_GATEWAY_MODELS } from './config/gateway-models';
+import { addDataStores } from './data-stores';
+import { addObservability } from './observability';
 import type { EnvironmentConfig } from './config/schema';
 
 export interface LlmPlatformStackProps extends StackProps {
@@ -10,21 +25,25 @@ export interface LlmPlatformStackProps extends StackProps {
 
 /**
  * One environment's whole platform, composed from the constructs in `constructs/` according to the
- * environment config. Later parts (gateway, data stores, serving, observability) are added here.
+ * environment config.
  */
 export class LlmPlatformStack extends Stack {
   readonly network: Network;
-  /**
-   * Dashboards and alarms. The gateway's metrics are charted from the start; connect the rest as
-   * it is built: `addFunction`, `addRestApi`, `addResponseCache`, `addVectorStore`,
-   * `addDeadLetterQueue`, `addModelServing`.
-   */
+  /** The gateway's Redis-compatible cache (created, or the existing one the config names). */
+  readonly responseCache: IResponseCache;
+  /** The pgvector store of the semantic cache and the embeddings. */
+  readonly vectorStore: IVectorStore;
+  /** The model providers' API keys. */
+  readonly providerSecrets: IProviderSecrets;
+  /** The LLM gateway function. */
+  readonly gateway: LlmGateway;
+  /** The public edge in front of it. */
+  readonly gatewayApi: GatewayApi;
+  /** Self-hosted model serving, in environments whose `serving.enabled` is true. */
+  readonly serving?: ModelServingCluster;
+  /** Dashboards and alarms over every part above (add more with its `add*` methods). */
   readonly observability: PlatformObservability;
-  /**
-   * The AWS budget and the LLM spend alarms. Once the response cache exists, `enableKillSwitch`
-   * makes the hard limits stop calls (then watch `costGuardrails.deadLetterQueues`), and the
-   * gateway function needs `costGuardrails.gatewayEnvironment`.
-   */
+  /** The AWS budget, the LLM spend alarms and the kill switch. */
   readonly costGuardrails: CostGuardrails;
 
   constructor(scope: Construct, id: string, props: LlmPlatformStackProps) {
@@ -44,44 +63,104 @@ export class LlmPlatformStack extends Stack {
       flowLogRetention: config.network.flowLogRetentionDays,
       removalPolicy,
     });
+    const stores = addDataStores(this, config, this.network, removalPolicy);
+    this.responseCache = stores.responseCache;
+    this.vectorStore = stores.vectorStore;
+    this.providerSecrets = stores.providerSecrets;
 
-    const { observability } = config;
-    const alarms = observability.alarms;
-    this.observability = new PlatformObservability(this, 'Observability', {
-      dashboardNamePrefix: `llm-platform-${config.name}`,
-      alarmEmails: observability.notifyEmails,
-      alarms: {
-        errorRatePercent: alarms.errorRatePercent,
-        latencyP95: {
-          'chat.completions': Duration.millis(alarms.latencyP95Ms.chatCompletions),
-          embeddings: Duration.millis(alarms.latencyP95Ms.embeddings),
-        },
-        timeToFirstTokenP95: Duration.millis(alarms.timeToFirstTokenP95Ms),
-        failoversPerFiveMinutes: alarms.failoversPerFiveMinutes,
-        cacheHitRateMinPercent: alarms.cacheHitRateMinPercent,
-        spendAnomalyStdDevs: alarms.spendAnomalyStdDevs,
-        spendPerHourUsd: alarms.spendPerHourUsd,
-      },
+    if (config.serving.enabled) {
+      const { serving } = config;
+      this.serving = new ModelServingCluster(this, 'Serving', {
+        vpc: this.network.vpc,
+        subnets: this.network.applicationSubnets,
+        systemNodes: serving.systemNodes,
+        gpuNodeGroups: serving.gpuNodeGroups.map((group) => ({
+          ...group,
+          capacityType: group.capacityType === 'SPOT' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
+        })),
+        vllm: serving.vllm.map(({ minReplicas, maxReplicas, ...workload }) => ({
+          ...workload,
+          autoscaling: { minReplicas, maxReplicas },
+        })),
+        triton: serving.triton.map(({ minReplicas, maxReplicas, ...workload }) => ({
+          ...workload,
+          autoscaling: { minReplicas, maxReplicas },
+        })),
+        adminRoleArns: serving.adminRoleArns,
+        removalPolicy,
+      });
+      new CfnOutput(this, 'ServingClusterName', { value: this.serving.cluster.clusterName });
+      new CfnOutput(this, 'ServingModelBucket', {
+        value: this.serving.modelBucket.bucketName,
+        description:
+          'Upload model weights and Triton repositories here (the prefixes of serving.vllm / serving.triton)',
+      });
+    }
+
+    this.gateway = new LlmGateway(this, 'Gateway', {
+      config: withSelfHostedModels(PLATFORM_GATEWAY_MODELS, this.serving),
+      vpc: this.network.vpc,
+      vpcSubnets: this.network.applicationSubnets,
+      cache: this.responseCache,
+      vectorStore: this.vectorStore,
+      providerSecrets: this.providerSecrets,
+      memorySize: config.gateway.memoryMb,
+      timeout: Duration.seconds(config.gateway.timeoutSeconds),
+      reservedConcurrentExecutions: config.gateway.reservedConcurrency,
       removalPolicy,
     });
-    const guardrails = observability.costGuardrails;
-    this.costGuardrails = new CostGuardrails(this, 'CostGuardrails', {
-      namePrefix: `llm-platform-${config.name}`,
-      awsMonthlyBudgetUsd: guardrails.awsMonthlyBudgetUsd,
-      awsBudgetAlertPercents: guardrails.awsBudgetAlertPercents,
-      costAllocationTags: { platform: 'llm-platform', environment: config.name },
-      llmDailySpend: guardrails.llmDailySpend,
-      tenantDailySpend: guardrails.tenants,
-      featureDailySpend: guardrails.features,
-      notificationTopic: this.observability.alarmTopic,
-      notifyEmails: observability.notifyEmails,
+    this.serving?.allowFrom(this.gateway);
+    this.gatewayApi = new GatewayApi(this, 'GatewayApi', {
+      gateway: this.gateway,
+      vpc: this.network.vpc,
+      vpcSubnets: this.network.applicationSubnets,
+      throttle: config.api.throttle,
+      ratePerIp: config.api.wafRatePerIp,
+      authorizerCacheTtl: Duration.seconds(config.api.authorizerCacheSeconds),
+      tiers: Object.fromEntries(
+        Object.entries(config.api.tiers).map(([tier, { rateLimit, burstLimit, quotaPerDay }]) => [
+          tier,
+          { rateLimit, burstLimit, quota: quotaPerDay ? { limit: quotaPerDay, period: 'DAY' as const } : undefined },
+        ]),
+      ),
       removalPolicy,
     });
-
+    new CfnOutput(this, 'GatewayUrl', {
+      description: 'Base URL for OpenAI SDKs (baseURL)',
+      value: this.gatewayApi.url,
+    });
+    new CfnOutput(this, 'ApiKeyTable', {
+      description: 'Key table: npm run api-key -- issue --table <this> --tenant NAME --tier TIER',
+      value: this.gatewayApi.keyTable.tableName,
+    });
+    ({ observability: this.observability, costGuardrails: this.costGuardrails } = addObservability(
+      this,
+      config,
+      this,
+      removalPolicy,
+    ));
     Tags.of(this).add('platform', 'llm-platform');
     Tags.of(this).add('environment', config.name);
     for (const [key, value] of Object.entries(config.tags)) {
       Tags.of(this).add(key, value);
     }
   }
+}
+
+/**
+ * The gateway config with the environment's self-hosted models, when it has a serving cluster: its
+ * vLLM and Triton endpoints become the deployments of the `local` model, and the router's `local`
+ * tier sends there instead of to a hosted model.
+ */
+function withSelfHostedModels(
+  models: GatewayConfigInput,
+  serving: ModelServingCluster | undefined,
+): GatewayConfigInput {
+  if (!serving || serving.localModelEntry().deployments.length === 0) return models;
+  return {
+    ...models,
+    models: { ...models.models, local: serving.localModelEntry() },
+    deployments: { ...models.deployments, ...serving.gatewayDeployments() },
+    routing: models.routing && { ...models.routing, tiers: { ...models.routing.tiers, local: { model: 'local' } } },
+  };
 }

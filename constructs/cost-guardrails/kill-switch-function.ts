@@ -1,19 +1,19 @@
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import * as path from 'node:path';
 import type { KillScope } from '../../lambda/core/policy/kill-switch/kill-switch';
 import { GATEWAY_ENV } from '../../lambda/core/runtime/environment';
 import { KILL_SWITCH_ENV } from '../../lambda/kill-switch/environment';
 import { NotificationTopic } from '../platform-observability/notification-topic';
-import { SingleManagedPolicyRole } from './single-managed-policy-role';
+import { VpcFunctionRole } from '../shared/function-role';
+import { logEncryptionKey } from '../shared/log-encryption';
+import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
 import type { KillSwitchOptions } from './cost-guardrails';
 
 export interface KillSwitchFunctionProps extends KillSwitchOptions {
@@ -24,12 +24,10 @@ export interface KillSwitchFunctionProps extends KillSwitchOptions {
   readonly removalPolicy: RemovalPolicy;
 }
 
-const HANDLER = path.join(__dirname, '..', '..', 'lambda', 'kill-switch', 'handler.ts');
-
 /**
  * The function that flips the gateway's kill switch: subscribed to `topic` (hard spend alarms send
  * there) and invoked by operators by hand. It runs in the VPC next to the cache, connects with the
- * gateway's RBAC user over TLS, and keeps what it could not process in an encrypted dead-letter queue.
+ * gateway's RBAC user over TLS, and keeps what it could not process in encrypted dead-letter queues.
  */
 export class KillSwitchFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -42,23 +40,12 @@ export class KillSwitchFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: KillSwitchFunctionProps) {
     super(scope, id);
-    const key = new kms.Key(this, 'Key', {
-      description: `Encrypts the kill-switch function's topic, dead letters and logs (${this.node.path})`,
-      enableKeyRotation: true,
-      removalPolicy: props.removalPolicy,
-    });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'LogsEncryptThisAccountsLogGroups',
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
-          },
-        },
-      }),
+    // One key for the function's logs, its topic and its dead letters.
+    const key = logEncryptionKey(
+      this,
+      'Key',
+      `Encrypts the kill-switch function's logs, topic and dead letters (${this.node.path})`,
+      props.removalPolicy,
     );
     const topic = new NotificationTopic(this, 'Topic', { displayName: 'LLM platform kill switch', encryptionKey: key });
     this.topic = topic.topic;
@@ -83,38 +70,14 @@ export class KillSwitchFunction extends Construct {
       ec2.Port.tcp(443),
       'AWS APIs (Secrets Manager, X-Ray) through the VPC interface endpoints',
     );
-    const cache = props.cache;
-    const role = new SingleManagedPolicyRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'The kill-switch function: its logs, its ENIs in the VPC, the cache password, its dead letters',
+    const role = new VpcFunctionRole(this, 'Role', {
+      logGroup,
+      description: `Runs the kill-switch function of ${this.node.path}`,
     });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    // What AWSLambdaVPCAccessExecutionRole grants: EC2 takes no resource ARNs for these.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: ['*'],
-      }),
-    );
+    const cache = props.cache;
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      role,
+      ...platformFunctionDefaults('kill-switch/handler.ts'),
       description: 'Flips the LLM gateway kill switch (Redis flags) for alarms and operators',
-      entry: HANDLER,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(30),
       reservedConcurrentExecutions: 5,
@@ -122,12 +85,15 @@ export class KillSwitchFunction extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [securityGroup],
+      allowPublicSubnet: false,
+      role,
       deadLetterQueue: this.deadLetterQueue,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
+        ...PLATFORM_FUNCTION_ENVIRONMENT,
         [GATEWAY_ENV.redisHost]: cache.endpointAddress,
-        [GATEWAY_ENV.redisPort]: String(cache.port),
+        [GATEWAY_ENV.redisPort]: Token.isUnresolved(cache.port) ? Token.asString(cache.port) : String(cache.port),
         [GATEWAY_ENV.redisTls]: 'true',
         [GATEWAY_ENV.redisUsername]: cache.gatewayUsername,
         [GATEWAY_ENV.redisPasswordSecretArn]: cache.gatewayPasswordSecret.secretArn,
@@ -136,14 +102,9 @@ export class KillSwitchFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'llm-kill-switch',
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        // The pinned SDK clients go in the bundle rather than whichever the runtime has.
-        externalModules: [],
-      },
     });
+    // Lambda checks the network-interface permissions when it creates the function.
+    this.function.node.addDependency(role.permissions);
     cache.grantConnect(this.function);
     // Lambda writes failed invocations to the queue (sqs:SendMessage, added by Function) with its key.
     role.addToPrincipalPolicy(

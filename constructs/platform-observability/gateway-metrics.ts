@@ -39,6 +39,14 @@ export class GatewayMetrics {
     this.serviceName = source.serviceName ?? GATEWAY_SERVICE_NAME;
   }
 
+  /**
+   * The environment a gateway function needs to write where these metrics are read:
+   * `POWERTOOLS_METRICS_NAMESPACE` and `POWERTOOLS_SERVICE_NAME`.
+   */
+  functionEnvironment(): Record<string, string> {
+    return { POWERTOOLS_METRICS_NAMESPACE: this.namespace, POWERTOOLS_SERVICE_NAME: this.serviceName };
+  }
+
   /** Throws unless some group writes `name` with exactly these dimensions. */
   static checkSeries(name: GatewayMetricName, dimensions: readonly MetricDimension[]): void {
     const key = [...dimensions].sort().join(',');

@@ -12,7 +12,7 @@ import {
   MonitoringFacade,
   SnsAlarmActionStrategy,
 } from 'cdk-monitoring-constructs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { COLD_START_METRIC } from '../../lambda/core/telemetry/catalog';
 import type { IResponseCache } from '../response-cache/response-cache-interface';
 import type { IVectorStore } from '../vector-store/vector-store-interface';
@@ -235,8 +235,11 @@ export class PlatformObservability extends Construct {
 
   /** Charts a function (invocations, errors, latency, throttles) and alarms on its fault rate and throttles. */
   addFunction(fn: lambda.IFunction): this {
+    const name = pathName(fn);
     this.facade.monitorLambdaFunction({
       lambdaFunction: fn,
+      alarmFriendlyName: name,
+      humanReadableName: `Function ${name}`,
       addFaultRateAlarm: { Critical: { maxErrorRate: INFRASTRUCTURE_FAULT_RATE } },
       addThrottlesRateAlarm: { Warning: { maxErrorRate: INFRASTRUCTURE_FAULT_RATE } },
     });
@@ -264,17 +267,18 @@ export class PlatformObservability extends Construct {
           'ResponseCache sets it; for an imported cache, give the cluster ids when importing it.',
       );
     }
-    for (const clusterId of identity.clusterIds) {
+    // Names from positions: the ids are usually tokens, and names become alarm and widget ids.
+    identity.clusterIds.forEach((clusterId, index) => {
+      const names = {
+        humanReadableName: `Response cache ${identity.serverless ? '' : `node ${index + 1}`}`.trim(),
+        alarmFriendlyName: `ResponseCache${identity.serverless ? '' : `Node${index + 1}`}`,
+      };
       if (identity.serverless) {
-        this.facade.monitorServerlessElastiCache({ clusterId, humanReadableName: `Response cache ${clusterId}` });
+        this.facade.monitorServerlessElastiCache({ clusterId, ...names });
       } else {
-        this.facade.monitorElastiCacheCluster({
-          clusterId,
-          clusterType: ElastiCacheClusterType.REDIS,
-          humanReadableName: `Response cache ${clusterId}`,
-        });
+        this.facade.monitorElastiCacheCluster({ clusterId, clusterType: ElastiCacheClusterType.REDIS, ...names });
       }
-    }
+    });
     return this;
   }
 
@@ -293,19 +297,17 @@ export class PlatformObservability extends Construct {
         clusterIdentifier: store.clusterIdentifier,
       },
     );
-    this.facade.monitorAuroraCluster({ cluster, humanReadableName: 'Vector store (Aurora PostgreSQL)' });
+    this.facade.monitorAuroraCluster({
+      cluster,
+      humanReadableName: 'Vector store (Aurora PostgreSQL)',
+      alarmFriendlyName: 'VectorStore',
+    });
     return this;
   }
 
   /** Charts a dead-letter queue and alarms as soon as it holds a message. */
   addDeadLetterQueue(queue: sqs.IQueue): this {
-    // Named by path: dead-letter queues are often all called "DeadLetters".
-    const name =
-      queue.node.path
-        .split('/')
-        .slice(1)
-        .join('-')
-        .replace(/[^A-Za-z0-9-]/g, '') || queue.node.id;
+    const name = pathName(queue);
     this.facade.monitorSqsQueue({
       queue,
       alarmFriendlyName: name,
@@ -393,4 +395,18 @@ export class PlatformObservability extends Construct {
       if (!this.ownAlarms.includes(alarm)) this.ownAlarms.push(alarm);
     }
   }
+}
+
+/**
+ * A resource's name for alarms and dashboard sections: its path below the stack, since functions
+ * are often all called "Function" and dead-letter queues "DeadLetters".
+ */
+function pathName(construct: IConstruct): string {
+  return (
+    construct.node.path
+      .split('/')
+      .slice(1)
+      .join('-')
+      .replace(/[^A-Za-z0-9-]/g, '') || construct.node.id
+  );
 }

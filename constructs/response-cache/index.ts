@@ -1,1 +1,2 @@
+export * from './response-cache';
 export * from './response-cache-interface';

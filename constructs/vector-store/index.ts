@@ -1,1 +1,2 @@
+export * from './vector-store';
 export * from './vector-store-interface';

@@ -1,11 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { GatewayTelemetry, MemoryMetricWriter } from '../core/telemetry';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startFakeProvider, type FakeProvider } from '../../test/support/fake-providers/fake-provider';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../../test/support/fake-aws/secrets-manager';
+import { quietGatewayTelemetry } from '../../test/support/telemetry';
 import { GATEWAY_ENV } from '../core/runtime/environment';
 import { createDeployedGateway } from './runtime';
 
@@ -57,9 +56,6 @@ function secretsProvider(): SecretsProvider {
   });
 }
 
-const quietTelemetry = () =>
-  new GatewayTelemetry({ logger: new Logger({ logLevel: 'SILENT' }), metrics: new MemoryMetricWriter() });
-
 const request = (body: unknown) => ({
   method: 'POST',
   path: '/chat/completions',
@@ -74,7 +70,7 @@ test('the gateway built from the environment calls the provider with the key fro
     [GATEWAY_ENV.configFile]: 'gateway-config.json',
     [GATEWAY_ENV.providerSecretArns]: JSON.stringify({ openai: OPENAI_SECRET }),
   };
-  const gateway = await createDeployedGateway(env, quietTelemetry(), handlerDir, secretsProvider());
+  const gateway = await createDeployedGateway(env, quietGatewayTelemetry(), handlerDir, secretsProvider());
   for (let i = 0; i < 3; i++) {
     const response = await gateway.handle(request({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }));
     expect(response.status).toBe(200);
@@ -86,14 +82,14 @@ test('the gateway built from the environment calls the provider with the key fro
 });
 
 test('a missing config file names the variable and the construct that sets it', async () => {
-  await expect(createDeployedGateway({}, quietTelemetry(), handlerDir, secretsProvider())).rejects.toThrow(
+  await expect(createDeployedGateway({}, quietGatewayTelemetry(), handlerDir, secretsProvider())).rejects.toThrow(
     'The gateway function needs the environment variable GATEWAY_CONFIG_FILE; the LlmGateway construct sets it.',
   );
 });
 
 test('a credential whose secret is missing fails over like any refused credential', async () => {
   const env = { [GATEWAY_ENV.configFile]: 'gateway-config.json', [GATEWAY_ENV.providerSecretArns]: '{}' };
-  const gateway = await createDeployedGateway(env, quietTelemetry(), handlerDir, secretsProvider());
+  const gateway = await createDeployedGateway(env, quietGatewayTelemetry(), handlerDir, secretsProvider());
   const response = await gateway.handle(request({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }));
   expect(response.status).toBe(502);
   expect(response.kind === 'buffered' && JSON.parse(response.body).error.message).toMatch(

@@ -125,19 +125,32 @@ export class HandlerTelemetry {
     return this.current?.traceparent;
   }
 
-  /** Runs `work` as a traced step (an X-Ray subsegment in Lambda). */
-  span<T>(name: string, work: (span: StepSpan) => Promise<T>): Promise<T> {
-    return inSpan(this.steps, name, work);
+  /**
+   * Runs `work` as a traced step (an X-Ray subsegment in Lambda). A failure marks the step a fault
+   * unless `failureKind` says it is an error (the caller's) or a throttle.
+   */
+  span<T>(
+    name: string,
+    work: (span: StepSpan) => Promise<T>,
+    failureKind?: (error: unknown) => 'fault' | 'error' | 'throttle',
+  ): Promise<T> {
+    return inSpan(this.steps, name, work, failureKind);
   }
 
-  /** Wraps a request/response handler. */
-  wrap<E, R>(handler: (event: E, context: Context) => Promise<R>): (event: E, context: Context) => Promise<R> {
+  /**
+   * Wraps a request/response handler. A failure is logged and marks the invocation's trace, unless
+   * `expected` says it is the handler's way of answering (an authorizer's `Unauthorized`).
+   */
+  wrap<E, R>(
+    handler: (event: E, context: Context) => Promise<R>,
+    options: { readonly expected?: (error: unknown) => boolean } = {},
+  ): (event: E, context: Context) => Promise<R> {
     return async (event, context) => {
       const invocation = this.begin(context);
       try {
         return await handler(event, context);
       } catch (error) {
-        invocation.fail(error);
+        if (!options.expected?.(error)) invocation.fail(error);
         throw error;
       } finally {
         invocation.end();

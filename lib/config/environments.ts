@@ -14,6 +14,17 @@ export const ENVIRONMENTS = {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
     highAvailability: false,
     network: { cidr: '10.10.0.0/16', natGateways: 1, flowLogRetentionDays: 365 },
+    cache: { nodeType: 'cache.t4g.micro', replicas: 0, snapshotRetentionDays: 15 },
+    vectorStore: { minCapacity: 0, maxCapacity: 2, autoPauseMinutes: 10 },
+    providerSecrets: { credentials: ['openai', 'anthropic'] },
+    gateway: { memoryMb: 1024, reservedConcurrency: 10 },
+    api: {
+      throttle: { rateLimit: 20, burstLimit: 40 },
+      wafRatePerIp: 1000,
+      tiers: { standard: { rateLimit: 10, burstLimit: 20, quotaPerDay: 20_000 } },
+    },
+    // No GPU serving in dev: the gateway's local tier points at hosted models or `npm start`.
+    serving: { enabled: false },
     observability: {
       alarms: {
         errorRatePercent: 5,
@@ -36,6 +47,34 @@ export const ENVIRONMENTS = {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
     highAvailability: false,
     network: { cidr: '10.20.0.0/16', natGateways: 1, flowLogRetentionDays: 365 },
+    cache: { nodeType: 'cache.t4g.small', replicas: 0, snapshotRetentionDays: 15 },
+    vectorStore: { minCapacity: 0, maxCapacity: 4, autoPauseMinutes: 30 },
+    providerSecrets: { credentials: ['openai', 'anthropic'] },
+    gateway: { memoryMb: 1024, reservedConcurrency: 20 },
+    api: {
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      wafRatePerIp: 2000,
+      tiers: {
+        standard: { rateLimit: 20, burstLimit: 40, quotaPerDay: 100_000 },
+        premium: { rateLimit: 40, burstLimit: 80 },
+      },
+    },
+    serving: {
+      enabled: true,
+      // Spot L4 nodes from zero: staging pays for GPUs only while replicas run.
+      gpuNodeGroups: [{ name: 'l4', instanceTypes: ['g6.xlarge', 'g6.2xlarge'], capacityType: 'SPOT', maxSize: 2 }],
+      vllm: [
+        {
+          name: 'llama-8b',
+          model: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelPrefix: 'vllm/llama-3.1-8b-instruct-awq/',
+          quantization: 'awq_marlin',
+          maxModelLen: 8192,
+          maxReplicas: 2,
+        },
+      ],
+    },
     observability: {
       alarms: {
         errorRatePercent: 5,
@@ -58,6 +97,45 @@ export const ENVIRONMENTS = {
     availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
     highAvailability: true,
     network: { cidr: '10.30.0.0/16', natGateways: 3, flowLogRetentionDays: 731 },
+    cache: { nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 35 },
+    vectorStore: { minCapacity: 1, maxCapacity: 16 },
+    providerSecrets: { credentials: ['openai', 'anthropic'] },
+    gateway: { memoryMb: 1769, reservedConcurrency: 200 },
+    api: {
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      wafRatePerIp: 3000,
+      tiers: {
+        standard: { rateLimit: 100, burstLimit: 200, quotaPerDay: 2_000_000 },
+        premium: { rateLimit: 300, burstLimit: 600 },
+      },
+    },
+    serving: {
+      enabled: true,
+      systemNodes: { minSize: 3, maxSize: 6 },
+      gpuNodeGroups: [{ name: 'l4', instanceTypes: ['g6.xlarge'], minSize: 2, maxSize: 8 }],
+      vllm: [
+        {
+          name: 'llama-8b',
+          model: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelPrefix: 'vllm/llama-3.1-8b-instruct-awq/',
+          quantization: 'awq_marlin',
+          maxModelLen: 8192,
+          minReplicas: 2,
+          maxReplicas: 6,
+        },
+      ],
+      triton: [
+        {
+          name: 'triton-llama-8b',
+          model: 'llama-3.1-8b-instruct',
+          tokenizer: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeGroup: 'l4',
+          modelRepositoryPrefix: 'triton/llama-3.1-8b-instruct/',
+          maxReplicas: 2,
+        },
+      ],
+    },
     observability: {
       alarms: {
         errorRatePercent: 5,

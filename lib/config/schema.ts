@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { cacheConfigSchema, providerSecretsConfigSchema, vectorStoreConfigSchema } from './data-stores-schema';
+import { apiConfigSchema, gatewayConfigSchema } from './gateway-schema';
+import { TRITON_FRONTENDS, VLLM_DTYPES, VLLM_QUANTIZATIONS } from '../../constructs/model-serving/charts';
 
 /**
  * The schema every environment entry must satisfy before the app builds a single construct.
@@ -75,6 +78,100 @@ export const observabilityConfigSchema = z.strictObject({
     features: z.record(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/), spendThresholds).default({}),
   }),
 });
+const workloadName = z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
+  message: 'must be 1-40 lower-case letters, digits or hyphens, starting with a letter',
+});
+const replicas = {
+  /** Replicas kept however idle (at least 1: the autoscaler reads the servers' own metrics). */
+  minReplicas: z.int().min(1).default(1),
+  maxReplicas: z.int().min(1).default(2),
+};
+
+/** Self-hosted model serving on EKS GPU nodes (constructs/model-serving). */
+export const servingConfigSchema = z
+  .strictObject({
+    /** Off: no cluster at all (and no cost). Development environments may leave GPU serving off. */
+    enabled: z.boolean(),
+    /** Nodes for controllers, Prometheus and CoreDNS. */
+    systemNodes: z
+      .strictObject({
+        instanceType: z.string().default('m7i.large'),
+        minSize: z.int().min(1).default(2),
+        maxSize: z.int().min(1).default(4),
+      })
+      .prefault({}),
+    gpuNodeGroups: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'must be 1-31 lower-case letters, digits or hyphens' }),
+          instanceTypes: z.array(z.string()).min(1),
+          capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
+          /** 0 lets the environment cost nothing at rest. */
+          minSize: z.int().min(0).default(0),
+          maxSize: z.int().min(1),
+        }),
+      )
+      .default([]),
+    vllm: z
+      .array(
+        z.strictObject({
+          name: workloadName,
+          /** The model id clients send (and the Hub id when there is no modelPrefix). */
+          model: z.string().min(1),
+          nodeGroup: z.string(),
+          /** Key prefix of the weights in the model bucket. */
+          modelPrefix: z.string().optional(),
+          quantization: z.enum(VLLM_QUANTIZATIONS).optional(),
+          dtype: z.enum(VLLM_DTYPES).optional(),
+          tensorParallelSize: z.int().min(1).optional(),
+          maxModelLen: z.int().min(256).optional(),
+          gpuMemoryUtilization: z.number().gt(0).max(1).optional(),
+          ...replicas,
+        }),
+      )
+      .default([]),
+    triton: z
+      .array(
+        z.strictObject({
+          name: workloadName,
+          model: z.string().min(1),
+          tokenizer: z.string().optional(),
+          frontend: z.enum(TRITON_FRONTENDS).optional(),
+          nodeGroup: z.string(),
+          modelRepositoryPrefix: z.string(),
+          gpusPerReplica: z.int().min(1).optional(),
+          ...replicas,
+        }),
+      )
+      .default([]),
+    /** IAM role ARNs given cluster-admin access through access entries. */
+    adminRoleArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: 'must be an IAM role ARN' }))
+      .default([]),
+  })
+  .superRefine((serving, ctx) => {
+    const groups = new Set(serving.gpuNodeGroups.map((g) => g.name));
+    for (const kind of ['vllm', 'triton'] as const) {
+      serving[kind].forEach((workload, i) => {
+        if (!groups.has(workload.nodeGroup)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [kind, i, 'nodeGroup'],
+            message: `is "${workload.nodeGroup}", which is not one of gpuNodeGroups (${[...groups].join(', ') || 'none'})`,
+          });
+        }
+        if (workload.minReplicas > workload.maxReplicas) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [kind, i, 'minReplicas'],
+            message: `is ${workload.minReplicas}, above maxReplicas (${workload.maxReplicas})`,
+          });
+        }
+      });
+    }
+  });
 
 export const environmentConfigSchema = z
   .strictObject({
@@ -104,6 +201,18 @@ export const environmentConfigSchema = z
     highAvailability: z.boolean(),
     network: networkConfigSchema,
     observability: observabilityConfigSchema,
+    /** The gateway's response cache (ElastiCache for Valkey), or an existing one. */
+    cache: cacheConfigSchema.prefault({}),
+    /** The pgvector store (Aurora PostgreSQL Serverless v2), or an existing database. */
+    vectorStore: vectorStoreConfigSchema.prefault({}),
+    /** The model providers' API keys in Secrets Manager, created or existing. */
+    providerSecrets: providerSecretsConfigSchema.prefault({}),
+    /** The gateway function: memory, reserved concurrency, timeout. */
+    gateway: gatewayConfigSchema.prefault({}),
+    /** The API edge: throttles, usage tiers, firewall rate, authorizer cache. */
+    api: apiConfigSchema.prefault({}),
+    /** Self-hosted model serving; off unless given. */
+    serving: servingConfigSchema.prefault({ enabled: false }),
     /** Extra tags put on every resource of the environment. */
     tags: z.record(z.string(), z.string()).default({}),
   })
@@ -132,6 +241,20 @@ export const environmentConfigSchema = z
         code: 'custom',
         path: ['network', 'natGateways'],
         message: `must equal the number of availability zones (${env.availabilityZones.length}) when highAvailability is true, so that losing one zone does not cut the others' egress`,
+      });
+    }
+    if (env.highAvailability && env.cache.replicas === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache', 'replicas'],
+        message: 'must be at least 1 when highAvailability is true, so that the cache fails over to another zone',
+      });
+    }
+    if (env.highAvailability && env.vectorStore.minCapacity === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vectorStore', 'minCapacity'],
+        message: 'must be at least 0.5 when highAvailability is true: a paused database takes seconds to answer',
       });
     }
   });

@@ -11,7 +11,7 @@ import { acknowledgePlatformFindings } from '../../lib/security/acknowledgments'
 import { unacknowledgedNagErrors } from '../../lib/security/nag-packs';
 import { cfnText } from '../../scripts/dashboard-layout';
 import { dashboardsOf } from '../support/dashboards';
-import { FakeResponseCache, FakeVectorStore } from '../support/fake-stores';
+import { CacheDouble, VectorStoreDouble } from '../support/data-doubles';
 import { testApp } from '../support/platform-app';
 
 const ENV = { account: '111122223333', region: 'us-east-1' };
@@ -34,8 +34,8 @@ function fullStack(): { stack: Stack; observability: PlatformObservability } {
     },
     functions: [lambda.Function.fromFunctionName(stack, 'Gateway', 'llm-gateway-fn')],
     restApi: { api: apigateway.RestApi.fromRestApiId(stack, 'Api', 'a1b2c3d4e5'), stage: 'v1' },
-    responseCache: new FakeResponseCache(stack, 'Cache', vpc, { serverless: false, clusterIds: ['llm-cache-001'] }),
-    vectorStore: new FakeVectorStore(stack, 'Vectors', vpc, 'llm-vectors'),
+    responseCache: new CacheDouble(stack, 'Cache', vpc, { serverless: false, clusterIds: ['llm-cache-001'] }),
+    vectorStore: new VectorStoreDouble(stack, 'Vectors', vpc, 'llm-vectors'),
     deadLetterQueues: [new sqs.Queue(stack, 'JobsDlq', { enforceSSL: true })],
     modelServing: { clusterName: 'llm-serving' },
   });
@@ -187,10 +187,10 @@ test('a store without a CloudWatch identity is refused with what is missing', ()
   const s = new Stack(testApp(), 'Bad', { env: ENV });
   const vpc = new ec2.Vpc(s, 'Vpc', { natGateways: 0 });
   const o = new PlatformObservability(s, 'O');
-  expect(() => o.addResponseCache(new FakeResponseCache(s, 'Cache', vpc))).toThrow(
+  expect(() => o.addResponseCache(new CacheDouble(s, 'Cache', vpc))).toThrow(
     /The response cache Bad\/Cache has no metricsIdentity/,
   );
-  expect(() => o.addVectorStore(new FakeVectorStore(s, 'Vectors', vpc))).toThrow(
+  expect(() => o.addVectorStore(new VectorStoreDouble(s, 'Vectors', vpc))).toThrow(
     /The vector store Bad\/Vectors has no clusterIdentifier/,
   );
   expect(() => new PlatformObservability(s, 'Named', { dashboardNamePrefix: 'has spaces' })).toThrow(

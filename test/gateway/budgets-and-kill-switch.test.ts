@@ -77,11 +77,30 @@ test.each([false, true])(
 );
 
 test('under concurrency the budget holds: reservations of the maximum cost never overshoot it', async () => {
-  h.anthropic.faults.push(...Array.from({ length: 20 }, () => ({ kind: 'slow-first-byte' as const, delayMs: 50 })));
-  const results = await Promise.allSettled(Array.from({ length: 20 }, () => call()));
+  // Every admitted call is held upstream until each of the 20 has been admitted or refused, so that
+  // all 20 reservations overlap however slow the machine: exactly floor(1,000 / 177) fit.
+  await h.close();
+  h = await startHarness({
+    redis,
+    redisPrefix: prefix,
+    budgets: { tenant: { monthlyMicroUsd: 1_000 }, softThresholdPercent: 70 },
+    timeouts: { firstByteMs: 10_000, totalMs: 20_000 },
+  });
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  h.anthropic.faults.push(...Array.from({ length: 20 }, () => ({ kind: 'hold' as const, until: gate })));
+  let refused = 0;
+  const calls = Array.from({ length: 20 }, () =>
+    call().catch((error: unknown) => {
+      refused++;
+      throw error;
+    }),
+  );
+  while (h.anthropic.requests.length + refused < 20) await sleep(5);
+  release();
+  const results = await Promise.allSettled(calls);
   const admitted = results.filter((r) => r.status === 'fulfilled').length;
-  expect(admitted).toBeGreaterThanOrEqual(1);
-  expect(admitted).toBeLessThanOrEqual(Math.floor(1_000 / 177));
+  expect(admitted).toBe(Math.floor(1_000 / 177));
   expect(spent()).toBeLessThanOrEqual(1_000);
   expect(results.filter((r) => r.status === 'rejected').every((r) => (r.reason as APIError).status === 429)).toBe(true);
 });

@@ -46,12 +46,16 @@ test('a failing primary fails over: the fallback answers, and the trace says so'
 });
 
 test('once the breaker is open, the primary receives no calls at all, from any instance', async () => {
+  // An open window far longer than the test, so that a slow machine cannot reach the half-open probe.
+  const longOpen = { failureThreshold: 2, openMs: 60_000 };
+  await h.close();
+  h = await startHarness({ redis, redisPrefix: prefix, breaker: longOpen });
   h.openai.faults.push({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
   await h.client().chat.completions.create({ model: 'chat-a', messages });
   expect(h.openai.requests).toHaveLength(2);
 
   // A second gateway instance sharing the Redis sees the open breaker too.
-  const other = await startHarness({ redis, redisPrefix: prefix, breaker: { failureThreshold: 2, openMs: 400 } });
+  const other = await startHarness({ redis, redisPrefix: prefix, breaker: longOpen });
   try {
     for (let i = 0; i < 5; i++) {
       await h.client().chat.completions.create({ model: 'chat-a', messages });
@@ -82,15 +86,27 @@ test('a model whose only deployment has an open breaker answers 503 with Retry-A
 });
 
 test('exactly one half-open probe under 20 concurrent calls', async () => {
+  // The probe is held by the test, so its first byte may come late on a slow machine.
+  await h.close();
+  h = await startHarness({
+    redis,
+    redisPrefix: prefix,
+    breaker: { failureThreshold: 2, openMs: 400 },
+    timeouts: { firstByteMs: 10_000, totalMs: 20_000 },
+  });
   h.openai.faults.push({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
   await h.client().chat.completions.create({ model: 'chat-a', messages });
   await sleep(450);
   h.openai.requests.length = 0;
-  // The probe is slow, so that all 20 calls arrive while it is in flight.
-  h.openai.faults.push({ kind: 'slow-first-byte', delayMs: 150 });
-  const answers = await Promise.all(
-    Array.from({ length: 20 }, () => h.client().chat.completions.create({ model: 'chat-a', messages })),
-  );
+  h.anthropic.requests.length = 0;
+  // The probe is held until the other 19 calls have been answered by the fallback, so that every
+  // call arrives while the probe is in flight, however slow the machine.
+  let releaseProbe!: () => void;
+  h.openai.faults.push({ kind: 'hold', until: new Promise<void>((resolve) => (releaseProbe = resolve)) });
+  const calls = Array.from({ length: 20 }, () => h.client().chat.completions.create({ model: 'chat-a', messages }));
+  while (h.anthropic.requests.length < 19) await sleep(5);
+  releaseProbe();
+  const answers = await Promise.all(calls);
   expect(answers.every((a) => a.choices[0].message.content === WORDS)).toBe(true);
   expect(h.openai.requests).toHaveLength(1);
   // The probe succeeded: the breaker is closed and the primary serves again.

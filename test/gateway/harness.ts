@@ -37,13 +37,15 @@ export async function startHarness(
     vectorDb?: GatewayOptions['vectorDb'];
     routerModel?: GatewayOptions['routerModel'];
     killSwitchRefreshMs?: number;
+    /** Every deployment's timeouts; short by default so that timeout tests run in milliseconds. */
+    timeouts?: { firstByteMs: number; totalMs: number };
     onBudgetSoftThreshold?: GatewayOptions['onBudgetSoftThreshold'];
     telemetry?: GatewayOptions['telemetry'];
   } = {},
 ): Promise<Harness> {
   const openai = await startFakeProvider({ format: 'openai' });
   const anthropic = await startFakeProvider({ format: 'anthropic' });
-  const timeouts = { firstByteMs: 300, totalMs: 3_000 };
+  const timeouts = options.timeouts ?? { firstByteMs: 300, totalMs: 3_000 };
   const input: GatewayConfigInput = {
     models: {
       'chat-a': { deployments: ['openai-primary', 'anthropic-fallback'], aliases: ['gpt-4o-mini'] },
@@ -102,6 +104,9 @@ export async function startHarness(
     routing: options.routing,
     semanticCache: options.semanticCache,
     killSwitch: { refreshMs: options.killSwitchRefreshMs ?? 1_000 },
+    // Redis is up in these tests: a loaded CI machine must not turn a slow answer into the
+    // store-down policy (the drills that kill Redis set their own deadline).
+    limitsStoreDown: { mode: 'local-fallback', decisionTimeoutMs: 1_000 },
     apiKeys: [
       { sha256: sha256Hex(KEYS.full), tenant: 'tenant-a', user: 'alice' },
       { sha256: sha256Hex(KEYS.restricted), tenant: 'tenant-b', models: ['claude'] },

@@ -33,3 +33,14 @@ export const GATEWAY_ENV = {
 } as const;
 
 export type GatewayEnvName = (typeof GATEWAY_ENV)[keyof typeof GATEWAY_ENV];
+
+/**
+ * The wiring of the API's Lambda authorizer, set by the `GatewayApi` construct. No secret travels
+ * here either: the key table holds only SHA-256 hashes of the keys.
+ */
+export const AUTHORIZER_ENV = {
+  /** DynamoDB table of API key hashes -> tenant, tier, models, status, expiry. */
+  keyTable: 'API_KEY_TABLE',
+  /** Comma list of the tiers that have a usage plan; a key of another tier is refused. */
+  tiers: 'USAGE_TIERS',
+} as const;

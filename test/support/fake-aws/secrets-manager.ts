@@ -1,3 +1,4 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -49,5 +50,17 @@ export async function startFakeSecretsManager(secrets: Record<string, string>): 
   return Object.assign(fake, {
     endpoint: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
+
+/** A Powertools SecretsProvider that talks to the fake, with dummy credentials and no retries. */
+export function secretsProviderFor(fake: FakeSecretsManager): SecretsProvider {
+  return new SecretsProvider({
+    clientConfig: {
+      endpoint: fake.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret' },
+      maxAttempts: 1,
+    },
   });
 }

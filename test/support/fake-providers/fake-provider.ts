@@ -17,6 +17,8 @@ export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string; body?: unknown }
   | { kind: 'reset' }
   | { kind: 'slow-first-byte'; delayMs: number }
+  /** Hold the answer until `until` settles: the test decides when, instead of a clock. */
+  | { kind: 'hold'; until: Promise<unknown> }
   /** Stream: send this many content events, then drop the connection. */
   | { kind: 'cut-stream'; afterEvents: number }
   /** Stream: send one event that is not JSON after this many content events. */
@@ -104,6 +106,7 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
       return;
     }
     if (fault.kind === 'slow-first-byte') await sleep(fault.delayMs);
+    if (fault.kind === 'hold') await fault.until;
     if (res.destroyed) return;
     const stream = body.stream === true || (req.url ?? '').endsWith('/converse-stream');
     const tools = body.tools as Array<Record<string, any>> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any

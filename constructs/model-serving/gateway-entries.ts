@@ -1,0 +1,22 @@
+import type * as z from 'zod/mini';
+import type { deploymentSchema, modelSchema } from '../../lambda/core/config/schema';
+
+/** A deployment entry of the gateway's model config (`deployments.<id>`), as the config file takes it. */
+export type GatewayDeployment = z.input<typeof deploymentSchema>;
+/** A model entry of the gateway's model config (`models.<name>`). */
+export type GatewayModelEntry = z.input<typeof modelSchema>;
+
+/**
+ * How the gateway reaches one self-hosted model: the OpenAI-compatible API of vLLM or of Triton's
+ * OpenAI frontend, at its load balancer's private name. A queued request may wait for a replica to
+ * free up, so the first byte gets longer than a hosted provider's default.
+ */
+export function gatewayDeploymentOf(model: string, host: string, port: number): GatewayDeployment {
+  return {
+    provider: 'openai-compatible',
+    model,
+    baseUrl: `http://${host}:${port}/v1`,
+    timeouts: { firstByteMs: 30_000, totalMs: 300_000 },
+    pricing: { input: 0, output: 0 },
+  };
+}

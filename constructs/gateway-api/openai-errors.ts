@@ -21,7 +21,7 @@ export const OPENAI_GATEWAY_RESPONSES: ReadonlyArray<[apigateway.ResponseType, E
       status: '401',
       type: 'invalid_request_error',
       code: 'invalid_api_key',
-      message: quoted("Incorrect or missing API key. Send it as 'Authorization: Bearer YOUR_KEY'."),
+      message: quoted('Incorrect or missing API key. Send it in the Authorization header as a bearer token.'),
     },
   ],
   [
@@ -30,7 +30,7 @@ export const OPENAI_GATEWAY_RESPONSES: ReadonlyArray<[apigateway.ResponseType, E
       status: '403',
       type: 'invalid_request_error',
       code: 'access_denied',
-      message: quoted('Your API key may not call this API.'),
+      message: quoted('This API key may not call this API.'),
     },
   ],
   [

@@ -15,7 +15,12 @@ import type { IProviderSecrets } from '../provider-secrets/provider-secrets-inte
 import type { IResponseCache } from '../response-cache/response-cache-interface';
 import { VpcFunctionRole } from '../shared/function-role';
 import { logEncryptionKey } from '../shared/log-encryption';
-import { PLATFORM_FUNCTION_ENVIRONMENT, PROJECT_ROOT, platformFunctionDefaults } from '../shared/platform-function';
+import {
+  PLATFORM_FUNCTION_ENVIRONMENT,
+  PROJECT_ROOT,
+  RDS_CA_ENVIRONMENT,
+  platformFunctionDefaults,
+} from '../shared/platform-function';
 import type { IVectorStore } from '../vector-store/vector-store-interface';
 import { bedrockStatements } from './bedrock-access';
 import { CONFIG_FILE_PATH, ROUTER_MODEL_FILE_PATH, configLayer } from './config-layer';
@@ -162,12 +167,18 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
         description: 'LLM gateway function: egress to model providers and the data stores only',
         allowAllOutbound: false,
       });
+      // HTTPS goes anywhere (hosted providers, AWS APIs). Any other port is a self-hosted server's,
+      // reachable only inside the VPC: a plain-HTTP model server is never reached over the internet.
       for (const port of providerPorts(this.config)) {
-        this.securityGroup.addEgressRule(
-          ec2.Peer.anyIpv4(),
-          ec2.Port.tcp(port),
-          `Model providers and AWS APIs on ${port}`,
-        );
+        if (port === 443) {
+          this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Model providers and AWS APIs');
+        } else {
+          this.securityGroup.addEgressRule(
+            ec2.Peer.ipv4(props.vpc.vpcCidrBlock),
+            ec2.Port.tcp(port),
+            `Self-hosted model servers in the VPC on ${port}`,
+          );
+        }
       }
     }
 
@@ -238,6 +249,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
       env[GATEWAY_ENV.redisPasswordSecretArn] = props.cache.gatewayPasswordSecret.secretArn;
     }
     if (props.vectorStore) {
+      Object.assign(env, RDS_CA_ENVIRONMENT);
       env[GATEWAY_ENV.vectorDbHost] = props.vectorStore.endpointAddress;
       env[GATEWAY_ENV.vectorDbPort] = port(props.vectorStore.port);
       env[GATEWAY_ENV.vectorDbName] = props.vectorStore.databaseName;

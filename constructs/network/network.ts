@@ -118,7 +118,10 @@ export class Network extends Construct {
 
     const endpoints = props.interfaceEndpoints ?? (props.vpc ? {} : PLATFORM_INTERFACE_ENDPOINTS);
     if (!props.vpc) {
+      // Gateway endpoints cost nothing and keep S3 (model weights, document drops) and DynamoDB (the
+      // API key table the authorizer reads) off the NAT gateways.
       this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+      this.vpc.addGatewayEndpoint('DynamoDb', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
     }
     const created: Record<string, ec2.InterfaceVpcEndpoint> = {};
     if (Object.keys(endpoints).length > 0) {

@@ -49,6 +49,14 @@ export const PLATFORM_FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
   NODE_OPTIONS: '--enable-source-maps',
 };
 
+/**
+ * Environment of a function that connects to Aurora with TLS verified: Node.js 20+ Lambda runtimes
+ * load the Amazon RDS certificate authorities only when asked to.
+ */
+export const RDS_CA_ENVIRONMENT: Readonly<Record<string, string>> = {
+  NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+};
+
 /** Props shared by every platform NodejsFunction: runtime, architecture, bundling, lockfile. */
 export function platformFunctionDefaults(entry: string): nodejs.NodejsFunctionProps {
   return {

@@ -17,6 +17,7 @@ import { vectorSchemaMigrations } from '../../lambda/core/vector/migrations';
 import type { SchemaStepProperties } from '../../lambda/vector-schema/properties';
 import { dataSubnetsOf } from '../shared/data-subnets';
 import { grantSecretRead } from '../shared/grant-secret-read';
+import { RDS_CA_ENVIRONMENT } from '../shared/platform-function';
 import type { IDatabaseClient, IVectorStore } from './vector-store-interface';
 
 /**
@@ -491,8 +492,7 @@ export class VectorStore extends VectorStoreBase {
       vpcSubnets: subnets,
       securityGroups: [securityGroup],
       environment: {
-        // Node 20+ runtimes load the RDS certificate authorities only when asked: TLS is verified.
-        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        ...RDS_CA_ENVIRONMENT,
         POWERTOOLS_SERVICE_NAME: 'llm-platform-vector-schema',
         // A failed migration's stack trace points into the TypeScript, not the bundle.
         NODE_OPTIONS: '--enable-source-maps',

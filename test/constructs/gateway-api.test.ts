@@ -173,7 +173,7 @@ describe('GatewayApi, used alone in a fresh stack', () => {
     const body = (byType.get('UNAUTHORIZED')!.ResponseTemplates as Record<string, string>)['application/json'];
     expect(JSON.parse(body)).toEqual({
       error: {
-        message: "Incorrect or missing API key. Send it as 'Authorization: Bearer YOUR_KEY'.",
+        message: 'Incorrect or missing API key. Send it in the Authorization header as a bearer token.',
         type: 'invalid_request_error',
         param: null,
         code: 'invalid_api_key',

@@ -69,6 +69,8 @@ describe('LlmGateway, used alone in a fresh stack with an existing VPC', () => {
       Handler: 'index.handler',
     });
     expect(fn().Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    // TLS to Aurora is verified, against the RDS authorities the runtime loads only when asked.
+    expect(fn().Environment.Variables.NODE_EXTRA_CA_CERTS).toBe('/var/runtime/ca-cert.pem');
   });
 
   test('runs only in the private application subnets, in its own security group', () => {
@@ -78,13 +80,13 @@ describe('LlmGateway, used alone in a fresh stack with an existing VPC', () => {
     ]);
   });
 
-  test('egress only to the providers’ ports and to the cache and database security groups', () => {
+  test('egress: HTTPS anywhere, a self-hosted server’s port only inside the VPC, the data stores by group', () => {
     const group = Object.values(template.findResources('AWS::EC2::SecurityGroup')).find((g) =>
       String(g.Properties.GroupDescription).startsWith('LLM gateway function'),
     )!;
     expect(group.Properties.SecurityGroupEgress).toEqual([
       expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 }),
-      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 8000, ToPort: 8000 }),
+      expect.objectContaining({ CidrIp: '172.16.0.0/16', FromPort: 8000, ToPort: 8000 }),
     ]);
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
       FromPort: 6380,

@@ -35,8 +35,14 @@ describe('Network, used alone', () => {
     expect(isolatedRoutes).toEqual([]);
   });
 
-  test('an S3 gateway endpoint and an interface endpoint for each service the platform calls', () => {
-    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' }, 1);
+  test('S3 and DynamoDB gateway endpoints and an interface endpoint for each service the platform calls', () => {
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' }, 2);
+    for (const service of ['s3', 'dynamodb']) {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, `.${service}`]] },
+      });
+    }
     const services = Object.values(PLATFORM_INTERFACE_ENDPOINTS)
       .map((s) => s.shortName)
       .sort();

@@ -1,125 +1,90 @@
 /**
- * Added latency of the gateway over calling the provider directly, at concurrency 1.
+ * Added latency over a direct call, at concurrency 1: ours and the Portkey gateway in the same run.
  *
- *   npx tsx bench/gateway-overhead.ts [--requests 3000] [--no-redis]
+ *   npm run bench:overhead [-- --requests 5000] [--no-redis] [--no-portkey] [--cpu-prof DIR]
  *
- * Both paths hit the same loopback provider (OpenAI wire format) with the same body, through the
- * same keep-alive HTTP client, alternating in one run; the gateway runs its full hot path: bearer
- * key check, JSON schema validation, model resolution, breaker check in Redis, upstream call,
- * usage and cost accounting.
+ * One request at a time, round-robin over direct / ours / Portkey (the order rotates every round),
+ * each over its own keep-alive connection, after a warm-up. Every request is unique, so our exact
+ * cache misses (and stores) every time. "Added" is a percentile through the gateway minus the same
+ * percentile direct. --cpu-prof writes a V8 CPU profile of our gateway's process into DIR.
  */
-import { Agent, request } from 'node:http';
-import { parseGatewayConfig } from '../lambda/core/config/load';
-import { EnvCredentialSource } from '../lambda/core/config/credentials';
-import { connectRedisForGateway } from '../lambda/core/create-gateway';
-import { sha256Hex } from '../lambda/core/pipeline/identity';
-import { startLocalGateway } from '../lambda/local/server';
-import { startFakeProvider } from '../test/support/fake-providers/fake-provider';
+import { keepAliveAgent, send } from './support/load';
+import { ascending, machineLoad, ms, percentile, printTable } from './support/stats';
+import { startBench, type Target } from './support/targets';
 
 const args = process.argv.slice(2);
-const REQUESTS = Number(args[args.indexOf('--requests') + 1] || 3000) || 3000;
-const USE_REDIS = !args.includes('--no-redis');
-const WARMUP = 300;
-const KEY = 'sk-bench';
-
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-const body = JSON.stringify({
-  model: 'bench',
-  messages: [{ role: 'user', content: 'How far is the moon?' }],
-  max_tokens: 64,
-});
-
-function post(url: URL, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
-      },
-      (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
-          else resolve(Number(process.hrtime.bigint() - started) / 1e6);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const option = (name: string, fallback: number) => {
+  const at = args.indexOf(name);
+  return at === -1 ? fallback : Number(args[at + 1]);
+};
+const REQUESTS = option('--requests', 3_000);
+const WARMUP = option('--warmup', 500);
+const profileDir = args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined;
 
 async function main(): Promise<void> {
-  const provider = await startFakeProvider({ format: 'openai' });
-  // The same client settings the deployed gateway uses.
-  const redis = USE_REDIS ? connectRedisForGateway(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined;
-  if (redis) await new Promise((resolve) => redis.once('ready', resolve));
-  const local = await startLocalGateway({
-    config: parseGatewayConfig({
-      models: { bench: { deployments: ['upstream'] } },
-      deployments: {
-        upstream: {
-          provider: 'openai',
-          model: 'gpt-fake-1',
-          baseUrl: provider.url,
-          credential: 'openai',
-          pricing: { input: 150_000, output: 600_000 },
-        },
-      },
-      apiKeys: [{ sha256: sha256Hex(KEY), tenant: 'bench' }],
-      credentialEnv: { openai: 'BENCH_KEY' },
-    }),
-    redis,
-    redisPrefix: `bench:${process.pid}:`,
-    credentials: new EnvCredentialSource({ openai: 'BENCH_KEY' }, { BENCH_KEY: 'sk-upstream' }),
-    traces: { record: () => undefined },
+  const bench = await startBench({
+    redis: !args.includes('--no-redis'),
+    portkey: !args.includes('--no-portkey'),
+    oursNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined,
   });
-  const direct = new URL(`${provider.url}/chat/completions`);
-  const viaGateway = new URL(`${local.url}/v1/chat/completions`);
-  const directHeaders = { authorization: 'Bearer sk-upstream' };
-  const gatewayHeaders = { authorization: `Bearer ${KEY}` };
-
-  for (let i = 0; i < WARMUP; i++) {
-    await post(direct, directHeaders);
-    await post(viaGateway, gatewayHeaders);
+  const targets = [bench.direct, bench.ours, bench.portkey].filter((t): t is Target => t !== undefined);
+  const agents = new Map(targets.map((t) => [t.name, keepAliveAgent(1)]));
+  const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  const cpuAtStart = new Map<string, number>();
+  const cpuPerRequest = new Map<string, number>();
+  let redisWrites: [number | undefined, number | undefined] = [undefined, undefined];
+  try {
+    for (let i = 0; i < WARMUP + REQUESTS; i++) {
+      if (i === WARMUP) {
+        for (const t of targets) if (t.child) cpuAtStart.set(t.name, t.child.cpuMs());
+        redisWrites[0] = await bench.ours.child!.redisWrites();
+      }
+      for (let k = 0; k < targets.length; k++) {
+        const target = targets[(i + k) % targets.length];
+        const result = await send(target, agents.get(target.name)!, i);
+        if (result.status !== 200) throw new Error(`${target.name} answered ${result.status} to request ${i}`);
+        if (i >= WARMUP) samples.get(target.name)!.push(result.totalMs);
+      }
+    }
+    redisWrites = [redisWrites[0], await bench.ours.child!.redisWrites()];
+    for (const t of targets) {
+      if (t.child) cpuPerRequest.set(t.name, ((t.child.cpuMs() - cpuAtStart.get(t.name)!) * 1000) / REQUESTS);
+    }
+  } finally {
+    for (const agent of agents.values()) agent.destroy();
+    await bench.close();
   }
-  provider.requests.length = 0;
-  const d: number[] = [];
-  const g: number[] = [];
-  for (let i = 0; i < REQUESTS; i++) {
-    d.push(await post(direct, directHeaders));
-    g.push(await post(viaGateway, gatewayHeaders));
-    if (provider.requests.length > 1000) provider.requests.length = 0;
-  }
-  d.sort((a, b) => a - b);
-  g.sort((a, b) => a - b);
 
-  const rows = [50, 95, 99].map((p) => {
-    const base = percentile(d, p);
-    const through = percentile(g, p);
-    return { p: `p${p}`, direct: base, gateway: through, added: through - base, ratio: through / base };
-  });
-  console.log(
-    `gateway overhead, concurrency 1, ${REQUESTS} requests each (after ${WARMUP} warm-up), Redis on path: ${USE_REDIS ? 'yes' : 'no'}`,
+  const sorted = new Map([...samples].map(([name, values]) => [name, ascending(values)]));
+  const at = (name: string, p: number) => percentile(sorted.get(name)!, p);
+  console.log(`\nAdded latency at concurrency 1, ${REQUESTS} requests per path after ${WARMUP} warm-up`);
+  console.log(`${bench.describe}\n${machineLoad()}\n`);
+  const rows = [50, 95, 99].map((p) => [
+    `p${p}`,
+    ms(at('direct', p)),
+    ms(at('ours', p)),
+    ms(at('ours', p) - at('direct', p)),
+    ...(bench.portkey ? [ms(at('portkey', p)), ms(at('portkey', p) - at('direct', p))] : []),
+  ]);
+  printTable(
+    [
+      'percentile',
+      'direct (ms)',
+      'ours (ms)',
+      'ours added (ms)',
+      ...(bench.portkey ? ['Portkey (ms)', 'Portkey added (ms)'] : []),
+    ],
+    rows,
   );
-  console.log('| percentile | direct (ms) | through gateway (ms) | added (ms) | ratio |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const r of rows) {
-    console.log(
-      `| ${r.p} | ${r.direct.toFixed(3)} | ${r.gateway.toFixed(3)} | ${r.added.toFixed(3)} | ${r.ratio.toFixed(2)} |`,
-    );
+  console.log(
+    `\nCPU time per request in the gateway's process (less sensitive to a busy machine than latency): ` +
+      [...cpuPerRequest].map(([name, us]) => `${name} ${us.toFixed(0)} µs`).join(', '),
+  );
+  if (redisWrites[0] !== undefined && redisWrites[1] !== undefined) {
+    const perRequest = (redisWrites[1] - redisWrites[0]) / REQUESTS;
+    console.log(`Sequential round trips to Redis per request (ours, auto-pipelined batches): ${perRequest.toFixed(2)}`);
   }
-
-  await local.close();
-  await provider.close();
-  agent.destroy();
-  redis?.disconnect();
+  console.log('Goal: ours added p50 <= 0.3 ms, p99 <= 0.6 ms.');
 }
 
 main().catch((error) => {

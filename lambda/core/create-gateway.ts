@@ -30,6 +30,7 @@ import { JsonLineTraceSink, type TraceRecord, type TraceSink } from './trace/rec
 import { ApiKeyAuthenticator } from './pipeline/identity';
 import { NO_INSTRUMENTATION, type GatewayInstrumentation } from './telemetry/instrumentation';
 import type { GatewayEventSinks } from './telemetry/gateway-telemetry';
+import type { HostResolver } from './openai/remote-urls';
 
 export interface GatewayOptions {
   readonly config: GatewayConfig;
@@ -64,6 +65,8 @@ export interface GatewayOptions {
     readonly events: GatewayEventSinks;
     readonly instrumentation: GatewayInstrumentation;
   };
+  /** Resolves host names of URLs in requests (the SSRF check). @default the system resolver */
+  readonly resolveHost?: HostResolver;
 }
 
 export function breakerSettings(config: GatewayConfig): BreakerSettings {
@@ -91,6 +94,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     policy: options.policy ?? policyFromConfig(options, instrument),
     router: config.routing ? instrument.tierRouter(new PromptRouter(config.routing, options.routerModel)) : undefined,
     authenticator: instrument.authenticator(new ApiKeyAuthenticator(config.apiKeys)),
+    resolveHost: options.resolveHost,
   });
 }
 

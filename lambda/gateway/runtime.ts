@@ -1,5 +1,5 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import * as path from 'node:path';
 import { loadGatewayConfigFile } from '../core/config/load';
 import { loadClassifierModel } from '../core/policy/router/classifier';
@@ -26,8 +26,10 @@ function required(env: Env, name: string): string {
 /**
  * Aurora PostgreSQL (pgvector) from the construct's wiring: host, port, database, and a Secrets
  * Manager secret with `username` and `password` (the RDS-managed secret format); TLS verified.
+ * `pg` is loaded here, only when the semantic cache is configured, not at the handler's start.
  */
 async function vectorDbFromEnv(env: Env, secrets: SecretsProvider): Promise<Pool> {
+  const { Pool } = await import('pg');
   if (env[GATEWAY_ENV.vectorDbUrl]) return new Pool({ connectionString: env[GATEWAY_ENV.vectorDbUrl], max: 4 });
   const secret = await secrets.get(required(env, GATEWAY_ENV.vectorDbSecretArn), { maxAge: SECRET_MAX_AGE_SECONDS });
   const { username, password } = JSON.parse(String(secret)) as { username?: string; password?: string };

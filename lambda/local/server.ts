@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { loadGatewayConfigFile, parseGatewayConfig } from '../core/config/load';
 import type { GatewayConfig } from '../core/config/schema';
 import { connectRedisForGateway, createGateway, type GatewayOptions } from '../core/create-gateway';
@@ -49,6 +49,7 @@ export async function startLocalGateway(
 async function openVectorDb(
   url: string | undefined,
 ): Promise<{ db: Pool; description: string; close(): Promise<void> }> {
+  const { Pool } = await import('pg'); // only with a semantic cache: a gateway without one never loads pg
   const embedded = url ? undefined : await startEmbeddedPostgres();
   const db = new Pool({ connectionString: url ?? embedded!.connectionString, max: 8 });
   const session = await db.connect();

@@ -35,6 +35,7 @@ beforeAll(async () => {
       apiKeys: [{ sha256: sha256Hex('sk-bedrock-test'), tenant: 't' }],
     }),
     traces,
+    resolveHost: async () => ['93.184.216.34'], // a public address, without asking DNS
     providers: {
       bedrock: bedrockProvider({ credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret' } }),
     },
@@ -124,4 +125,31 @@ test('a throttled call is retried by the gateway, not by the SDK', async () => {
   expect(completion.choices[0].message.content).toBe('The quick brown fox jumps.');
   expect(fake.requests).toHaveLength(2);
   expect(traces.records[0]).toMatchObject({ attempts: 2 });
+});
+
+test('an image URL (Converse takes only image bytes) is a 400 saying why, never a call, never a breaker failure', async () => {
+  const withUrl = {
+    model: 'nova',
+    messages: [
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'text' as const, text: 'What is this?' },
+          { type: 'image_url' as const, image_url: { url: 'https://images.example.com/cat.png' } },
+        ],
+      },
+    ],
+  };
+  // More refusals than the breaker's failure threshold (5): the deployment must stay closed.
+  for (let i = 0; i < 6; i++) {
+    const error = await client.chat.completions.create(withUrl).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('unsupported_request');
+    expect((error as Error).message).toMatch(/Bedrock accepts images only as base64 data URLs/);
+  }
+  expect(fake.requests).toHaveLength(0);
+  expect(traces.records.every((t) => t.status === 400 && t.attempts === 1)).toBe(true);
+  const completion = await client.chat.completions.create({ model: 'nova', messages });
+  expect(completion.choices[0].message.content).toBe('The quick brown fox jumps.');
 });

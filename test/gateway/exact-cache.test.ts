@@ -17,7 +17,8 @@ beforeEach(async () => {
   h = await startHarness({
     redis,
     redisPrefix: prefix,
-    exactCache: { models: { claude: { nonDeterministic: true } } },
+    // A generous bound: on a busy machine the default 50 ms would turn slow hits into misses.
+    exactCache: { timeoutMs: 1_000, models: { claude: { nonDeterministic: true } } },
   });
 });
 afterEach(async () => {

@@ -46,27 +46,28 @@ test('a failing primary fails over: the fallback answers, and the trace says so'
 });
 
 test('once the breaker is open, the primary receives no calls at all, from any instance', async () => {
-  // An open window far longer than the test, so that a slow machine cannot reach the half-open probe.
-  const longOpen = { failureThreshold: 2, openMs: 60_000 };
-  await h.close();
-  h = await startHarness({ redis, redisPrefix: prefix, breaker: longOpen });
-  h.openai.faults.push({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
-  await h.client().chat.completions.create({ model: 'chat-a', messages });
-  expect(h.openai.requests).toHaveLength(2);
+  // Open long enough that the ten calls below all fall inside it, however busy the machine.
+  const breaker = { failureThreshold: 2, openMs: 30_000 };
+  const open = uniquePrefix('failover-open');
+  const one = await startHarness({ redis, redisPrefix: open, breaker });
+  one.openai.faults.push({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+  await one.client().chat.completions.create({ model: 'chat-a', messages });
+  expect(one.openai.requests).toHaveLength(2);
 
   // A second gateway instance sharing the Redis sees the open breaker too.
-  const other = await startHarness({ redis, redisPrefix: prefix, breaker: longOpen });
+  const other = await startHarness({ redis, redisPrefix: open, breaker });
   try {
     for (let i = 0; i < 5; i++) {
-      await h.client().chat.completions.create({ model: 'chat-a', messages });
+      await one.client().chat.completions.create({ model: 'chat-a', messages });
       // The other instance's own fake primary stands for the same deployment id.
       await other.client().chat.completions.create({ model: 'chat-a', messages });
     }
-    expect(h.openai.requests).toHaveLength(2);
+    expect(one.openai.requests).toHaveLength(2);
     expect(other.openai.requests).toHaveLength(0);
     expect(other.traces.records.every((t) => t.deployment === 'anthropic-fallback')).toBe(true);
   } finally {
-    await other.close();
+    await Promise.all([one.close(), other.close()]);
+    await deletePrefix(redis, open);
   }
 });
 
@@ -186,4 +187,30 @@ test('a client that disconnects mid-stream aborts the upstream call', async () =
   expect(h.openai.aborted).toBe(1);
   for (let i = 0; i < 50 && h.traces.records.length === 0; i++) await sleep(20);
   expect(h.traces.records[0].outcome).toBe('client_aborted');
+});
+
+test('a half-open probe slot taken for a call the cache answers is given back: the next call probes', async () => {
+  // The breaker permit is asked for alongside the cache lookup (one round trip to Redis), so a
+  // cached answer can leave a probe permit unused.
+  const cached = await startHarness({
+    redis,
+    redisPrefix: uniquePrefix('failover-cache'),
+    breaker: { failureThreshold: 2, openMs: 400 },
+    exactCache: {},
+  });
+  try {
+    const question = { model: 'chat-a', messages, temperature: 0 };
+    cached.openai.faults.push({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+    expect((await cached.client().chat.completions.create(question)).model).toBe('claude-fake-1');
+    await sleep(450);
+    const hit = await cached.client().chat.completions.create(question).withResponse();
+    expect(hit.response.headers.get('x-llm-cache')).toBe('hit');
+    const probe = await cached
+      .client()
+      .chat.completions.create({ ...question, messages: [{ role: 'user', content: 'Something new.' }] });
+    expect(probe.model).toBe('gpt-fake-1');
+    expect(cached.openai.requests).toHaveLength(3);
+  } finally {
+    await cached.close();
+  }
 });

@@ -5,7 +5,7 @@ import { parseGatewayConfig } from '../../lambda/core/config/load';
 import type { GatewayConfigInput } from '../../lambda/core/config/schema';
 import type { GatewayOptions } from '../../lambda/core/create-gateway';
 import { sha256Hex } from '../../lambda/core/pipeline/identity';
-import { MemoryTraceSink } from '../../lambda/core/trace/record';
+import { MemoryTraceSink, type TraceSink } from '../../lambda/core/trace/record';
 import { startLocalGateway, type LocalGateway } from '../../lambda/local/server';
 import { startFakeProvider, type FakeProvider } from '../support/fake-providers/fake-provider';
 
@@ -37,13 +37,24 @@ export async function startHarness(
     vectorDb?: GatewayOptions['vectorDb'];
     routerModel?: GatewayOptions['routerModel'];
     killSwitchRefreshMs?: number;
-    /** Every deployment's timeouts; short by default so that timeout tests run in milliseconds. */
+    /** @default 64 kB (the production default is 4 MB) */
+    maxBodyBytes?: number;
+    /** Also write every trace record here (e.g. the JSON-line sink on stdout a log drill captures). */
+    alsoTraceTo?: TraceSink;
+    /** Host names of URLs in requests (the SSRF check). @default every name is public */
+    resolveHost?: GatewayOptions['resolveHost'];
+    remoteUrls?: GatewayConfigInput['remoteUrls'];
+    /** Every deployment's timeouts. @default first byte 300 ms, total 3 s */
     timeouts?: { firstByteMs: number; totalMs: number };
     onBudgetSoftThreshold?: GatewayOptions['onBudgetSoftThreshold'];
+    onLimitsStoreHealth?: GatewayOptions['onLimitsStoreHealth'];
+    onSemanticCacheEvent?: GatewayOptions['onSemanticCacheEvent'];
+    limitsStoreDown?: GatewayConfigInput['limitsStoreDown'];
     telemetry?: GatewayOptions['telemetry'];
   } = {},
 ): Promise<Harness> {
-  const openai = await startFakeProvider({ format: 'openai' });
+  // The OpenAI-format fake also serves the self-hosted model, and fetches media URLs as vLLM does.
+  const openai = await startFakeProvider({ format: 'openai', fetchesMedia: true });
   const anthropic = await startFakeProvider({ format: 'anthropic' });
   const timeouts = options.timeouts ?? { firstByteMs: 300, totalMs: 3_000 };
   const input: GatewayConfigInput = {
@@ -97,16 +108,17 @@ export async function startHarness(
     },
     retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 20 },
     breaker: options.breaker ?? { failureThreshold: 1_000, openMs: 60_000 },
-    limits: { maxBodyBytes: 64 * 1024 },
+    limits: { maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
     tokenLimits: options.tokenLimits,
     budgets: options.budgets,
     exactCache: options.exactCache,
     routing: options.routing,
     semanticCache: options.semanticCache,
     killSwitch: { refreshMs: options.killSwitchRefreshMs ?? 1_000 },
+    remoteUrls: options.remoteUrls,
     // Redis is up in these tests: a loaded CI machine must not turn a slow answer into the
     // store-down policy (the drills that kill Redis set their own deadline).
-    limitsStoreDown: { mode: 'local-fallback', decisionTimeoutMs: 1_000 },
+    limitsStoreDown: options.limitsStoreDown ?? { mode: 'local-fallback', decisionTimeoutMs: 1_000 },
     apiKeys: [
       { sha256: sha256Hex(KEYS.full), tenant: 'tenant-a', user: 'alice' },
       { sha256: sha256Hex(KEYS.restricted), tenant: 'tenant-b', models: ['claude'] },
@@ -114,6 +126,9 @@ export async function startHarness(
     credentialEnv: { openai: 'FAKE_OPENAI_KEY', anthropic: 'FAKE_ANTHROPIC_KEY' },
   };
   const traces = new MemoryTraceSink();
+  const sink: TraceSink = options.alsoTraceTo
+    ? { record: (trace) => (traces.record(trace), options.alsoTraceTo!.record(trace)) }
+    : traces;
   let local: LocalGateway;
   try {
     local = await startLocalGateway({
@@ -121,10 +136,13 @@ export async function startHarness(
       redis: options.redis,
       redisPrefix: options.redisPrefix,
       onBudgetSoftThreshold: options.onBudgetSoftThreshold,
+      onLimitsStoreHealth: options.onLimitsStoreHealth,
+      onSemanticCacheEvent: options.onSemanticCacheEvent,
       routerModel: options.routerModel,
       vectorDb: options.vectorDb,
       telemetry: options.telemetry,
-      traces,
+      resolveHost: options.resolveHost ?? (async () => ['93.184.216.34']),
+      traces: sink,
       credentials: new EnvCredentialSource(input.credentialEnv!, {
         FAKE_OPENAI_KEY: 'sk-upstream-openai',
         FAKE_ANTHROPIC_KEY: 'sk-upstream-anthropic',

@@ -14,7 +14,8 @@ export interface DisposableRedis {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -29,6 +30,7 @@ async function freePort(): Promise<number> {
 async function waitUntilUp(url: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined); // refused while the server starts: the loop tries again
     try {
       await probe.connect();
       await probe.ping();
@@ -42,14 +44,15 @@ async function waitUntilUp(url: string): Promise<void> {
   throw new Error(`redis-server at ${url} did not start`);
 }
 
-export async function startDisposableRedis(): Promise<DisposableRedis> {
+/** `cpu` pins the server to one core with taskset (benchmarks keep it off the measured core). */
+export async function startDisposableRedis(options: { cpu?: number } = {}): Promise<DisposableRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
+  const server = ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const command = options.cpu === undefined ? server : ['taskset', '-c', String(options.cpu), ...server];
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    child = spawn(command[0], command.slice(1), { stdio: 'ignore' });
     child.on('error', (error) => {
       throw new Error(`cannot start redis-server (is it installed?): ${error.message}`);
     });

@@ -128,7 +128,7 @@ test('each step is an X-Ray subsegment of the handler, and the provider continue
   const handlerSegment = datagrams.find((d) => d.name === '## handler.handler')!;
   expect(handlerSegment).toMatchObject({ trace_id: TRACE_ROOT, parent_id: '53995c3f42cd8ad8', type: 'subsegment' });
   const steps = datagrams.filter((d) => d.parent_id === handlerSegment.id);
-  expect(steps.map((d) => d.name)).toEqual(['auth', 'admission:kill_switch', 'route', 'provider:vllm']);
+  expect(steps.map((d) => d.name)).toEqual(['auth', 'route', 'admission:kill_switch', 'provider:vllm']);
   const attempt = steps.find((d) => d.name === 'provider:vllm')!;
   expect(attempt).toMatchObject({
     namespace: 'remote',

@@ -37,11 +37,13 @@ test('every step of a call is a span: auth, each admission check, routing, the c
   expect(steps.spans.map((s) => s.name)).toEqual([
     'auth',
     'route:tier',
+    // the cache lookup is sent with the admission checks (one round trip); its answer is read only
+    // once the call is admitted
+    'route',
+    'cache:exact',
     'admission:kill_switch',
     'admission:budget',
     'admission:token_limit',
-    'route',
-    'cache:exact',
     'provider:openai-primary',
     'cache:exact:store',
   ]);

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
 import '../validation/messages';
+import { DEFAULT_MAX_JSON_DEPTH } from '../openai/request-schema';
+import { remoteUrlsSchema } from '../openai/remote-urls';
 import { budgetsSchema } from '../policy/budget/budget-guard';
 import { routingSchema } from '../policy/router/router';
 import { exactCacheSchema } from '../policy/cache/exact-cache';
@@ -112,6 +114,8 @@ export const gatewayConfigSchema = z
       z.strictObject({
         /** Larger bodies are refused with 413 before they are parsed. */
         maxBodyBytes: z._default(z.int().check(z.gte(1024)), 4 * 1024 * 1024),
+        /** Bodies whose arrays and objects nest deeper are refused with 400 before they are parsed. */
+        maxJsonDepth: z._default(z.int().check(z.gte(8), z.lte(1_000)), DEFAULT_MAX_JSON_DEPTH),
       }),
       {},
     ),
@@ -127,6 +131,8 @@ export const gatewayConfigSchema = z
     semanticCache: z.optional(semanticCacheSchema),
     /** What budgets and token limits do when Redis cannot answer (written policy in the README). */
     limitsStoreDown: z.prefault(storeDownPolicySchema, {}),
+    /** Which URLs in a request (image, audio, file parts) a provider may be asked to fetch. */
+    remoteUrls: z.prefault(remoteUrlsSchema, {}),
     /** How often each instance re-reads the kill-switch flags. */
     killSwitch: z.prefault(z.strictObject({ refreshMs: z._default(z.int().check(z.gte(100)), 1_000) }), {}),
     /** Keys the gateway authenticates itself (local server). Behind API Gateway, its authorizer does. */

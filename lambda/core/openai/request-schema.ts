@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { GatewayError } from '../http/errors';
+import { withinJsonDepth } from './json-depth';
 import type { ChatCompletionRequest, EmbeddingRequest } from './types';
 import '../validation/messages';
 
@@ -7,7 +8,54 @@ import '../validation/messages';
  * Validation of what clients send. Unknown top-level fields are tolerated (SDKs add new ones) but
  * never forwarded: each provider's parameter map decides what goes upstream.
  */
-const contentPart = z.looseObject({ type: z.string() });
+/**
+ * Content parts: the types the API defines are checked for the fields each needs (a transform must
+ * never meet an `image_url` part without its URL); other types pass, for providers that know them.
+ */
+const isString = (value: unknown) => typeof value === 'string';
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const PART_FIELDS: Record<string, (part: Record<string, unknown>) => { path: string[]; message: string } | undefined> =
+  {
+    text: (part) => (isString(part.text) ? undefined : { path: ['text'], message: 'must be a string' }),
+    refusal: (part) => (isString(part.refusal) ? undefined : { path: ['refusal'], message: 'must be a string' }),
+    image_url: (part) => {
+      if (!isObject(part.image_url)) return { path: ['image_url'], message: 'must be an object with a "url"' };
+      if (!isString(part.image_url.url)) return { path: ['image_url', 'url'], message: 'must be a string' };
+      const detail = part.image_url.detail;
+      if (detail !== undefined && detail !== 'auto' && detail !== 'low' && detail !== 'high')
+        return { path: ['image_url', 'detail'], message: 'must be one of "auto", "low", "high"' };
+      return undefined;
+    },
+    input_audio: (part) => {
+      if (!isObject(part.input_audio)) return { path: ['input_audio'], message: 'must be an object' };
+      if (!isString(part.input_audio.data)) return { path: ['input_audio', 'data'], message: 'must be a string' };
+      if (!isString(part.input_audio.format)) return { path: ['input_audio', 'format'], message: 'must be a string' };
+      return undefined;
+    },
+    file: (part) => {
+      if (!isObject(part.file)) return { path: ['file'], message: 'must be an object' };
+      for (const key of ['file_id', 'file_data', 'filename'] as const) {
+        if (part.file[key] !== undefined && !isString(part.file[key]))
+          return { path: ['file', key], message: 'must be a string' };
+      }
+      if (part.file.file_id === undefined && part.file.file_data === undefined)
+        return { path: ['file'], message: 'needs a "file_id" or "file_data"' };
+      return undefined;
+    },
+  };
+const contentPart = z.looseObject({ type: z.string() }).check(
+  z.superRefine((part, ctx) => {
+    const problem = Object.hasOwn(PART_FIELDS, part.type) ? PART_FIELDS[part.type](part) : undefined;
+    if (problem) {
+      ctx.addIssue({
+        code: 'custom',
+        path: problem.path,
+        message: `${problem.message} (content part of type "${part.type}")`,
+      });
+    }
+  }),
+);
 const message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
   content: z.optional(z.union([z.string(), z.array(contentPart), z.null()])),
@@ -80,6 +128,9 @@ export const embeddingRequestSchema = z.looseObject({
   user: z.optional(z.string().check(z.maxLength(256))),
 });
 
+/** Deeper than any request the API defines needs (tool parameter schemas included). */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
 function firstIssue(error: z.core.$ZodError): GatewayError {
   const issue = error.issues[0];
   const param = issue.path.map(String).join('.') || undefined;
@@ -89,9 +140,16 @@ function firstIssue(error: z.core.$ZodError): GatewayError {
 }
 
 /** Parses a JSON body, with OpenAI-style 400s naming the field that is wrong. */
-export function parseJsonBody(body: Uint8Array): unknown {
+export function parseJsonBody(body: Uint8Array, maxDepth = DEFAULT_MAX_JSON_DEPTH): unknown {
   if (body.length === 0) {
     throw GatewayError.badRequest('The request body is empty; send a JSON object.', undefined, 'invalid_json');
+  }
+  if (!withinJsonDepth(body, maxDepth)) {
+    throw GatewayError.badRequest(
+      `The request body nests arrays and objects more than ${maxDepth} levels deep; flatten it.`,
+      undefined,
+      'json_too_deep',
+    );
   }
   try {
     return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));

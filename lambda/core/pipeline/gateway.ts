@@ -4,6 +4,7 @@ import type { Deployment, GatewayConfig, ProviderKind } from '../config/schema';
 import { GatewayError, toGatewayError } from '../http/errors';
 import type { CallerIdentity, GatewayRequest, GatewayResponse, ResponseHeaders } from '../http/types';
 import { parseChatCompletionRequest, parseEmbeddingRequest, parseJsonBody } from '../openai/request-schema';
+import { RemoteUrlGuard, type HostResolver } from '../openai/remote-urls';
 import { completionToChunks } from '../openai/stream-replay';
 import {
   toTokenUsage,
@@ -17,7 +18,7 @@ import type { CallContext, ProviderClient } from '../providers/provider';
 import { SSE_DONE, sseFrame } from '../providers/sse';
 import { UpstreamError } from '../providers/upstream-error';
 import type { BreakerStore } from '../resilience/breaker';
-import { callWithFailover, type FailoverOutcome } from '../resilience/failover';
+import { PrefetchedPermit, callWithFailover, type FailoverOutcome } from '../resilience/failover';
 import { costMicroUsd } from '../trace/cost';
 import type { TraceRecord, TraceSink } from '../trace/record';
 import { ApiKeyAuthenticator, childTraceparent, requestIdOf } from './identity';
@@ -40,6 +41,8 @@ export interface GatewayDependencies {
   readonly authenticator?: Authenticator;
   /** Milliseconds, monotonic. */
   readonly now?: () => number;
+  /** Resolves the host names of URLs in requests. @default the system resolver */
+  readonly resolveHost?: HostResolver;
 }
 
 const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
@@ -56,9 +59,11 @@ export class Gateway {
   private readonly auth: Authenticator;
   private readonly policy: TrafficPolicy;
   private readonly now: () => number;
+  private readonly urls: RemoteUrlGuard;
 
   constructor(private readonly deps: GatewayDependencies) {
     this.catalog = new ModelCatalog(deps.config);
+    this.urls = new RemoteUrlGuard(deps.config.remoteUrls, deps.resolveHost);
     this.auth = deps.authenticator ?? new ApiKeyAuthenticator(deps.config.apiKeys);
     this.policy = deps.policy ?? PASS_THROUGH_POLICY;
     this.now = deps.now ?? (() => performance.now());
@@ -155,7 +160,7 @@ export class Gateway {
     const identity = this.identify(request);
     trace.tenant = identity.tenant;
     trace.user = identity.user;
-    return { identity, json: parseJsonBody(request.body) };
+    return { identity, json: parseJsonBody(request.body, this.deps.config.limits.maxJsonDepth) };
   }
 
   private resolveModel(identity: CallerIdentity, requested: string, kind: 'chat' | 'embedding'): ResolvedModel {
@@ -175,6 +180,7 @@ export class Gateway {
   ): Promise<GatewayResponse> {
     const { identity, json } = this.admitBody(request, trace);
     const chatRequest = parseChatCompletionRequest(json);
+    await this.urls.check(chatRequest);
     trace.modelRequested = chatRequest.model;
     trace.stream = chatRequest.stream === true;
     const decision = this.deps.router?.handles(chatRequest.model)
@@ -197,12 +203,24 @@ export class Gateway {
       model,
       headers: request.headers,
     };
-    const admission = await this.policy.admit(facts);
+    // What the call needs from the shared store is asked for at once, one round trip with Redis's
+    // auto-pipelining: the admission checks, the cache lookup and the first deployment's breaker.
+    const route = this.policy.route(facts);
+    const permit = new PrefetchedPermit(this.deps.breaker, route.deployments[0]);
+    const lookup = this.policy.lookup(facts);
+    lookup.catch(() => undefined); // awaited once admitted; after a refusal nobody reads it
+    let admission: Admission;
     try {
-      const route = this.policy.route(facts);
+      admission = await this.policy.admit(facts);
+    } catch (error) {
+      await permit.discard();
+      throw error;
+    }
+    try {
       headers['x-llm-route'] ??= route.reason;
-      const cached = await this.policy.lookup(facts);
+      const cached = await lookup;
       if (cached) {
+        await permit.discard();
         headers['x-llm-cache'] = 'hit';
         await admission.settle(ZERO_USAGE, 0);
         this.finish(trace, started, 200, 'success');
@@ -214,6 +232,7 @@ export class Gateway {
           request,
           chatRequest,
           route.deployments,
+          permit,
           facts,
           admission,
           headers,
@@ -231,19 +250,19 @@ export class Gateway {
           async (id) =>
             this.provider(id).complete(chatRequest, await this.context(id, request.signal, requestId, traceparent)),
           outcome,
+          permit,
         ),
       );
       const deployment = this.deps.config.deployments[result.deploymentId];
       const usage = toTokenUsage(result.value.usage) ?? ZERO_USAGE;
       const cost = costMicroUsd(deployment.pricing, usage);
-      await admission.settle(usage, cost);
-      await this.policy.store(facts, result.value).catch(() => undefined);
+      await Promise.all([admission.settle(usage, cost), this.policy.store(facts, result.value).catch(() => undefined)]);
       this.account(trace, result.deploymentId, deployment, usage, cost);
       this.finish(trace, started, 200, 'success');
       headers['x-llm-deployment'] = result.deploymentId;
       return jsonResponse(200, result.value, headers);
     } catch (error) {
-      await admission.release().catch(() => undefined);
+      await Promise.all([admission.release().catch(() => undefined), permit.discard()]);
       throw error;
     }
   }
@@ -252,6 +271,7 @@ export class Gateway {
     request: GatewayRequest,
     chatRequest: ChatCompletionRequest,
     deployments: readonly string[],
+    permit: PrefetchedPermit,
     facts: CallFacts,
     admission: Admission,
     headers: ResponseHeaders,
@@ -279,6 +299,7 @@ export class Gateway {
           return { iterator, first: first.value };
         },
         outcome,
+        permit,
       ),
     );
     trace.timeToFirstTokenMs = Math.round(this.now() - started);

@@ -4,7 +4,7 @@ import type { ChatCompletionRequest, EmbeddingRequest } from '../openai/types';
 import { startCallTimers, type CallTimers } from './call-timers';
 import type { CallContext, HttpProviderSpec, ProviderClient } from './provider';
 import { readServerSentEvents } from './sse';
-import { UpstreamError, failureForStatus, parseRetryAfter } from './upstream-error';
+import { UpstreamError, failureForStatus, parseRetryAfter, translateRequest } from './upstream-error';
 
 const MAX_ERROR_BODY = 16 * 1024;
 
@@ -133,7 +133,10 @@ function malformed(context: CallContext, what: string, cause: unknown): Upstream
 export function httpProvider(spec: HttpProviderSpec): ProviderClient {
   const client: ProviderClient = {
     async complete(request: ChatCompletionRequest, context: CallContext) {
-      const exchange = await post(spec, spec.chatPath, spec.toChatRequest(request, context.deployment, false), context);
+      const upstreamBody = translateRequest(context.deploymentId, () =>
+        spec.toChatRequest(request, context.deployment, false),
+      );
+      const exchange = await post(spec, spec.chatPath, upstreamBody, context);
       exchange.firstByteArrived();
       const body = await readJson(exchange, context.deploymentId);
       try {
@@ -144,7 +147,8 @@ export function httpProvider(spec: HttpProviderSpec): ProviderClient {
     },
 
     async *stream(request: ChatCompletionRequest, context: CallContext) {
-      const exchange = await post(spec, spec.chatPath, spec.toChatRequest(request, context.deployment, true), context);
+      const body = translateRequest(context.deploymentId, () => spec.toChatRequest(request, context.deployment, true));
+      const exchange = await post(spec, spec.chatPath, body, context);
       const translator = spec.streamTranslator(request);
       let finished = false;
       try {
@@ -176,7 +180,10 @@ export function httpProvider(spec: HttpProviderSpec): ProviderClient {
   const { embeddingsPath, toEmbeddingsRequest, fromEmbeddingsResponse } = spec;
   if (embeddingsPath && toEmbeddingsRequest && fromEmbeddingsResponse) {
     client.embed = async (request: EmbeddingRequest, context: CallContext) => {
-      const exchange = await post(spec, embeddingsPath, toEmbeddingsRequest(request, context.deployment), context);
+      const upstreamBody = translateRequest(context.deploymentId, () =>
+        toEmbeddingsRequest(request, context.deployment),
+      );
+      const exchange = await post(spec, embeddingsPath, upstreamBody, context);
       exchange.firstByteArrived();
       const body = await readJson(exchange, context.deploymentId);
       try {

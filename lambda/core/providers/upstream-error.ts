@@ -18,7 +18,13 @@ export type UpstreamFailure =
   /** The provider answered something we could not read: retry, then fail over. */
   | 'malformed'
   /** The deployment's breaker is open: fail over without calling it. */
-  | 'breaker_open';
+  | 'breaker_open'
+  /**
+   * This deployment cannot express the request (an image URL for a provider that takes only image
+   * bytes, a content type it lacks): fail over without calling it; never counted against its
+   * breaker, since the client chose the input. When no deployment can take it, the client gets a 400.
+   */
+  | 'unsupported';
 
 export class UpstreamError extends Error {
   constructor(
@@ -48,7 +54,23 @@ export class UpstreamError extends Error {
 
   /** Counts against the deployment's circuit breaker. */
   get countsAgainstBreaker(): boolean {
-    return this.failure !== 'invalid_request' && this.failure !== 'breaker_open';
+    return this.failure !== 'invalid_request' && this.failure !== 'breaker_open' && this.failure !== 'unsupported';
+  }
+}
+
+/**
+ * Runs a provider's request transform. Whatever it throws means the deployment cannot express this
+ * request (the client chose the input): an `unsupported` failure, never a crash of the call.
+ */
+export function translateRequest<T>(deployment: string, translate: () => T): T {
+  try {
+    return translate();
+  } catch (error) {
+    if (error instanceof UpstreamError) throw error;
+    throw new UpstreamError('unsupported', `${deployment} cannot take this request: ${(error as Error).message}`, {
+      deployment,
+      cause: error,
+    });
   }
 }
 

@@ -69,6 +69,29 @@ describe.each(stores)('breaker contract: %s', (_name, create) => {
     expect((await store.acquire('d')).allowed).toBe(false);
   });
 
+  test('a probe permit released unused frees the half-open slot and changes nothing else', async () => {
+    const store = create();
+    await fail(store, 3);
+    await sleep(settings.openMs + 20);
+    const unused = await store.acquire('d');
+    expect(unused.probe).toBe(true);
+    expect((await store.acquire('d')).allowed).toBe(false);
+    await store.release('d', unused);
+    expect(await store.state('d')).toBe('half-open');
+    const next = await store.acquire('d');
+    expect(next).toMatchObject({ allowed: true, probe: true });
+    await store.recordFailure('d', next);
+    expect(await store.state('d')).toBe('open');
+  });
+
+  test('releasing a permit of a closed breaker writes nothing', async () => {
+    const store = create();
+    await fail(store, 2);
+    await store.release('d', await store.acquire('d'));
+    await fail(store, 1);
+    expect(await store.state('d')).toBe('open');
+  });
+
   test('deployments have independent breakers', async () => {
     const store = create();
     await fail(store, 3);

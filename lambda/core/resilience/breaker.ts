@@ -28,6 +28,11 @@ export interface BreakerStore {
   acquire(deployment: string): Promise<BreakerPermit>;
   recordSuccess(deployment: string, permit: BreakerPermit): Promise<void>;
   recordFailure(deployment: string, permit: BreakerPermit): Promise<void>;
+  /**
+   * The permit was not used (the call was answered from a cache, or refused): a probe's half-open
+   * slot is freed for the next caller, and nothing is counted.
+   */
+  release(deployment: string, permit: BreakerPermit): Promise<void>;
   state(deployment: string): Promise<BreakerState>;
 }
 
@@ -75,6 +80,11 @@ export class InMemoryBreakerStore implements BreakerStore {
     if (entry.openUntil !== 0) return;
     entry.failures += 1;
     if (entry.failures >= this.settings.failureThreshold) entry.openUntil = now + this.settings.openMs;
+  }
+
+  async release(deployment: string, permit: BreakerPermit): Promise<void> {
+    const entry = this.entries.get(deployment);
+    if (permit.probe && entry) entry.probeUntil = 0;
   }
 
   async state(deployment: string): Promise<BreakerState> {

@@ -45,6 +45,37 @@ export interface FailoverOutcome {
 }
 
 /**
+ * A breaker permit asked for before it is known whether the call will be made, so that the question
+ * travels to Redis with the request's other reads (one auto-pipelined round trip) instead of after
+ * them. Used by the first `callWithFailover` that asks for this deployment; otherwise `discard` it,
+ * which frees a half-open probe slot it may hold.
+ */
+export class PrefetchedPermit {
+  private used = false;
+  private readonly permit: Promise<BreakerPermit> | undefined;
+
+  constructor(
+    private readonly breaker: BreakerStore,
+    readonly deploymentId: string | undefined,
+  ) {
+    this.permit = deploymentId === undefined ? undefined : acquire(breaker, deploymentId);
+  }
+
+  take(deploymentId: string): Promise<BreakerPermit> | undefined {
+    if (this.used || !this.permit || deploymentId !== this.deploymentId) return undefined;
+    this.used = true;
+    return this.permit;
+  }
+
+  async discard(): Promise<void> {
+    if (this.used || !this.permit) return;
+    this.used = true;
+    const permit = await this.permit;
+    if (permit.probe) await record(() => this.breaker.release(this.deploymentId!, permit));
+  }
+}
+
+/**
  * Calls deployments in order. On each: ask its breaker, retry retryable failures with backoff (a
  * half-open probe gets one attempt), record the outcome in the breaker, and move on to the next
  * deployment when it is exhausted. Errors that are the request's own fault end the search at once.
@@ -57,11 +88,12 @@ export async function callWithFailover<T>(
   settings: RetrySettings,
   attempt: (deploymentId: string) => Promise<T>,
   outcome: FailoverOutcome = { attempts: 0, failovers: 0 },
+  prefetched?: PrefetchedPermit,
 ): Promise<Attempted<T>> {
   const errors: UpstreamError[] = [];
   for (const [index, deploymentId] of deployments.entries()) {
     if (index > 0) outcome.failovers++;
-    const permit = await acquire(breaker, deploymentId);
+    const permit = await (prefetched?.take(deploymentId) ?? acquire(breaker, deploymentId));
     if (!permit.allowed) {
       errors.push(
         new UpstreamError('breaker_open', `${deploymentId} is unavailable (circuit open)`, {
@@ -92,6 +124,8 @@ export async function callWithFailover<T>(
         } catch (error) {
           if (error instanceof UpstreamError && error.countsAgainstBreaker) {
             await record(() => breaker.recordFailure(deploymentId, permit));
+          } else if (error instanceof UpstreamError && error.failure === 'unsupported') {
+            await record(() => breaker.release(deploymentId, permit)); // the deployment was never called
           }
           throw error;
         }
@@ -140,6 +174,16 @@ export function exhausted(errors: readonly UpstreamError[]): GatewayError {
     return Math.max(1, Math.ceil(Math.min(...waits) / 1000));
   };
   const last = errors[errors.length - 1];
+  if (errors.length > 0 && errors.every((e) => e.failure === 'unsupported')) {
+    return new GatewayError(
+      400,
+      'invalid_request_error',
+      `No deployment of this model can take the request: ${summary}`,
+      {
+        code: 'unsupported_request',
+      },
+    );
+  }
   if (errors.every((e) => e.failure === 'breaker_open')) {
     return new GatewayError(503, 'upstream_error', `Every deployment of this model is unavailable: ${summary}`, {
       code: 'deployments_unavailable',

@@ -93,6 +93,10 @@ export class RedisBreakerStore implements BreakerStore {
     );
   }
 
+  async release(deployment: string, permit: BreakerPermit): Promise<void> {
+    if (permit.probe) await this.redis.del(this.keys(deployment)[1]);
+  }
+
   state(deployment: string): Promise<BreakerState> {
     return this.redis.breakerState(this.keys(deployment)[0]);
   }

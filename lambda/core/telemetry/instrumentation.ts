@@ -289,6 +289,7 @@ function instrumentBreaker(store: BreakerStore, metrics: MetricWriter): BreakerS
       const after = await store.state(deployment).catch(() => undefined);
       if (after === 'open') emit(deployment, { BreakerOpened: 1 });
     },
+    release: (deployment, permit: BreakerPermit) => store.release(deployment, permit),
     state: (deployment) => store.state(deployment),
   };
 }

@@ -1,6 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite/vector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+const loadPglite = () => import('@electric-sql/pglite');
+type PGlite = InstanceType<Awaited<ReturnType<typeof loadPglite>>['PGlite']>;
 
 export interface EmbeddedPostgres {
   /** The in-process database, for code that talks to PGlite directly. */
@@ -18,10 +17,18 @@ export interface EmbeddedPostgres {
  * PGlite is one backend: the socket server queues queries from concurrent connections, and while one
  * connection is inside a transaction only its queries run. Session state (SET, advisory locks) is
  * shared by every connection, unlike on a real server.
+ *
+ * PGlite is loaded here, when asked for, so that a process that never embeds Postgres (a gateway
+ * without a semantic cache) does not carry it.
  */
 export async function startEmbeddedPostgres(
   options: { port?: number; dataDir?: string; maxConnections?: number } = {},
 ): Promise<EmbeddedPostgres> {
+  const [{ PGlite }, { vector }, { PGLiteSocketServer }] = await Promise.all([
+    loadPglite(),
+    import('@electric-sql/pglite/vector'),
+    import('@electric-sql/pglite-socket'),
+  ]);
   const db = await PGlite.create({ dataDir: options.dataDir, extensions: { vector } });
   const server = new PGLiteSocketServer({
     db,

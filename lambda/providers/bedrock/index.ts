@@ -1,17 +1,24 @@
-import {
-  BedrockRuntimeClient,
-  ConverseCommand,
-  ConverseStreamCommand,
-  type BedrockRuntimeClientConfig,
-} from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { BedrockRuntimeClient, BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
 import type { Deployment } from '../../core/config/schema';
 import { startCallTimers } from '../../core/providers/call-timers';
 import type { CallContext, ProviderClient } from '../../core/providers/provider';
-import { UpstreamError, failureForStatus } from '../../core/providers/upstream-error';
+import { UpstreamError, failureForStatus, translateRequest } from '../../core/providers/upstream-error';
 import { toConverseInput } from './request';
 import { fromConverseResponse } from './response';
 import { ConverseStreamTranslator } from './stream';
+
+type BedrockSdk = typeof import('@aws-sdk/client-bedrock-runtime');
+type SmithyHttp = typeof import('@smithy/node-http-handler');
+
+/**
+ * The AWS SDK loads on the first Bedrock call, not when the gateway starts: a gateway with no
+ * Bedrock deployment never pays its module initialisation (tens of milliseconds of a cold start).
+ */
+let sdk: Promise<{ bedrock: BedrockSdk; http: SmithyHttp }> | undefined;
+const loadSdk = () =>
+  (sdk ??= Promise.all([import('@aws-sdk/client-bedrock-runtime'), import('@smithy/node-http-handler')]).then(
+    ([bedrock, http]) => ({ bedrock, http }),
+  ));
 
 /**
  * Amazon Bedrock through the Converse and ConverseStream APIs, with the AWS SDK v3 client: it signs
@@ -21,21 +28,22 @@ import { ConverseStreamTranslator } from './stream';
  */
 export function bedrockProvider(clientConfig: Partial<BedrockRuntimeClientConfig> = {}): ProviderClient {
   const clients = new Map<string, BedrockRuntimeClient>();
-  const clientFor = (deployment: Deployment) => {
+  const clientFor = async (deployment: Deployment) => {
+    const { bedrock, http } = await loadSdk();
     const key = `${deployment.region}|${deployment.baseUrl ?? ''}`;
     let client = clients.get(key);
     if (!client) {
-      client = new BedrockRuntimeClient({
+      client = new bedrock.BedrockRuntimeClient({
         region: deployment.region,
         ...(deployment.baseUrl ? { endpoint: deployment.baseUrl } : {}),
         maxAttempts: 1,
         // HTTP/1.1 with keep-alive: Converse needs no HTTP/2, and one transport is one thing to test.
-        requestHandler: new NodeHttpHandler({ httpsAgent: { keepAlive: true }, httpAgent: { keepAlive: true } }),
+        requestHandler: new http.NodeHttpHandler({ httpsAgent: { keepAlive: true }, httpAgent: { keepAlive: true } }),
         ...clientConfig,
       });
       clients.set(key, client);
     }
-    return client;
+    return { client, bedrock };
   };
 
   const upstreamError = (error: unknown, context: CallContext): Error => {
@@ -56,14 +64,13 @@ export function bedrockProvider(clientConfig: Partial<BedrockRuntimeClientConfig
 
   return {
     async complete(request, context) {
+      const input = translateRequest(context.deploymentId, () => toConverseInput(request, context.deployment));
       const timers = startCallTimers(context);
       try {
-        const response = await clientFor(context.deployment).send(
-          new ConverseCommand(toConverseInput(request, context.deployment)),
-          {
-            abortSignal: timers.signal,
-          },
-        );
+        const { client, bedrock } = await clientFor(context.deployment);
+        const response = await client.send(new bedrock.ConverseCommand(input), {
+          abortSignal: timers.signal,
+        });
         return fromConverseResponse(response, context.deployment.model, `chatcmpl-${context.requestId}`);
       } catch (error) {
         throw timers.classify(upstreamError(error, context));
@@ -73,13 +80,12 @@ export function bedrockProvider(clientConfig: Partial<BedrockRuntimeClientConfig
     },
 
     async *stream(request, context) {
+      const input = translateRequest(context.deploymentId, () => toConverseInput(request, context.deployment));
       const timers = startCallTimers(context);
       const translator = new ConverseStreamTranslator(`chatcmpl-${context.requestId}`, context.deployment.model);
       try {
-        const response = await clientFor(context.deployment).send(
-          new ConverseStreamCommand(toConverseInput(request, context.deployment)),
-          { abortSignal: timers.signal },
-        );
+        const { client, bedrock } = await clientFor(context.deployment);
+        const response = await client.send(new bedrock.ConverseStreamCommand(input), { abortSignal: timers.signal });
         if (!response.stream) throw new UpstreamError('malformed', `${context.deploymentId} sent no stream`);
         for await (const event of response.stream) {
           timers.firstByteArrived();

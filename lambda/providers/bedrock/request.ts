@@ -4,6 +4,7 @@ import type {
   Message,
   SystemContentBlock,
   Tool,
+  ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { Deployment } from '../../core/config/schema';
 import type { ChatCompletionRequest, ChatMessage } from '../../core/openai/types';
@@ -34,6 +35,18 @@ function blocks(content: ChatMessage['content']): ContentBlock[] {
   });
 }
 
+type DocumentType = NonNullable<ToolUseBlock['input']>;
+
+/** A tool call's arguments as Converse's JSON document; a model's malformed arguments are kept as text. */
+function toolInput(args: string): DocumentType {
+  try {
+    const parsed = JSON.parse(args || '{}') as DocumentType;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : { arguments: parsed };
+  } catch {
+    return { arguments: args };
+  }
+}
+
 function push(messages: Message[], role: 'user' | 'assistant', content: ContentBlock[]): void {
   const last = messages[messages.length - 1];
   if (last && last.role === role) last.content!.push(...content);
@@ -50,7 +63,7 @@ export function toConverseInput(request: ChatCompletionRequest, deployment: Depl
       push(messages, 'assistant', [
         ...blocks(message.content),
         ...(message.tool_calls ?? []).map((call): ContentBlock => ({
-          toolUse: { toolUseId: call.id, name: call.function.name, input: JSON.parse(call.function.arguments || '{}') },
+          toolUse: { toolUseId: call.id, name: call.function.name, input: toolInput(call.function.arguments) },
         })),
       ]);
     } else {

@@ -50,6 +50,11 @@ export interface FakeProviderOptions {
   readonly words?: string[];
   readonly usage?: FakeUsage;
   readonly model?: string;
+  /**
+   * Fetch the media URLs of content parts before answering, as vLLM does with image, audio and
+   * video URLs: what makes a forged URL dangerous, and what an SSRF drill must prove never happens.
+   */
+  readonly fetchesMedia?: boolean;
 }
 
 const DEFAULT_WORDS = ['The ', 'quick ', 'brown ', 'fox ', 'jumps.'];
@@ -89,6 +94,7 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
   const server: Server = createServer(async (req, res) => {
     const body = await readJson(req);
     fake.requests.push({ path: req.url ?? '', headers: req.headers, body });
+    if (options.fetchesMedia) await fetchMedia(body);
     const fault = fake.faults.shift() ?? { kind: 'ok' };
     res.on('close', () => {
       if (!res.writableFinished) fake.aborted++;
@@ -134,6 +140,32 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
         server.close(() => resolve());
       }),
   });
+}
+
+/** GETs every `url` / `*_url` string of every content part (one level deep), ignoring failures. */
+async function fetchMedia(body: Record<string, unknown>): Promise<void> {
+  const urls: string[] = [];
+  const isUrlKey = (key: string) => key === 'url' || key.endsWith('_url');
+  for (const message of (body.messages as Array<{ content?: unknown }> | undefined) ?? []) {
+    if (!Array.isArray(message.content)) continue;
+    for (const part of message.content as Array<Record<string, unknown>>) {
+      for (const [key, value] of Object.entries(part)) {
+        if (isUrlKey(key) && typeof value === 'string') urls.push(value);
+        if (value && typeof value === 'object') {
+          for (const [inner, url] of Object.entries(value))
+            if (isUrlKey(inner) && typeof url === 'string') urls.push(url);
+        }
+      }
+    }
+  }
+  await Promise.all(
+    urls.map((url) =>
+      fetch(url, { signal: AbortSignal.timeout(500), redirect: 'follow' }).then(
+        (response) => response.body?.cancel(),
+        () => undefined,
+      ),
+    ),
+  );
 }
 
 interface AnswerContext {

@@ -30,6 +30,14 @@ interface LocalReservation extends Reserved {
 export class ResilientBucketStore implements BucketStore {
   private readonly local = new InMemoryBucketStore();
   private downSince: number | undefined;
+  /**
+   * Calls are numbered, so that answers arriving out of order at the edges of an outage (a call
+   * made before Redis died that succeeds after the first failure, or one made before it came back
+   * that fails after the first success) do not report a second outage or recovery.
+   */
+  private calls = 0;
+  private lastCallBeforeOutage = 0;
+  private lastCallBeforeRecovery = 0;
 
   constructor(
     private readonly shared: BucketStore,
@@ -42,25 +50,28 @@ export class ResilientBucketStore implements BucketStore {
     return withDeadline(work, this.policy.decisionTimeoutMs);
   }
 
-  private markDown(error: unknown): void {
-    if (this.downSince !== undefined) return;
+  private markDown(error: unknown, call: number): void {
+    if (this.downSince !== undefined || call <= this.lastCallBeforeRecovery) return;
     this.downSince = this.now();
+    this.lastCallBeforeOutage = this.calls;
     this.onHealth({ type: 'limits.store_unavailable', mode: this.policy.mode, error: (error as Error).message });
   }
 
-  private markUp(): void {
-    if (this.downSince === undefined) return;
+  private markUp(call: number): void {
+    if (this.downSince === undefined || call <= this.lastCallBeforeOutage) return;
     this.onHealth({ type: 'limits.store_recovered', outageMs: this.now() - this.downSince });
     this.downSince = undefined;
+    this.lastCallBeforeRecovery = this.calls;
   }
 
   async reserve(buckets: readonly Bucket[], amount: number): Promise<Reserved | Refused> {
+    const call = ++this.calls;
     try {
       const outcome = await this.withDeadline(this.shared.reserve(buckets, amount));
-      this.markUp();
+      this.markUp(call);
       return outcome;
     } catch (error) {
-      this.markDown(error);
+      this.markDown(error, call);
       if (this.policy.mode === 'fail-closed') {
         throw new GatewayError(
           503,
@@ -84,11 +95,12 @@ export class ResilientBucketStore implements BucketStore {
 
   async settle(reservation: Reserved, delta: number): Promise<number[]> {
     if ((reservation as LocalReservation).local) return this.local.settle(reservation, delta);
+    const call = ++this.calls;
     try {
       return await this.withDeadline(this.shared.settle(reservation, delta));
     } catch (error) {
       // The reservation stays as taken: the window will expire it. Counting too much is the safe side.
-      this.markDown(error);
+      this.markDown(error, call);
       return reservation.keys.map(() => 0);
     }
   }

@@ -1,45 +1,63 @@
 /**
- * Prints the size of each function bundle exactly as the constructs build it: synthesizes an
- * LlmGateway and a GatewayApi into a scratch assembly and measures the staged index.js files.
+ * Prints the size of every function bundle the platform deploys, exactly as the constructs build
+ * them: synthesizes every environment of the app (as `npx cdk synth` does) into a scratch assembly
+ * and measures each NodejsFunction's staged index.js. A function with the same bundle in several
+ * environments is one asset, listed once with the paths that use it.
  *
  *   npm run bundle:size
  */
 import { App, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { GatewayApi, LlmGateway } from '../constructs';
+import type { IConstruct } from 'constructs';
+import { ENVIRONMENTS } from '../lib/config/environments';
+import { addPlatformStages } from '../lib/platform-app';
+
+const GATEWAY_GOAL_BYTES = 250_000;
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'bundle-size-'));
 try {
-  const app = new App({ outdir });
-  const stack = new Stack(app, 'BundleSize', { env: { region: 'us-east-1' } });
-  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-    vpcId: 'vpc-0123456789abcdef0',
-    availabilityZones: ['us-east-1a'],
-    privateSubnetIds: ['subnet-0aaa'],
-  });
-  const gateway = new LlmGateway(stack, 'Gateway', {
-    vpc,
-    config: {
-      models: { m: { deployments: ['b'] } },
-      deployments: { b: { provider: 'builtin', model: 'x', pricing: { input: 0, output: 0 } } },
-    },
-  });
-  const api = new GatewayApi(stack, 'Api', { gateway, vpc });
-  app.synth();
-  for (const [name, fn] of [
-    ['gateway', gateway.function],
-    ['authorizer', api.authorizerFunction],
-  ] as const) {
-    const code = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).code) as { s3Key: string };
-    const dir = path.join(outdir, `asset.${code.s3Key.replace(/\.zip$/, '')}`);
-    const bytes = statSync(path.join(dir, 'index.js')).size;
-    const map = statSync(path.join(dir, 'index.js.map')).size;
+  const context = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
+  const app = new App({ outdir, context: { ...context, nag: false } });
+  addPlatformStages(app, ENVIRONMENTS);
+  const assembly = app.synth();
+
+  const bundles = new Map<string, { bytes: number; map: number; users: string[] }>();
+  const visit = (node: IConstruct) => {
+    if (node instanceof nodejs.NodejsFunction) {
+      const stack = Stack.of(node);
+      const code = stack.resolve((node.node.defaultChild as lambda.CfnFunction).code) as { s3Key: string };
+      const asset = `asset.${code.s3Key.replace(/\.zip$/, '')}`;
+      // Assets are staged once, in the app's own directory, whichever stage uses them.
+      const dir = path.join(assembly.directory, asset);
+      const entry = bundles.get(asset) ?? {
+        bytes: statSync(path.join(dir, 'index.js')).size,
+        map: statSync(path.join(dir, 'index.js.map')).size,
+        users: [],
+      };
+      entry.users.push(node.node.path);
+      bundles.set(asset, entry);
+    }
+    for (const child of node.node.children) visit(child);
+  };
+  visit(app);
+
+  const rows = [...bundles.values()].sort((a, b) => b.bytes - a.bytes);
+  console.log('| function (construct path, first environment) | index.js (bytes) | source map (bytes) |');
+  console.log('| --- | ---: | ---: |');
+  for (const row of rows) {
+    const first = row.users[0].replace(/\/Resource$/, '');
+    const more = row.users.length > 1 ? ` (+${row.users.length - 1} more)` : '';
+    console.log(`| ${first}${more} | ${row.bytes.toLocaleString('en-US')} | ${row.map.toLocaleString('en-US')} |`);
+  }
+  const gateway = rows.find((row) => row.users.some((user) => user.endsWith('/Gateway/Function')));
+  if (gateway) {
+    const verdict = gateway.bytes <= GATEWAY_GOAL_BYTES ? 'met' : 'NOT met';
     console.log(
-      `${name.padEnd(10)} index.js ${bytes.toLocaleString('en-US').padStart(9)} bytes (${(bytes / 1000).toFixed(1)} kB)   source map ${map.toLocaleString('en-US')} bytes`,
+      `\nGateway bundle ${gateway.bytes.toLocaleString('en-US')} bytes; goal <= ${GATEWAY_GOAL_BYTES.toLocaleString('en-US')}: ${verdict}.`,
     );
   }
 } finally {

@@ -136,6 +136,10 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
   readonly credentials: readonly string[];
   readonly grantPrincipal: iam.IPrincipal;
   readonly connections: ec2.Connections;
+  /** The config (and router model) layer; `shareRuntimeWith` gives it to other functions. */
+  readonly configLayer: lambda.ILayerVersion;
+  private readonly props: LlmGatewayProps;
+  private readonly withRouterModel: boolean;
 
   constructor(scope: Construct, id: string, props: LlmGatewayProps) {
     super(scope, id);
@@ -145,6 +149,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     this.timeout = props.timeout ?? MAX_TIMEOUT;
     this.credentials = referencedCredentials(this.config);
     this.checkProps(props, where);
+    this.props = props;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -185,6 +190,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     const routing = this.config.routing?.classifier;
     const routerModelFile = props.routerModelFile ?? SHIPPED_ROUTER_MODEL;
     if (routing) loadRouterModel(routerModelFile, this.config, where);
+    this.withRouterModel = routing !== undefined;
     const layer = configLayer(
       this,
       'ConfigLayer',
@@ -211,17 +217,19 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       layers: [layer],
-      environment: this.environment(props, routing !== undefined),
+      environment: {
+        ...PLATFORM_FUNCTION_ENVIRONMENT,
+        POWERTOOLS_SERVICE_NAME: 'llm-gateway',
+        ...this.runtimeEnvironment(),
+      },
     });
+    this.configLayer = layer;
     // Lambda checks the network-interface permissions when it creates the function.
     if (role instanceof VpcFunctionRole) this.function.node.addDependency(role.permissions);
     this.grantPrincipal = this.function.grantPrincipal;
     this.connections = this.function.connections;
 
-    props.providerSecrets?.grantRead(this.function, this.credentials);
-    props.cache?.grantConnect(this.function);
-    props.vectorStore?.grantConnect(this.function);
-    for (const statement of bedrockStatements(this, this.config)) this.function.addToRolePolicy(statement);
+    this.grantRuntime(this.function);
 
     if (this.config.apiKeys.length > 0) {
       Annotations.of(this).addWarningV2(
@@ -232,15 +240,36 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     }
   }
 
+  /**
+   * Lets another function run the same gateway in-process (`createDeployedGateway` of
+   * `lambda/gateway/runtime.ts`), so that its model calls pass through the same limits, budgets,
+   * caches, routing and failover as calls through the API: it gets the config layer, the wiring
+   * environment, and exactly the gateway's grants (its secrets, its Bedrock models, the cache and the
+   * vector store). Give the function the gateway's security groups (`connections.securityGroups`)
+   * or egress of its own to the providers. Its `POWERTOOLS_SERVICE_NAME` stays its own.
+   */
+  shareRuntimeWith(fn: lambda.Function): void {
+    fn.addLayers(this.configLayer);
+    for (const [name, value] of Object.entries(this.runtimeEnvironment())) fn.addEnvironment(name, value);
+    this.grantRuntime(fn);
+  }
+
+  private grantRuntime(fn: lambda.Function): void {
+    this.props.providerSecrets?.grantRead(fn, this.credentials);
+    this.props.cache?.grantConnect(fn);
+    this.props.vectorStore?.grantConnect(fn);
+    for (const statement of bedrockStatements(fn, this.config)) fn.addToRolePolicy(statement);
+  }
+
   /** The wiring the handler reads (names in GATEWAY_ENV): ARNs and addresses, never a secret. */
-  private environment(props: LlmGatewayProps, withRouterModel: boolean): Record<string, string> {
+  private runtimeEnvironment(): Record<string, string> {
+    const props = this.props;
     const port = (value: number) => (Token.isUnresolved(value) ? Token.asString(value) : String(value));
     const env: Record<string, string> = {
       ...PLATFORM_FUNCTION_ENVIRONMENT,
-      POWERTOOLS_SERVICE_NAME: 'llm-gateway',
       [GATEWAY_ENV.configFile]: CONFIG_FILE_PATH,
     };
-    if (withRouterModel) env[GATEWAY_ENV.routerModelFile] = ROUTER_MODEL_FILE_PATH;
+    if (this.withRouterModel) env[GATEWAY_ENV.routerModelFile] = ROUTER_MODEL_FILE_PATH;
     if (props.cache) {
       env[GATEWAY_ENV.redisHost] = props.cache.endpointAddress;
       env[GATEWAY_ENV.redisPort] = port(props.cache.port);

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaFn from 'aws-cdk-lib/aws-lambda';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -210,6 +211,49 @@ describe('LlmGateway options', () => {
     const invoke = statements(Template.fromStack(stack)).find((s) => actionsOf(s).includes('lambda:InvokeFunction'))!;
     expect(JSON.stringify(invoke.Resource)).toContain('GatewayFunction');
     expect(resourcesOf(invoke)).not.toContain('*');
+  });
+
+  test('shareRuntimeWith gives another function the layer, the wiring and exactly the gateway’s grants', () => {
+    const stack = freshStack();
+    const vpc = existingVpc(stack);
+    const { gateway } = build({ vpc }, stack);
+    const worker = new lambdaFn.Function(stack, 'Worker', {
+      runtime: lambdaFn.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambdaFn.Code.fromInline('exports.handler = async () => {}'),
+      vpc,
+      securityGroups: gateway.connections.securityGroups,
+      environment: { POWERTOOLS_SERVICE_NAME: 'worker' },
+    });
+    gateway.shareRuntimeWith(worker);
+    const template = Template.fromStack(stack);
+    const functions = template.findResources('AWS::Lambda::Function');
+    const [gatewayFn, workerFn] = ['GatewayFunction', 'Worker'].map(
+      (prefix) => Object.entries(functions).find(([id]) => id.startsWith(prefix))![1].Properties,
+    );
+    expect(workerFn.Layers).toEqual(gatewayFn.Layers);
+    const { POWERTOOLS_SERVICE_NAME: own, ...wiring } = workerFn.Environment.Variables;
+    const { POWERTOOLS_SERVICE_NAME: gatewayName, ...gatewayWiring } = gatewayFn.Environment.Variables;
+    expect([own, gatewayName]).toEqual(['worker', 'llm-gateway']);
+    expect(wiring).toEqual(gatewayWiring);
+    // The worker's role reads the same secrets and invokes the same models as the gateway's.
+    const policies = [
+      ...Object.values(template.findResources('AWS::IAM::Policy')),
+      ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')),
+    ];
+    const grantsOf = (rolePrefix: string) =>
+      policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(rolePrefix))
+        .flatMap((p) =>
+          (p.Properties.PolicyDocument.Statement as Statement[]).filter(
+            (s) => !actionsOf(s).some((a) => a.startsWith('logs:') || a.startsWith('xray:') || a.startsWith('ec2:')),
+          ),
+        )
+        .map((s) => JSON.stringify({ a: s.Action, r: s.Resource, c: s.Condition }))
+        .sort();
+    const workerGrants = grantsOf('WorkerServiceRole');
+    expect(workerGrants.length).toBeGreaterThan(0);
+    expect(workerGrants).toEqual(grantsOf('GatewayRole'));
   });
 
   test('memory, timeout and reserved concurrency come from props; an existing role and security group are used', () => {

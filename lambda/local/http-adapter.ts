@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../core/http/errors';
-import type { GatewayRequest } from '../core/http/types';
+import { GatewayError, toGatewayError } from '../core/http/errors';
+import type { GatewayRequest, GatewayResponse } from '../core/http/types';
 import type { Gateway } from '../core/pipeline/gateway';
 import { errorResponse } from '../core/pipeline/responses';
 
@@ -35,8 +35,15 @@ function headersOf(req: IncomingMessage): Record<string, string | undefined> {
   return headers;
 }
 
+/**
+ * A service the local server runs beside the gateway (the embedding service, the jobs API): it
+ * answers the requests whose path it owns and returns undefined for the rest, which go to the
+ * gateway. Deployed, API Gateway sends the same paths to the service's own function.
+ */
+export type LocalRoute = (request: GatewayRequest) => Promise<GatewayResponse | undefined>;
+
 /** Serves the gateway core over node:http: the same code path the Lambda handler drives. */
-export function httpListener(gateway: Gateway, maxBodyBytes: number) {
+export function httpListener(gateway: Gateway, maxBodyBytes: number, routes: readonly LocalRoute[] = []) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const disconnected = new AbortController();
     res.on('close', () => {
@@ -57,7 +64,17 @@ export function httpListener(gateway: Gateway, maxBodyBytes: number) {
       body,
       signal: disconnected.signal,
     };
-    const response = await gateway.handle(request);
+    let response: GatewayResponse | undefined;
+    try {
+      for (const route of routes) {
+        response = await route(request);
+        if (response) break;
+      }
+    } catch (thrown) {
+      // A service's refusal (a GatewayError) is answered like the gateway's own, in the OpenAI format.
+      response = errorResponse(toGatewayError(thrown), {});
+    }
+    response ??= await gateway.handle(request);
     if (response.kind === 'buffered') {
       res.writeHead(response.status, response.headers).end(response.body);
       return;

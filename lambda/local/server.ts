@@ -11,7 +11,9 @@ import { HashingEmbedder } from '../core/policy/cache/embedder';
 import { loadClassifierModel } from '../core/policy/router/classifier';
 import { DISCARD_METRICS, createGatewayTelemetry } from '../core/telemetry';
 import { migrateVectorSchema, startEmbeddedPostgres } from '../core/vector';
-import { httpListener } from './http-adapter';
+import { httpListener, type LocalRoute } from './http-adapter';
+
+export type { LocalRoute };
 
 export interface LocalGateway {
   readonly server: Server;
@@ -22,11 +24,18 @@ export interface LocalGateway {
 
 /** Starts the gateway on a local HTTP port. Tests call this directly; `npm start` runs `main()`. */
 export async function startLocalGateway(
-  options: Omit<GatewayOptions, 'config'> & { config?: GatewayConfig; port?: number; host?: string },
+  options: Omit<GatewayOptions, 'config'> & {
+    config?: GatewayConfig;
+    port?: number;
+    host?: string;
+    /** Services beside the gateway, given the gateway they call through; tried in order. */
+    routes?: readonly ((gateway: Gateway) => LocalRoute)[];
+  },
 ): Promise<LocalGateway> {
   const config = options.config ?? parseGatewayConfig(EMBEDDED_CONFIG, 'embedded defaults');
   const gateway = createGateway({ ...options, config });
-  const server = createServer(httpListener(gateway, config.limits.maxBodyBytes));
+  const routes = (options.routes ?? []).map((route) => route(gateway));
+  const server = createServer(httpListener(gateway, config.limits.maxBodyBytes, routes));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -138,7 +138,13 @@ export class Gateway {
     }
   }
 
-  private identify(request: GatewayRequest): CallerIdentity {
+  /**
+   * Who is calling: the identity an outer layer (the API's authorizer) attached, else the bearer key
+   * checked against the config's keys. Services beside the gateway (embeddings, jobs) authenticate
+   * their routes with it, so every route maps a caller to a tenant the same way. Throws a 401
+   * `GatewayError` for a missing or wrong key.
+   */
+  identify(request: GatewayRequest): CallerIdentity {
     return request.identity ?? this.auth.authenticate(request.headers.authorization);
   }
 

@@ -49,8 +49,14 @@ describe('Redis killed and restarted under load', () => {
     const results: Array<{ phase: Phase | 'across'; status: number; code?: string }> = [];
     let phase: Phase = 'before';
     let sent = 0;
+    // Set synchronously by the one worker that starts each step, so that no other worker kills or
+    // restarts the server a second time while the first is still at it.
+    let outage: Promise<void> | undefined;
+    let recovery: Promise<void> | undefined;
     const worker = async () => {
       while (sent < 120) {
+        // Once the restart is under way, the remaining calls wait for it: they are the "after" phase.
+        if (recovery) await recovery;
         sent++;
         const started = phase;
         const outcome = await h
@@ -61,14 +67,19 @@ describe('Redis killed and restarted under load', () => {
             (e: APIError) => ({ status: e.status ?? 0, code: e.code ?? undefined }),
           );
         results.push({ phase: started === phase ? started : 'across', ...outcome });
-        if (sent >= 40 && phase === 'before') {
+        if (sent >= 40 && !outage) {
           phase = 'down';
-          await server.kill();
+          outage = server.kill();
+          await outage;
         }
-        if (sent >= 80 && phase === 'down') {
-          await server.restart();
-          await until(() => redis.status === 'ready', 'Redis to reconnect');
-          phase = 'after';
+        if (sent >= 80 && outage && !recovery) {
+          recovery = outage
+            .then(() => server.restart())
+            .then(() => until(() => redis.status === 'ready', 'Redis to reconnect'))
+            .then(() => {
+              phase = 'after';
+            });
+          await recovery;
         }
       }
     };
@@ -114,6 +125,7 @@ describe('Redis killed and restarted under load', () => {
       expect(byPhase('before').every((r) => r.status === 200)).toBe(true);
       expect(byPhase('down').some((r) => r.status === 503 && r.code === 'limits_unavailable')).toBe(true);
       expect(byPhase('down').every((r) => r.status === 200 || r.code === 'limits_unavailable')).toBe(true);
+      expect(byPhase('after').length).toBeGreaterThan(0);
       expect(byPhase('after').every((r) => r.status === 200)).toBe(true);
       const refused = h.traces.records.filter((t) => t.status === 503);
       expect(refused.length).toBeGreaterThan(0);

@@ -51,7 +51,10 @@ export async function startDisposableRedis(options: { cpu?: number } = {}): Prom
   let child: ChildProcess | undefined;
   const server = ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   const command = options.cpu === undefined ? server : ['taskset', '-c', String(options.cpu), ...server];
+  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
   const start = async () => {
+    // A second server on the same port would fail to bind while the first lives on, orphaned.
+    if (running()) throw new Error(`redis-server on ${port} is already running: kill it before restarting`);
     child = spawn(command[0], command.slice(1), { stdio: 'ignore' });
     child.on('error', (error) => {
       throw new Error(`cannot start redis-server (is it installed?): ${error.message}`);
@@ -59,7 +62,7 @@ export async function startDisposableRedis(options: { cpu?: number } = {}): Prom
     await waitUntilUp(url);
   };
   const kill = async () => {
-    if (!child || child.exitCode !== null) return;
+    if (!running()) return;
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;

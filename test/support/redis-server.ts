@@ -63,8 +63,9 @@ export async function startDisposableRedis(options: { cpu?: number } = {}): Prom
   };
   const kill = async () => {
     if (!running()) return;
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGKILL');
+    const current = child!;
+    const exited = new Promise((resolve) => current.once('exit', resolve));
+    current.kill('SIGKILL');
     await exited;
   };
   await start();

@@ -87,7 +87,7 @@ describe('Redis killed and restarted under load', () => {
     return results;
   }
 
-  test('local fallback: every call succeeds, the outage and the recovery are reported once each', async () => {
+  test('local fallback: every call succeeds, each outage and its recovery are reported once', async () => {
     const events: StoreHealthEvent[] = [];
     const h = await startHarness({
       redis,
@@ -102,7 +102,13 @@ describe('Redis killed and restarted under load', () => {
       expect(results.filter((r) => r.status !== 200)).toEqual([]);
       expect(results.filter((r) => r.phase === 'down').length).toBeGreaterThan(0);
       expect(h.traces.records.every((t) => t.outcome === 'success' && t.status === 200)).toBe(true);
-      expect(events.map((e) => e.type)).toEqual(['limits.store_unavailable', 'limits.store_recovered']);
+      // Each outage is reported once and its recovery once. On a loaded machine a command slower than
+      // the decision timeout before the kill or after the restart is an outage of its own, so the
+      // pair may repeat; it must alternate, start with the outage and end recovered.
+      const types = events.map((e) => e.type);
+      expect(types.length % 2).toBe(0);
+      expect(types).toEqual(types.map((_, i) => (i % 2 === 0 ? 'limits.store_unavailable' : 'limits.store_recovered')));
+      expect(types.length).toBeGreaterThanOrEqual(2);
       // Once Redis is back, counting is shared again: the restarted server holds the tenant's bucket.
       await h.client().chat.completions.create({ model: 'chat-a', messages, max_tokens: 20 });
       expect(await redis.keys('drill:tokens:*')).not.toHaveLength(0);

@@ -13,7 +13,9 @@ export function idempotencyStore(redis: Redis): CachePersistenceLayer {
       set: (key, value, options) => {
         const { EX, NX } = (options ?? {}) as { EX?: number; NX?: boolean };
         const ttl = Math.max(1, Math.ceil(EX ?? 1));
-        return NX ? redis.set(String(key), String(value), 'EX', ttl, 'NX') : redis.set(String(key), String(value), 'EX', ttl);
+        return NX
+          ? redis.set(String(key), String(value), 'EX', ttl, 'NX')
+          : redis.set(String(key), String(value), 'EX', ttl);
       },
       del: (keys) => redis.del(...keys),
     },

@@ -148,6 +148,11 @@ export class RemoteUrlGuard {
     if (fields.length > 0) await Promise.all(fields.map((field) => this.checkOne(field)));
   }
 
+  /** Checks one URL the platform will fetch itself (a job's webhook); the 400 names `path`. */
+  checkUrl(path: string, url: string): Promise<void> {
+    return this.checkOne({ path, url });
+  }
+
   private refuse(field: UrlField, why: string): never {
     throw GatewayError.badRequest(`Invalid value for '${field.path}': ${why}.`, field.path, 'url_not_allowed');
   }

@@ -18,6 +18,35 @@ export interface VectorSchemaOptions {
   readonly dimensions: number;
 }
 
+/**
+ * Async jobs (lambda/core/jobs): the platform's Aurora is its durable store, so a job's state and
+ * result live beside the vectors. Every read names the tenant, and the primary key leads with it.
+ */
+const ASYNC_JOBS_MIGRATION: Migration = {
+  id: '005_async_jobs',
+  sql: `
+    CREATE TABLE IF NOT EXISTS async_jobs (
+      tenant         text        NOT NULL,
+      id             text        NOT NULL,
+      owner          jsonb       NOT NULL,
+      endpoint       text        NOT NULL,
+      request        jsonb       NOT NULL,
+      webhook_url    text,
+      status         text        NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+      attempts       integer     NOT NULL DEFAULT 0,
+      result         jsonb,
+      error          jsonb,
+      created_at     timestamptz NOT NULL DEFAULT now(),
+      updated_at     timestamptz NOT NULL DEFAULT now(),
+      completed_at   timestamptz,
+      expires_at     timestamptz NOT NULL,
+      PRIMARY KEY (tenant, id)
+    );
+    CREATE UNIQUE INDEX IF NOT EXISTS async_jobs_id ON async_jobs (id);
+    CREATE INDEX IF NOT EXISTS async_jobs_expiry ON async_jobs (expires_at);
+  `,
+};
+
 export function vectorSchemaMigrations({ dimensions }: VectorSchemaOptions): Migration[] {
   if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 2000) {
     throw new Error(
@@ -48,5 +77,6 @@ export function vectorSchemaMigrations({ dimensions }: VectorSchemaOptions): Mig
         CREATE INDEX IF NOT EXISTS semantic_cache_expiry ON semantic_cache (expires_at);
       `,
     },
+    ASYNC_JOBS_MIGRATION,
   ];
 }

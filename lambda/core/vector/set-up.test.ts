@@ -47,7 +47,10 @@ test('a SCRAM verifier computed here is the one the server computes for the same
 
 test('sets up a fresh database: schema, database settings, and the application role', async () => {
   const result = await setUpVectorStore(session, { dimensions: 3, application: APP });
-  expect(result).toEqual({ applied: ['001_vector_extension', '002_semantic_cache'], createdRole: true });
+  expect(result).toEqual({
+    applied: ['001_vector_extension', '002_semantic_cache', '005_async_jobs'],
+    createdRole: true,
+  });
 
   const settings = await session.query(
     `SELECT unnest(setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase

@@ -21,6 +21,7 @@ describe('vector schema on embedded Postgres + pgvector, through pg', () => {
     expect(await migrateVectorSchema(session, { dimensions: 3 })).toEqual([
       '001_vector_extension',
       '002_semantic_cache',
+      '005_async_jobs',
     ]);
     expect(await migrateVectorSchema(session, { dimensions: 3 })).toEqual([]);
     const { rows } = await pool.query("SELECT extversion FROM pg_extension WHERE extname = 'vector'");

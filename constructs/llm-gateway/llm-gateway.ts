@@ -139,7 +139,6 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
   /** The config (and router model) layer; `shareRuntimeWith` gives it to other functions. */
   readonly configLayer: lambda.ILayerVersion;
   private readonly props: LlmGatewayProps;
-  private readonly withRouterModel: boolean;
 
   constructor(scope: Construct, id: string, props: LlmGatewayProps) {
     super(scope, id);
@@ -190,7 +189,6 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     const routing = this.config.routing?.classifier;
     const routerModelFile = props.routerModelFile ?? SHIPPED_ROUTER_MODEL;
     if (routing) loadRouterModel(routerModelFile, this.config, where);
-    this.withRouterModel = routing !== undefined;
     const layer = configLayer(
       this,
       'ConfigLayer',
@@ -269,7 +267,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
       ...PLATFORM_FUNCTION_ENVIRONMENT,
       [GATEWAY_ENV.configFile]: CONFIG_FILE_PATH,
     };
-    if (this.withRouterModel) env[GATEWAY_ENV.routerModelFile] = ROUTER_MODEL_FILE_PATH;
+    if (this.config.routing?.classifier) env[GATEWAY_ENV.routerModelFile] = ROUTER_MODEL_FILE_PATH;
     if (props.cache) {
       env[GATEWAY_ENV.redisHost] = props.cache.endpointAddress;
       env[GATEWAY_ENV.redisPort] = port(props.cache.port);

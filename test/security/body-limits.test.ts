@@ -94,8 +94,10 @@ test('a body nested 2 million levels deep is refused with a 400 before JSON.pars
   expect(response.status).toBe(400);
   expect(JSON.parse((response as { body: string }).body).error.code).toBe('json_too_deep');
   expect(parse).not.toHaveBeenCalledWith(expect.stringContaining('[[['));
-  expect(parseCost).toBeGreaterThan(50 * MB);
-  expect(grown).toBeLessThan(2 * MB);
+  // Relative, not absolute: how many bytes V8 spends per nested array differs between Node versions
+  // (60 MB here, 47 MB on CI), and what matters is that the refusal costs a sliver of a parse.
+  expect(parseCost).toBeGreaterThan(20 * MB);
+  expect(grown).toBeLessThan(Math.min(2 * MB, parseCost / 20));
 });
 
 test('nesting within the limit is parsed as usual; one level past it is refused', async () => {

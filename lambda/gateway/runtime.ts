@@ -1,4 +1,5 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import * as path from 'node:path';
 import { loadGatewayConfigFile } from '../core/config/load';
@@ -26,9 +27,10 @@ function required(env: Env, name: string): string {
 /**
  * Aurora PostgreSQL (pgvector) from the construct's wiring: host, port, database, and a Secrets
  * Manager secret with `username` and `password` (the RDS-managed secret format); TLS verified.
- * `pg` is loaded here, only when the semantic cache is configured, not at the handler's start.
+ * `pg` is loaded here, only when the semantic cache (or the job store) needs it, not at the
+ * handler's start.
  */
-async function vectorDbFromEnv(env: Env, secrets: SecretsProvider): Promise<Pool> {
+export async function vectorDbFromEnv(env: Env, secrets: SecretsProvider): Promise<Pool> {
   const { Pool } = await import('pg');
   if (env[GATEWAY_ENV.vectorDbUrl]) return new Pool({ connectionString: env[GATEWAY_ENV.vectorDbUrl], max: 4 });
   const secret = await secrets.get(required(env, GATEWAY_ENV.vectorDbSecretArn), { maxAge: SECRET_MAX_AGE_SECONDS });
@@ -53,6 +55,8 @@ export async function createDeployedGateway(
   telemetry: GatewayTelemetry,
   handlerDir: string,
   secrets: SecretsProvider = new SecretsProvider(),
+  /** Connections the caller already holds (a jobs worker's), used instead of opening new ones. */
+  shared: { readonly redis?: Redis; readonly vectorDb?: Pool } = {},
 ): Promise<Gateway> {
   const config = loadGatewayConfigFile(path.resolve(handlerDir, required(env, GATEWAY_ENV.configFile)));
   const secretArns = env[GATEWAY_ENV.providerSecretArns]
@@ -61,9 +65,9 @@ export async function createDeployedGateway(
   const routerModelFile = env[GATEWAY_ENV.routerModelFile];
   return createGateway({
     config,
-    vectorDb: config.semanticCache ? await vectorDbFromEnv(env, secrets) : undefined,
+    vectorDb: config.semanticCache ? (shared.vectorDb ?? (await vectorDbFromEnv(env, secrets))) : undefined,
     routerModel: routerModelFile ? loadClassifierModel(path.resolve(handlerDir, routerModelFile)) : undefined,
-    redis: await redisFromEnv(env, secrets),
+    redis: shared.redis ?? (await redisFromEnv(env, secrets)),
     credentials: new SecretsManagerCredentialSource(secretArns, secrets),
     telemetry,
   });

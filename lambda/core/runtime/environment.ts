@@ -44,3 +44,20 @@ export const AUTHORIZER_ENV = {
   /** Comma list of the tiers that have a usage plan; a key of another tier is refused. */
   tiers: 'USAGE_TIERS',
 } as const;
+
+/**
+ * The wiring of the async jobs' API and worker functions, set by the `AsyncJobs` construct (beside
+ * the gateway's, which the worker also reads to run the gateway in-process).
+ */
+export const JOBS_ENV = {
+  /** URL of the SQS queue jobs wait on (and throttled jobs go back to). */
+  queueUrl: 'JOBS_QUEUE_URL',
+  /** The queue's maxReceiveCount: on that receive a transient failure fails the job. */
+  maxReceiveCount: 'JOBS_MAX_RECEIVE_COUNT',
+  /** How long a job is run and shown after its submission, in seconds. */
+  retentionSeconds: 'JOBS_RETENTION_SECONDS',
+  /** The largest job body, in bytes: the gateway's `limits.maxBodyBytes`. */
+  maxBodyBytes: 'JOBS_MAX_BODY_BYTES',
+  /** ARN of the secret whose value signs the webhooks (Standard Webhooks, HMAC-SHA256). */
+  webhookSecretArn: 'JOBS_WEBHOOK_SECRET_ARN',
+} as const;

@@ -1,3 +1,4 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { encodeJobMessage, type JobQueue } from '../../../lambda/core/jobs/job-queue';
@@ -37,6 +38,17 @@ export class FakeSqsQueue {
   /** The worker's view of this queue (SendMessage). */
   get jobQueue(): JobQueue {
     return { send: async (message, delaySeconds = 0) => this.send(encodeJobMessage(message), delaySeconds) };
+  }
+
+  /** The deployed code's view of this queue: an SQS client that understands SendMessage. */
+  get client(): Pick<SQSClient, 'send'> {
+    return {
+      send: (async (command: SendMessageCommand) => {
+        if (!(command instanceof SendMessageCommand)) throw new Error(`FakeSqsQueue: ${command} is not SendMessage`);
+        this.send(command.input.MessageBody ?? '', command.input.DelaySeconds ?? 0);
+        return { MessageId: this.messages.at(-1)!.messageId, $metadata: {} };
+      }) as unknown as SQSClient['send'],
+    };
   }
 
   send(body: string, delaySeconds = 0): void {

@@ -1,0 +1,51 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { GatewayError } from '../core/http/errors';
+import type { CallerIdentity, GatewayRequest } from '../core/http/types';
+import { JobsApi } from '../core/jobs/jobs-api';
+import { PostgresJobStore } from '../core/jobs/job-store';
+import { SqsJobQueue } from '../core/jobs/sqs-job-queue';
+import { publicWebhookUrls, type WebhookUrlCheck } from '../core/jobs/webhook';
+import { JOBS_ENV } from '../core/runtime/environment';
+import { positiveIntegerEnv, requiredEnv } from '../core/runtime/read-env';
+import type { Env } from '../core/runtime/redis';
+import { vectorDbFromEnv } from '../gateway/runtime';
+
+const CONSTRUCT = 'AsyncJobs';
+
+/**
+ * Behind `GatewayApi` every route has the Lambda authorizer, which maps the key to a tenant before
+ * the function runs; a request without that context did not come through the API.
+ */
+export function authorizerIdentity(request: GatewayRequest): CallerIdentity {
+  if (!request.identity) throw GatewayError.unauthorized('The request carries no tenant: call it through the API.');
+  return request.identity;
+}
+
+export interface DeployedJobsApiClients {
+  readonly sqs: Pick<SQSClient, 'send'>;
+  readonly secrets?: SecretsProvider;
+  /** @default public https hosts only */
+  readonly checkWebhookUrl?: WebhookUrlCheck;
+}
+
+/**
+ * The jobs API as the `AsyncJobs` construct deploys it: the job store in the platform's Aurora, the
+ * queue in SQS, the caller from the authorizer. It never calls a model, so it holds no provider
+ * secret and no gateway.
+ */
+export async function createDeployedJobsApi(
+  env: Env,
+  clients: DeployedJobsApiClients,
+): Promise<{ readonly api: JobsApi; close(): Promise<void> }> {
+  const db = await vectorDbFromEnv(env, clients.secrets ?? new SecretsProvider());
+  const api = new JobsApi({
+    store: new PostgresJobStore(db),
+    queue: new SqsJobQueue(clients.sqs, requiredEnv(env, JOBS_ENV.queueUrl, CONSTRUCT)),
+    identify: authorizerIdentity,
+    checkWebhookUrl: clients.checkWebhookUrl ?? publicWebhookUrls(),
+    retentionSeconds: positiveIntegerEnv(env, JOBS_ENV.retentionSeconds, CONSTRUCT),
+    maxBodyBytes: positiveIntegerEnv(env, JOBS_ENV.maxBodyBytes, CONSTRUCT),
+  });
+  return { api, close: () => db.end() };
+}

@@ -1,0 +1,90 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type Redis from 'ioredis';
+import type { Pool } from 'pg';
+import { SECRET_MAX_AGE_SECONDS } from '../core/config/secrets-manager-credentials';
+import { idempotencyStore, oncePerJob } from '../core/jobs/idempotency';
+import { PostgresJobStore } from '../core/jobs/job-store';
+import { SqsJobQueue } from '../core/jobs/sqs-job-queue';
+import { WebhookDeliverer, WebhookSigner, publicWebhookUrls, type WebhookUrlCheck } from '../core/jobs/webhook';
+import { JobWorker } from '../core/jobs/worker';
+import { JOBS_ENV } from '../core/runtime/environment';
+import { positiveIntegerEnv, requiredEnv } from '../core/runtime/read-env';
+import { redisFromEnv, type Env } from '../core/runtime/redis';
+import type { GatewayTelemetry } from '../core/telemetry';
+import { createDeployedGateway, vectorDbFromEnv } from '../gateway/runtime';
+
+const CONSTRUCT = 'AsyncJobs';
+
+/**
+ * How long a finished job's idempotency record answers a duplicate delivery. Later duplicates (a
+ * redrive from the dead-letter queue days after) meet the job store's conditional transitions.
+ */
+const IDEMPOTENCY_TTL_SECONDS = 3_600;
+
+export interface DeployedJobsWorker {
+  readonly worker: JobWorker;
+  /** Closes its connections (Lambda never does: they live as long as the execution environment). */
+  close(): Promise<void>;
+}
+
+export interface DeployedJobsWorkerClients {
+  readonly sqs: Pick<SQSClient, 'send'>;
+  readonly secrets?: SecretsProvider;
+  /** @default public https hosts only */
+  readonly checkWebhookUrl?: WebhookUrlCheck;
+  /** @default global fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * The jobs worker as the `AsyncJobs` construct deploys it: the gateway in-process (the wiring
+ * `LlmGateway.shareRuntimeWith` gave the function), one Redis connection for the gateway's state and
+ * the idempotency records, one pool for the gateway's semantic cache and the job store, and webhooks
+ * signed with the secret from Secrets Manager.
+ */
+export async function createDeployedJobsWorker(
+  env: Env,
+  telemetry: GatewayTelemetry,
+  handlerDir: string,
+  remainingMs: () => number,
+  clients: DeployedJobsWorkerClients,
+): Promise<DeployedJobsWorker> {
+  const secrets = clients.secrets ?? new SecretsProvider();
+  const redis = await redisFromEnv(env, secrets);
+  if (!redis) {
+    throw new Error(
+      "The jobs worker needs the gateway's Redis (REDIS_HOST) for its idempotency records; give the LlmGateway a `cache`.",
+    );
+  }
+  const db = await vectorDbFromEnv(env, secrets);
+  const close = async () => {
+    redis.disconnect();
+    await db.end();
+  };
+  try {
+    return { worker: await workerOn(redis, db), close };
+  } catch (error) {
+    await close(); // a failed start is tried again on the next batch: leave no connection behind
+    throw error;
+  }
+
+  async function workerOn(redis: Redis, db: Pool): Promise<JobWorker> {
+    const gateway = await createDeployedGateway(env, telemetry, handlerDir, secrets, { redis, vectorDb: db });
+    const signingSecret = await secrets.get(requiredEnv(env, JOBS_ENV.webhookSecretArn, CONSTRUCT), {
+      maxAge: SECRET_MAX_AGE_SECONDS,
+    });
+    if (typeof signingSecret !== 'string') throw new Error('The webhook signing secret must be a string secret.');
+    const checkUrl = clients.checkWebhookUrl ?? publicWebhookUrls();
+    const persistence = idempotencyStore(redis);
+    const keyPrefix = env.AWS_LAMBDA_FUNCTION_NAME ?? 'llm-jobs-worker';
+    return new JobWorker({
+      store: new PostgresJobStore(db),
+      queue: new SqsJobQueue(clients.sqs, requiredEnv(env, JOBS_ENV.queueUrl, CONSTRUCT)),
+      gateway,
+      maxReceiveCount: positiveIntegerEnv(env, JOBS_ENV.maxReceiveCount, CONSTRUCT),
+      once: (fn) => oncePerJob(fn, { persistence, keyPrefix, ttlSeconds: IDEMPOTENCY_TTL_SECONDS, remainingMs }),
+      webhooks: new WebhookDeliverer({ signer: new WebhookSigner(signingSecret), checkUrl, fetch: clients.fetch }),
+    });
+  }
+}

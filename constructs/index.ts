@@ -2,6 +2,7 @@
  * The importable constructs of the LLM platform. Each stands alone: an application team can use any
  * one of them in its own stack, with props whose defaults are safe for production.
  */
+export * from './async-jobs';
 export * from './cost-guardrails';
 export * from './gateway-api';
 export * from './llm-gateway';

@@ -129,7 +129,8 @@ export interface GatewayApiProps {
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 /** Integrations that buffer cannot run longer than this without a quota increase. */
 const BUFFERED_TIMEOUT = Duration.seconds(29);
-const ROUTE = /^(\/[a-z0-9][a-z0-9._-]*)+$/;
+/** Lower-case segments; a `{parameter}` segment may follow the first (`/jobs/{id}`). */
+const ROUTE = /^\/[a-z0-9][a-z0-9._-]*(\/([a-z0-9][a-z0-9._-]*|\{[a-z][A-Za-z0-9]*\}))*$/;
 
 interface MethodSetting {
   readonly resourcePath: string;
@@ -272,8 +273,8 @@ export class GatewayApi extends Construct {
   ): apigateway.Method {
     if (!ROUTE.test(path) || path === '/health') {
       throw new Error(
-        `GatewayApi ${this.node.path}: route "${path}" is not valid; give a path such as "/jobs" or "/embeddings/batch" ` +
-          '(lower-case segments, no trailing slash; /health is reserved and the stage adds /v1)',
+        `GatewayApi ${this.node.path}: route "${path}" is not valid; give a path such as "/jobs" or "/jobs/{id}" ` +
+          '(lower-case segments, {parameter} segments after the first, no trailing slash; /health is reserved and the stage adds /v1)',
       );
     }
     const timeout = options.timeout ?? (options.streaming ? this.backend.timeout : BUFFERED_TIMEOUT);

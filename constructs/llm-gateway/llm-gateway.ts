@@ -15,12 +15,8 @@ import type { IProviderSecrets } from '../provider-secrets/provider-secrets-inte
 import type { IResponseCache } from '../response-cache/response-cache-interface';
 import { VpcFunctionRole } from '../shared/function-role';
 import { logEncryptionKey } from '../shared/log-encryption';
-import {
-  PLATFORM_FUNCTION_ENVIRONMENT,
-  PROJECT_ROOT,
-  RDS_CA_ENVIRONMENT,
-  platformFunctionDefaults,
-} from '../shared/platform-function';
+import { PLATFORM_FUNCTION_ENVIRONMENT, PROJECT_ROOT, platformFunctionDefaults } from '../shared/platform-function';
+import { vectorStoreEnvironment } from '../shared/vector-store-environment';
 import type { IVectorStore } from '../vector-store/vector-store-interface';
 import { bedrockStatements } from './bedrock-access';
 import { CONFIG_FILE_PATH, ROUTER_MODEL_FILE_PATH, configLayer } from './config-layer';
@@ -138,6 +134,10 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
   readonly connections: ec2.Connections;
   /** The config (and router model) layer; `shareRuntimeWith` gives it to other functions. */
   readonly configLayer: lambda.ILayerVersion;
+  /** The cache the gateway keeps its shared state in, when it was given one. */
+  readonly cache?: IResponseCache;
+  /** The database of the semantic cache (and of the services beside the gateway), when given one. */
+  readonly vectorStore?: IVectorStore;
   private readonly props: LlmGatewayProps;
 
   constructor(scope: Construct, id: string, props: LlmGatewayProps) {
@@ -149,6 +149,8 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     this.credentials = referencedCredentials(this.config);
     this.checkProps(props, where);
     this.props = props;
+    this.cache = props.cache;
+    this.vectorStore = props.vectorStore;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -275,13 +277,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
       env[GATEWAY_ENV.redisUsername] = props.cache.gatewayUsername;
       env[GATEWAY_ENV.redisPasswordSecretArn] = props.cache.gatewayPasswordSecret.secretArn;
     }
-    if (props.vectorStore) {
-      Object.assign(env, RDS_CA_ENVIRONMENT);
-      env[GATEWAY_ENV.vectorDbHost] = props.vectorStore.endpointAddress;
-      env[GATEWAY_ENV.vectorDbPort] = port(props.vectorStore.port);
-      env[GATEWAY_ENV.vectorDbName] = props.vectorStore.databaseName;
-      env[GATEWAY_ENV.vectorDbSecretArn] = props.vectorStore.secret.secretArn;
-    }
+    if (props.vectorStore) Object.assign(env, vectorStoreEnvironment(props.vectorStore));
     if (this.credentials.length > 0) {
       const arns = Object.fromEntries(
         this.credentials.map((name) => [name, props.providerSecrets!.secretFor(name).secretArn]),

@@ -307,10 +307,26 @@ describe('GatewayApi.addRoute', () => {
   test('refuses a path that is not a clean route, and the reserved /health', () => {
     const { stack, api } = build();
     const fn = lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:us-east-1:111122223333:function:f');
-    for (const bad of ['jobs', '/jobs/', '/Jobs', '/health']) {
+    for (const bad of ['jobs', '/jobs/', '/Jobs', '/health', '/{id}', '/jobs/{}', '/jobs/{id}x', '/jobs/{1d}']) {
       expect(() => api.addRoute(bad, 'GET', fn)).toThrow(`route "${bad}" is not valid; give a path such as "/jobs"`);
     }
   });
+});
+
+test('a {parameter} segment after the first makes a path-parameter resource', () => {
+  const { stack, api } = build();
+  const fn = lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:us-east-1:111122223333:function:f');
+  api.addRoute('/jobs/{id}', 'GET', fn, { throttle: { rateLimit: 20, burstLimit: 40 } });
+  api.addRoute('/collections/{name}/versions/{version}', 'DELETE', fn);
+  const template = Template.fromStack(stack);
+  const parts = values(template, 'AWS::ApiGateway::Resource').map((r) => r.Properties.PathPart);
+  expect(parts).toEqual(expect.arrayContaining(['jobs', '{id}', 'collections', '{name}', 'versions', '{version}']));
+  const settings = values(template, 'AWS::ApiGateway::Stage')[0].Properties.MethodSettings as Array<
+    Record<string, unknown>
+  >;
+  expect(settings).toContainEqual(
+    expect.objectContaining({ ResourcePath: '/~1jobs~1{id}', HttpMethod: 'GET', ThrottlingRateLimit: 20 }),
+  );
 });
 
 describe('GatewayApi options and refusals', () => {

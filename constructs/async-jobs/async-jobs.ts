@@ -1,0 +1,381 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { JOB_ENDPOINTS } from '../../lambda/core/jobs/job';
+import { JOBS_ENV } from '../../lambda/core/runtime/environment';
+import type { GatewayApi } from '../gateway-api/gateway-api';
+import type { LlmGateway } from '../llm-gateway/llm-gateway';
+import { VpcFunctionRole } from '../shared/function-role';
+import { grantSecretRead } from '../shared/grant-secret-read';
+import { logEncryptionKey } from '../shared/log-encryption';
+import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
+import { vectorStoreEnvironment } from '../shared/vector-store-environment';
+
+/** Lambda's limit. */
+const MAX_TIMEOUT = Duration.minutes(15);
+/** The API route's integration is buffered: API Gateway waits this long at most. */
+const API_TIMEOUT = Duration.seconds(29);
+/**
+ * AWS's advice for an SQS event source: a visibility timeout of six times the function's timeout,
+ * so that a batch the mapping is still retrying (throttled function, slow start) is not delivered
+ * a second time meanwhile.
+ */
+const VISIBILITY_FACTOR = 6;
+
+export interface AsyncJobsProps {
+  /**
+   * The gateway whose models run the jobs. The worker runs it in-process (`shareRuntimeWith`), so
+   * a job meets the same token limits, budgets, caches, routing and failover as a synchronous call.
+   * It must have a `cache` (the worker's idempotency records) and a `vectorStore` (the job store).
+   */
+  readonly gateway: LlmGateway;
+  /**
+   * The API to add `POST /v1/jobs` and `GET /v1/jobs/{id}` to, behind its authorizer and usage plans.
+   * @default - no routes: add them with `addRoutes`
+   */
+  readonly api?: GatewayApi;
+  /** The VPC the functions run in (the gateway's). */
+  readonly vpc: ec2.IVpc;
+  /**
+   * Where in the VPC. Must be private.
+   * @default - the private subnets with egress (`Network.applicationSubnets`)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * How long the worker may take for one batch. Must exceed the longest
+   * `deployments.*.timeouts.totalMs` of the gateway's config; the queue's visibility timeout is
+   * six times this (a failed message is delivered again once it has passed).
+   * @default - the gateway's timeout: a job may run as long as a synchronous call
+   */
+  readonly workerTimeout?: Duration;
+  /**
+   * Memory of the worker in MiB.
+   * @default 1024
+   */
+  readonly workerMemorySize?: number;
+  /**
+   * Receives of one message before it moves to the dead-letter queue (a job that keeps failing is
+   * marked failed on its last receive).
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Messages per worker invocation (1 to 10).
+   * @default 5
+   */
+  readonly batchSize?: number;
+  /**
+   * Worker invocations at once (2 to 1000): the ceiling on the jobs' load on the providers. A
+   * provider's 429 defers a job by its Retry-After rather than failing it.
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * How long a job, its result and its queue message are kept after submission.
+   * @default Duration.days(4)
+   */
+  readonly retention?: Duration;
+  /**
+   * The secret whose value signs webhooks (at least 24 characters, or `whsec_<base64>`); share it
+   * with the receivers.
+   * @default - a new generated secret of 48 letters and digits
+   */
+  readonly webhookSecret?: secretsmanager.ISecret;
+  /**
+   * Key of the queues, the logs and the generated webhook secret.
+   * @default - a new customer-managed key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Chat completions and embeddings that need no answer now, run from a queue: `POST /v1/jobs`
+ * answers a job id at once (202), `GET /v1/jobs/{id}` shows its state and result, and a webhook
+ * signed in the Standard Webhooks scheme (HMAC-SHA256, timestamped, with an id for replay
+ * protection) is posted when it completes.
+ *
+ * - Queue and dead-letter queue encrypted with a customer-managed key, TLS only; a message moves
+ *   to the dead-letter queue after `maxReceiveCount` receives; the visibility timeout is six times
+ *   the worker's timeout. Redrive with `aws sqs start-message-move-task --source-arn <DLQ ARN>`.
+ * - The worker's event source reports partial batch failures and has a maximum concurrency; it
+ *   runs each job once (Powertools idempotency in the gateway's Redis, then the job store's
+ *   conditional transitions), as the job's owner, through the gateway in-process.
+ * - Jobs live in the platform's Postgres (`async_jobs`, migration 005), tenant-scoped.
+ * - Both functions run in private subnets; the API function can reach only the database and AWS
+ *   APIs and holds no provider secret.
+ */
+export class AsyncJobs extends Construct {
+  /** Where submitted jobs wait. */
+  readonly queue: sqs.Queue;
+  /** Messages that failed `maxReceiveCount` times. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** Answers `POST /v1/jobs` and `GET /v1/jobs/{id}`. */
+  readonly apiFunction: nodejs.NodejsFunction;
+  /** Runs the jobs. */
+  readonly workerFunction: nodejs.NodejsFunction;
+  /** Signs the webhooks. */
+  readonly webhookSecret: secretsmanager.ISecret;
+  readonly maxReceiveCount: number;
+  readonly workerTimeout: Duration;
+
+  constructor(scope: Construct, id: string, props: AsyncJobsProps) {
+    super(scope, id);
+    const where = `AsyncJobs ${this.node.path}`;
+    this.workerTimeout = props.workerTimeout ?? props.gateway.timeout;
+    this.maxReceiveCount = props.maxReceiveCount ?? 5;
+    const batchSize = props.batchSize ?? 5;
+    const maxConcurrency = props.maxConcurrency ?? 10;
+    const retention = props.retention ?? Duration.days(4);
+    const memorySize = props.workerMemorySize ?? 1024;
+    checkProps(props, where, { batchSize, maxConcurrency, retention, memorySize, timeout: this.workerTimeout });
+    const { cache, vectorStore } = props.gateway;
+    if (!cache || !vectorStore) {
+      throw new Error(
+        `${where}: the gateway has no ${[!cache && '`cache`', !vectorStore && '`vectorStore`'].filter(Boolean).join(' and no ')}; ` +
+          'the worker keeps its idempotency records in the cache and the jobs live in the vector store. Give the LlmGateway both.',
+      );
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const key =
+      props.encryptionKey ??
+      logEncryptionKey(
+        this,
+        'Key',
+        `Encrypts the job queues, logs and webhook secret of ${this.node.path}`,
+        removalPolicy,
+      );
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      // One data key serves the queue for five minutes: fewer KMS calls, the same encryption.
+      dataKeyReuse: Duration.minutes(5),
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(this.workerTimeout.toSeconds() * VISIBILITY_FACTOR),
+      retentionPeriod: retention,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+      removalPolicy,
+    });
+
+    this.webhookSecret =
+      props.webhookSecret ??
+      new secretsmanager.Secret(this, 'WebhookSecret', {
+        description: `Signs the job webhooks of ${this.node.path} (Standard Webhooks, HMAC-SHA256)`,
+        encryptionKey: key,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+        removalPolicy,
+      });
+
+    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const jobsEnvironment = {
+      [JOBS_ENV.queueUrl]: this.queue.queueUrl,
+      [JOBS_ENV.maxReceiveCount]: String(this.maxReceiveCount),
+      [JOBS_ENV.retentionSeconds]: String(retention.toSeconds()),
+      [JOBS_ENV.maxBodyBytes]: String(props.gateway.maxBodyBytes),
+    };
+
+    // The API: the database and AWS APIs only.
+    const apiSecurityGroup = new ec2.SecurityGroup(this, 'ApiSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Jobs API function: egress to AWS APIs (SQS) and the database only',
+      allowAllOutbound: false,
+    });
+    apiSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (SQS, Secrets Manager)');
+    this.apiFunction = this.platformFunction('Api', {
+      entry: 'jobs-api/handler.ts',
+      description: 'Async jobs API: POST /v1/jobs, GET /v1/jobs/{id}',
+      serviceName: 'llm-jobs-api',
+      memorySize: 512,
+      timeout: API_TIMEOUT,
+      reservedConcurrentExecutions: 20,
+      securityGroups: [apiSecurityGroup],
+      environment: { ...vectorStoreEnvironment(vectorStore), ...jobsEnvironment },
+      vpc: props.vpc,
+      vpcSubnets: subnets,
+      key,
+      logRetention: props.logRetention,
+      removalPolicy,
+    });
+    vectorStore.grantConnect(this.apiFunction);
+    this.queue.grantSendMessages(this.apiFunction);
+
+    // The worker: the gateway's reach (providers, cache, database), in the gateway's security groups.
+    this.workerFunction = this.platformFunction('Worker', {
+      entry: 'jobs-worker/handler.ts',
+      description: 'Async jobs worker: runs queued chat and embedding jobs through the gateway',
+      serviceName: 'llm-jobs-worker',
+      memorySize,
+      timeout: this.workerTimeout,
+      // The event source's maxConcurrency is the real ceiling; this keeps room for it and no more.
+      reservedConcurrentExecutions: maxConcurrency,
+      securityGroups: props.gateway.connections.securityGroups,
+      environment: { ...jobsEnvironment, [JOBS_ENV.webhookSecretArn]: this.webhookSecret.secretArn },
+      vpc: props.vpc,
+      vpcSubnets: subnets,
+      key,
+      logRetention: props.logRetention,
+      removalPolicy,
+    });
+    props.gateway.shareRuntimeWith(this.workerFunction);
+    vectorStore.grantConnect(this.workerFunction);
+    grantSecretRead(this.webhookSecret, this.workerFunction);
+    this.queue.grantSendMessages(this.workerFunction); // throttled jobs go back with a delay
+    this.workerFunction.addEventSource(
+      new eventsources.SqsEventSource(this.queue, {
+        batchSize,
+        maxConcurrency,
+        reportBatchItemFailures: true,
+        // A batch's records run together; waiting to fill it would only add latency to each job.
+        maxBatchingWindow: Duration.seconds(0),
+      }),
+    );
+
+    if (props.api) this.addRoutes(props.api);
+  }
+
+  /** Adds `POST /v1/jobs` and `GET /v1/jobs/{id}` to `api`, with its authorizer, usage plans and firewall. */
+  addRoutes(api: GatewayApi): void {
+    api.addRoute('/jobs', 'POST', this.apiFunction, { requestSchema: JOB_SUBMISSION_SCHEMA });
+    api.addRoute('/jobs/{id}', 'GET', this.apiFunction);
+  }
+
+  /** Lets `grantee` submit jobs straight to the queue (a message `{"jobId": ...}` of a stored job). */
+  grantSubmit(grantee: iam.IGrantable): iam.Grant {
+    return this.queue.grantSendMessages(grantee);
+  }
+
+  /** Messages waiting (visible), maximum: the backlog. */
+  metricBacklog(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
+  }
+
+  /** Age of the oldest waiting message, maximum: how far behind the workers are. */
+  metricOldestJobAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', ...props });
+  }
+
+  /** Messages in the dead-letter queue, maximum: anything above zero needs a look (and a redrive). */
+  metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
+  }
+
+  private platformFunction(
+    id: string,
+    options: {
+      entry: string;
+      description: string;
+      serviceName: string;
+      memorySize: number;
+      timeout: Duration;
+      reservedConcurrentExecutions: number;
+      securityGroups: ec2.ISecurityGroup[];
+      environment: Record<string, string>;
+      vpc: ec2.IVpc;
+      vpcSubnets: ec2.SubnetSelection;
+      key: kms.IKey;
+      logRetention?: logs.RetentionDays;
+      removalPolicy: RemovalPolicy;
+    },
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      encryptionKey: options.key,
+      retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: options.removalPolicy,
+    });
+    const role = new VpcFunctionRole(this, `${id}Role`, {
+      logGroup,
+      description: `Runs the ${options.serviceName} function of ${this.node.path}`,
+    });
+    const fn = new nodejs.NodejsFunction(this, `${id}Function`, {
+      ...platformFunctionDefaults(options.entry),
+      description: options.description,
+      memorySize: options.memorySize,
+      timeout: options.timeout,
+      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
+      vpc: options.vpc,
+      vpcSubnets: options.vpcSubnets,
+      securityGroups: options.securityGroups,
+      allowPublicSubnet: false,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        ...PLATFORM_FUNCTION_ENVIRONMENT,
+        POWERTOOLS_SERVICE_NAME: options.serviceName,
+        ...options.environment,
+      },
+    });
+    fn.node.addDependency(role.permissions);
+    return fn;
+  }
+}
+
+/** What API Gateway checks before the function runs; the function validates the inner request fully. */
+const JOB_SUBMISSION_SCHEMA: apigateway.JsonSchema = {
+  type: apigateway.JsonSchemaType.OBJECT,
+  required: ['endpoint', 'body'],
+  additionalProperties: false,
+  properties: {
+    endpoint: { type: apigateway.JsonSchemaType.STRING, enum: [...JOB_ENDPOINTS] },
+    body: { type: apigateway.JsonSchemaType.OBJECT },
+    webhook_url: { type: apigateway.JsonSchemaType.STRING, maxLength: 2048 },
+  },
+};
+
+function checkProps(
+  props: AsyncJobsProps,
+  where: string,
+  values: { batchSize: number; maxConcurrency: number; retention: Duration; memorySize: number; timeout: Duration },
+): void {
+  const problems: string[] = [];
+  const seconds = values.timeout.toSeconds();
+  if (seconds < 1 || seconds > MAX_TIMEOUT.toSeconds())
+    problems.push(`workerTimeout is ${seconds} s; give 1 s to 15 minutes (Lambda's limit)`);
+  for (const [id, deployment] of Object.entries(props.gateway.config.deployments)) {
+    if (deployment.timeouts.totalMs >= seconds * 1000) {
+      problems.push(
+        `deployments.${id}.timeouts.totalMs is ${deployment.timeouts.totalMs} ms but the worker times out after ${seconds} s: ` +
+          'raise workerTimeout, or a slow answer is cut by Lambda and the job retried from the start',
+      );
+    }
+  }
+  const receives = props.maxReceiveCount ?? 5;
+  if (!Number.isInteger(receives) || receives < 1 || receives > 1000)
+    problems.push(`maxReceiveCount is ${receives}; give a whole number from 1 to 1000`);
+  if (!Number.isInteger(values.batchSize) || values.batchSize < 1 || values.batchSize > 10)
+    problems.push(`batchSize is ${values.batchSize}; give 1 to 10`);
+  if (!Number.isInteger(values.maxConcurrency) || values.maxConcurrency < 2 || values.maxConcurrency > 1000)
+    problems.push(`maxConcurrency is ${values.maxConcurrency}; give 2 to 1000 (the event source's limits)`);
+  const retained = values.retention.toSeconds();
+  if (retained < 3600 || retained > 14 * 86400)
+    problems.push(`retention is ${retained} s; give 1 hour to 14 days (SQS keeps a message at most 14 days)`);
+  if (!Number.isInteger(values.memorySize) || values.memorySize < 128 || values.memorySize > 10240)
+    problems.push(`workerMemorySize is ${values.memorySize}; give a whole number of MiB from 128 to 10240`);
+  const selected = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+  const publicIds = new Set(props.vpc.publicSubnets.map((s) => s.subnetId));
+  if (selected.subnets.some((s) => publicIds.has(s.subnetId)))
+    problems.push('vpcSubnets selects public subnets; the job functions must run in private subnets');
+  if (problems.length > 0) throw new Error(`${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}

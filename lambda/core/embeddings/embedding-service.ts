@@ -540,26 +540,20 @@ export class EmbeddingService {
     filter: Record<string, unknown>,
     topK: number,
   ): Promise<SearchHit[]> {
-    // A type modifier cannot be a parameter. The cast and the `dimensions = n` predicate must match
-    // the partial HNSW index's expression for the planner to use it; n is a checked integer.
     const n = checkedDimensions(version.dimensions!);
-    const { rows } = await this.options.pool.query<{
-      document_id: string;
-      chunk_index: number;
-      content: string;
-      metadata: Record<string, unknown>;
-      start_offset: number;
-      end_offset: number;
-      distance: number;
-    }>(
-      `SELECT document_id, chunk_index, content, metadata, start_offset, end_offset,
-              embedding::vector(${n}) <=> $4::vector(${n}) AS distance
-         FROM embedding_chunks
-        WHERE tenant = $1 AND collection = $2 AND version = $3 AND dimensions = ${n} AND metadata @> $5::jsonb
-        ORDER BY embedding::vector(${n}) <=> $4::vector(${n})
-        LIMIT $6`,
-      [tenant, name, version.version, toVectorLiteral(vector), JSON.stringify(filter), topK],
-    );
+    const { rows } = await this.transaction(async (db) => {
+      // Without it, HNSW hands over its ef_search nearest chunks of every tenant and the filters
+      // below can leave none for a small collection; iterative scans (pgvector 0.8) keep looking.
+      await db.query(`SET LOCAL hnsw.iterative_scan = strict_order`);
+      return db.query<NearestRow>(nearestChunksSql(n), [
+        tenant,
+        name,
+        version.version,
+        toVectorLiteral(vector),
+        JSON.stringify(filter),
+        topK,
+      ]);
+    });
     return rows.map((row) => ({
       documentId: row.document_id,
       chunkIndex: row.chunk_index,
@@ -588,6 +582,32 @@ export class EmbeddingService {
 }
 
 type Queryable = Pick<PoolClient, 'query'>;
+
+interface NearestRow {
+  document_id: string;
+  chunk_index: number;
+  content: string;
+  metadata: Record<string, unknown>;
+  start_offset: number;
+  end_offset: number;
+  distance: number;
+}
+
+/**
+ * The search statement for n-dimensional vectors. A type modifier cannot be a parameter; the cast
+ * and the `dimensions = n` predicate must match the partial HNSW index's expression for the
+ * planner to use it, so n is a checked integer written into the text.
+ * Parameters: tenant, collection, version, query vector, metadata filter (jsonb), limit.
+ */
+export function nearestChunksSql(dimensions: number): string {
+  const n = checkedDimensions(dimensions);
+  return `SELECT document_id, chunk_index, content, metadata, start_offset, end_offset,
+              embedding::vector(${n}) <=> $4::vector(${n}) AS distance
+         FROM embedding_chunks
+        WHERE tenant = $1 AND collection = $2 AND version = $3 AND dimensions = ${n} AND metadata @> $5::jsonb
+        ORDER BY embedding::vector(${n}) <=> $4::vector(${n})
+        LIMIT $6`;
+}
 type EmbeddedChunk = Chunk & { vector: number[] };
 
 async function lockCollection(

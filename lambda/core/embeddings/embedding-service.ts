@@ -454,7 +454,14 @@ export class EmbeddingService {
     documents: readonly { text: string }[],
   ): Promise<EmbeddedChunk[][]> {
     const chunked: Chunk[][] = [];
-    for (const document of documents) chunked.push(await chunkText(document.text, settingsOf(version)));
+    for (const [index, document] of documents.entries()) {
+      const chunks = await chunkText(document.text, settingsOf(version));
+      // A stored document without chunks would look missing from every version forever.
+      if (chunks.length === 0) {
+        throw GatewayError.badRequest(`Document ${index} has no text to embed.`, `documents.${index}.text`);
+      }
+      chunked.push(chunks);
+    }
     const vectors = await this.embedder.embed(
       identity,
       version.model,

@@ -4,6 +4,8 @@
  *
  * Append new migrations; never edit one that has shipped (its id records that it ran).
  */
+import { EMBEDDING_COLLECTIONS_MIGRATION, embeddingChunksMigration } from './embedding-migrations';
+
 export interface Migration {
   /** Sortable, unique, never reused: `NNN_description`. */
   readonly id: string;
@@ -16,6 +18,11 @@ export interface VectorSchemaOptions {
    * the embedding model to one of another size is a new index version, not an edit.
    */
   readonly dimensions: number;
+  /**
+   * Vector sizes the embedding service's chunks get an HNSW index for (one partial index each).
+   * @default [dimensions]
+   */
+  readonly embeddingDimensions?: readonly number[];
 }
 
 /**
@@ -47,11 +54,13 @@ const ASYNC_JOBS_MIGRATION: Migration = {
   `,
 };
 
-export function vectorSchemaMigrations({ dimensions }: VectorSchemaOptions): Migration[] {
-  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 2000) {
-    throw new Error(
-      `vector dimensions must be a whole number from 1 to 2000 (the HNSW limit for vector columns); got ${dimensions}`,
-    );
+export function vectorSchemaMigrations({ dimensions, embeddingDimensions }: VectorSchemaOptions): Migration[] {
+  for (const size of [dimensions, ...(embeddingDimensions ?? [])]) {
+    if (!Number.isInteger(size) || size < 1 || size > 2000) {
+      throw new Error(
+        `vector dimensions must be a whole number from 1 to 2000 (the HNSW limit for vector columns); got ${size}`,
+      );
+    }
   }
   return [
     { id: '001_vector_extension', sql: 'CREATE EXTENSION IF NOT EXISTS vector' },
@@ -78,5 +87,7 @@ export function vectorSchemaMigrations({ dimensions }: VectorSchemaOptions): Mig
       `,
     },
     ASYNC_JOBS_MIGRATION,
+    EMBEDDING_COLLECTIONS_MIGRATION,
+    embeddingChunksMigration(embeddingDimensions ?? [dimensions]),
   ];
 }

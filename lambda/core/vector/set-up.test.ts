@@ -48,7 +48,13 @@ test('a SCRAM verifier computed here is the one the server computes for the same
 test('sets up a fresh database: schema, database settings, and the application role', async () => {
   const result = await setUpVectorStore(session, { dimensions: 3, application: APP });
   expect(result).toEqual({
-    applied: ['001_vector_extension', '002_semantic_cache', '005_async_jobs'],
+    applied: [
+      '001_vector_extension',
+      '002_semantic_cache',
+      '005_async_jobs',
+      '006_embedding_collections',
+      '007_embedding_chunks',
+    ],
     createdRole: true,
   });
 

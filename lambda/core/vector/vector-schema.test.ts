@@ -22,6 +22,8 @@ describe('vector schema on embedded Postgres + pgvector, through pg', () => {
       '001_vector_extension',
       '002_semantic_cache',
       '005_async_jobs',
+      '006_embedding_collections',
+      '007_embedding_chunks',
     ]);
     expect(await migrateVectorSchema(session, { dimensions: 3 })).toEqual([]);
     const { rows } = await pool.query("SELECT extversion FROM pg_extension WHERE extname = 'vector'");

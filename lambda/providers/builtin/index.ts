@@ -65,8 +65,25 @@ function idOf(context: CallContext): string {
   return `chatcmpl-builtin-${context.requestId}`;
 }
 
-/** A unit vector derived from the text's hash: equal texts embed equally, different texts differ. */
+/**
+ * Feature hashing over the text's lowercased words: each word adds one to a coordinate chosen by its
+ * hash, with a sign chosen by another bit of it, and the sum is normalised. Texts that share words
+ * so point in similar directions (a search over the built-in model finds something meaningful),
+ * while the result stays deterministic and unit-length. A text without words falls back to a
+ * vector derived from its whole hash, so it still embeds to a unit vector of its own.
+ */
 export function builtinEmbedding(input: string, dimensions = EMBEDDING_DIMENSIONS): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const word of input.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const hash = createHash('sha256').update(word).digest();
+    vector[hash.readUInt32BE(0) % dimensions] += hash[4] & 1 ? 1 : -1;
+  }
+  const norm = Math.hypot(...vector);
+  if (norm > 0) return vector.map((v) => v / norm);
+  return wholeTextEmbedding(input, dimensions);
+}
+
+function wholeTextEmbedding(input: string, dimensions: number): number[] {
   const vector: number[] = [];
   let block = Buffer.alloc(0);
   for (let i = 0; vector.length < dimensions; i++) {

@@ -1,0 +1,61 @@
+import { Pool } from 'pg';
+import { parseGatewayConfig } from '../../lambda/core/config/load';
+import type { GatewayConfigInput } from '../../lambda/core/config/schema';
+import { createGateway, type GatewayOptions } from '../../lambda/core/create-gateway';
+import { EMBEDDED_CONFIG } from '../../lambda/core/embedded-config';
+import { EmbeddingService, InProcessReindexQueue } from '../../lambda/core/embeddings';
+import type { Gateway } from '../../lambda/core/pipeline/gateway';
+import type { TraceRecord } from '../../lambda/core/trace/record';
+import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../lambda/core/vector';
+
+/** The built-in embedding model's size: the partial HNSW index the migration makes in tests. */
+export const DIMENSIONS = 256;
+export const MODEL = 'builtin-embedding';
+
+/** Embedded Postgres (PGlite with pgvector, over the wire) with the platform's schema, through `pg`. */
+export async function startEmbeddingsDatabase(): Promise<{ pg: EmbeddedPostgres; pool: Pool; close(): Promise<void> }> {
+  const pg = await startEmbeddedPostgres();
+  const pool = new Pool({ connectionString: pg.connectionString, max: 8 });
+  const session = await pool.connect();
+  try {
+    await migrateVectorSchema(session, { dimensions: DIMENSIONS });
+  } finally {
+    session.release();
+  }
+  return {
+    pg,
+    pool,
+    close: async () => {
+      await pool.end();
+      await pg.stop();
+    },
+  };
+}
+
+/**
+ * The real gateway, in-process, on the built-in deterministic model (the embedded config), with
+ * extra config (token limits, budgets) and its trace records kept for the test to read.
+ */
+export function testGateway(
+  extra: Partial<GatewayConfigInput> = {},
+  options: Pick<GatewayOptions, 'providers'> = {},
+): { gateway: Gateway; traces: TraceRecord[] } {
+  const traces: TraceRecord[] = [];
+  const gateway = createGateway({
+    ...options,
+    config: parseGatewayConfig({ ...EMBEDDED_CONFIG, ...extra }, 'embeddings test'),
+    traces: { record: (trace) => traces.push(trace) },
+  });
+  return { gateway, traces };
+}
+
+export function testService(pool: Pool, gateway: Gateway = testGateway().gateway) {
+  const queue = new InProcessReindexQueue();
+  const service = new EmbeddingService({ pool, gateway, queue });
+  queue.attach((message) => service.runReindex(message));
+  return { service, queue };
+}
+
+let counter = 0;
+/** A collection name no other test in the file uses. */
+export const uniqueName = (base: string) => `${base}-${++counter}`;

@@ -246,9 +246,24 @@ describe('embedding goes through the gateway, as the caller', () => {
     expect(calls).toBe(1);
   });
 
-  // The gateway runs admission (kill switch, budgets, token limits) on chat completions only; its
-  // /v1/embeddings path goes straight to the provider, so there is no such refusal to surface yet.
-  test.todo('a budget or token-limit refusal on /v1/embeddings surfaces as the gateway’s 429');
+  test('a token-limit refusal on /v1/embeddings surfaces as the gateway’s 429, and nothing is stored', async () => {
+    // 200 tokens a minute per tenant: the first small document fits, a corpus of long ones does not.
+    const { gateway, traces } = testGateway({ tokenLimits: { tenant: { perMinute: 200 } } });
+    const { service: limited } = testService(other.pool, gateway);
+    const tenant = { tenant: 'tenant-limited' };
+    await limited.createCollection(tenant, { name: 'limited', model: MODEL });
+    await limited.ingest(tenant, 'limited', [{ id: 'small', text: 'a few words' }]);
+    const long = Array.from({ length: 8 }, (_, i) => ({ id: `long-${i}`, text: 'word '.repeat(200) + i }));
+    const thrown = await limited.ingest(tenant, 'limited', long).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(GatewayError);
+    expect(thrown).toMatchObject({ status: 429, type: 'rate_limit_error' });
+    expect((thrown as GatewayError).options.retryAfterSeconds).toBeGreaterThan(0);
+    expect(traces.map((t) => t.status)).toEqual([200, 429]);
+    const { rows } = await other.pool.query(
+      "SELECT document_id FROM embedding_documents WHERE tenant = 'tenant-limited' ORDER BY document_id",
+    );
+    expect(rows.map((r) => r.document_id)).toEqual(['small']);
+  });
 
   test('an unknown model is the gateway’s 404, with its message', async () => {
     const { service: plain } = testService(other.pool);

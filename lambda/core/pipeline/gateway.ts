@@ -11,6 +11,7 @@ import {
   type ChatCompletion,
   type ChatCompletionChunk,
   type ChatCompletionRequest,
+  type EmbeddingResponse,
   type TokenUsage,
 } from '../openai/types';
 import { ClientAbortedError } from '../providers/call-timers';
@@ -18,10 +19,11 @@ import type { CallContext, ProviderClient } from '../providers/provider';
 import { SSE_DONE, sseFrame } from '../providers/sse';
 import { UpstreamError } from '../providers/upstream-error';
 import type { BreakerStore } from '../resilience/breaker';
-import { PrefetchedPermit, callWithFailover, type FailoverOutcome } from '../resilience/failover';
+import { PrefetchedPermit, callWithFailover, type Attempted, type FailoverOutcome } from '../resilience/failover';
 import { costMicroUsd } from '../trace/cost';
 import type { TraceRecord, TraceSink } from '../trace/record';
 import { ApiKeyAuthenticator, childTraceparent, requestIdOf } from './identity';
+import { embeddingAdmissionRequest } from './embedding-admission';
 import { PASS_THROUGH_POLICY, type Admission, type CallFacts, type TrafficPolicy } from './policy';
 import { STREAM_HEADERS, errorResponse, jsonResponse } from './responses';
 import { estimateTokens } from '../policy/limits/token-limits';
@@ -434,21 +436,37 @@ export class Gateway {
     trace.modelRequested = embeddingRequest.model;
     const model = this.resolveModel(identity, embeddingRequest.model, 'embedding');
     trace.model = model.name;
+    // The same kill switch, budgets and token limits as a chat call: embedding a corpus spends too.
+    const admission = await this.policy.admit({
+      requestId,
+      identity,
+      feature: trace.feature,
+      request: embeddingAdmissionRequest(embeddingRequest),
+      model,
+      headers: request.headers,
+    });
     const traceparent = childTraceparent(request.headers.traceparent);
     const outcome: FailoverOutcome = { attempts: 0, failovers: 0 };
-    const result = await this.withOutcome(trace, outcome, () =>
-      callWithFailover(
-        model.deployments.map((d) => d.id),
-        this.deps.breaker,
-        this.deps.config.retry,
-        async (id) =>
-          this.provider(id).embed!(embeddingRequest, await this.context(id, request.signal, requestId, traceparent)),
-        outcome,
-      ),
-    );
+    let result: Attempted<EmbeddingResponse>;
+    try {
+      result = await this.withOutcome(trace, outcome, () =>
+        callWithFailover(
+          model.deployments.map((d) => d.id),
+          this.deps.breaker,
+          this.deps.config.retry,
+          async (id) =>
+            this.provider(id).embed!(embeddingRequest, await this.context(id, request.signal, requestId, traceparent)),
+          outcome,
+        ),
+      );
+    } catch (error) {
+      await admission.release().catch(() => undefined);
+      throw error;
+    }
     const deployment = this.deps.config.deployments[result.deploymentId];
     const usage: TokenUsage = { inputTokens: result.value.usage.prompt_tokens, outputTokens: 0, cachedInputTokens: 0 };
     const cost = costMicroUsd(deployment.pricing, usage);
+    await admission.settle(usage, cost);
     this.account(trace, result.deploymentId, deployment, usage, cost);
     this.finish(trace, started, 200, 'success');
     headers['x-llm-deployment'] = result.deploymentId;

@@ -38,14 +38,18 @@ export async function createDeployedJobsApi(
   env: Env,
   clients: DeployedJobsApiClients,
 ): Promise<{ readonly api: JobsApi; close(): Promise<void> }> {
+  // Settings first: a wiring mistake fails before any connection is opened.
+  const queue = new SqsJobQueue(clients.sqs, requiredEnv(env, JOBS_ENV.queueUrl, CONSTRUCT));
+  const retentionSeconds = positiveIntegerEnv(env, JOBS_ENV.retentionSeconds, CONSTRUCT);
+  const maxBodyBytes = positiveIntegerEnv(env, JOBS_ENV.maxBodyBytes, CONSTRUCT);
   const db = await vectorDbFromEnv(env, clients.secrets ?? new SecretsProvider());
   const api = new JobsApi({
     store: new PostgresJobStore(db),
-    queue: new SqsJobQueue(clients.sqs, requiredEnv(env, JOBS_ENV.queueUrl, CONSTRUCT)),
+    queue,
     identify: authorizerIdentity,
     checkWebhookUrl: clients.checkWebhookUrl ?? publicWebhookUrls(),
-    retentionSeconds: positiveIntegerEnv(env, JOBS_ENV.retentionSeconds, CONSTRUCT),
-    maxBodyBytes: positiveIntegerEnv(env, JOBS_ENV.maxBodyBytes, CONSTRUCT),
+    retentionSeconds,
+    maxBodyBytes,
   });
   return { api, close: () => db.end() };
 }

@@ -50,6 +50,10 @@ export async function createDeployedJobsWorker(
   remainingMs: () => number,
   clients: DeployedJobsWorkerClients,
 ): Promise<DeployedJobsWorker> {
+  // Settings first: a wiring mistake fails before any connection is opened.
+  const queueUrl = requiredEnv(env, JOBS_ENV.queueUrl, CONSTRUCT);
+  const maxReceiveCount = positiveIntegerEnv(env, JOBS_ENV.maxReceiveCount, CONSTRUCT);
+  const signingSecretArn = requiredEnv(env, JOBS_ENV.webhookSecretArn, CONSTRUCT);
   const secrets = clients.secrets ?? new SecretsProvider();
   const redis = await redisFromEnv(env, secrets);
   if (!redis) {
@@ -71,18 +75,16 @@ export async function createDeployedJobsWorker(
 
   async function workerOn(redis: Redis, db: Pool): Promise<JobWorker> {
     const gateway = await createDeployedGateway(env, telemetry, handlerDir, secrets, { redis, vectorDb: db });
-    const signingSecret = await secrets.get(requiredEnv(env, JOBS_ENV.webhookSecretArn, CONSTRUCT), {
-      maxAge: SECRET_MAX_AGE_SECONDS,
-    });
+    const signingSecret = await secrets.get(signingSecretArn, { maxAge: SECRET_MAX_AGE_SECONDS });
     if (typeof signingSecret !== 'string') throw new Error('The webhook signing secret must be a string secret.');
     const checkUrl = clients.checkWebhookUrl ?? publicWebhookUrls();
     const persistence = idempotencyStore(redis);
     const keyPrefix = env.AWS_LAMBDA_FUNCTION_NAME ?? 'llm-jobs-worker';
     return new JobWorker({
       store: new PostgresJobStore(db),
-      queue: new SqsJobQueue(clients.sqs, requiredEnv(env, JOBS_ENV.queueUrl, CONSTRUCT)),
+      queue: new SqsJobQueue(clients.sqs, queueUrl),
       gateway,
-      maxReceiveCount: positiveIntegerEnv(env, JOBS_ENV.maxReceiveCount, CONSTRUCT),
+      maxReceiveCount,
       once: (fn) => oncePerJob(fn, { persistence, keyPrefix, ttlSeconds: IDEMPOTENCY_TTL_SECONDS, remainingMs }),
       webhooks: new WebhookDeliverer({ signer: new WebhookSigner(signingSecret), checkUrl, fetch: clients.fetch }),
     });

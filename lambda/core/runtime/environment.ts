@@ -61,3 +61,13 @@ export const JOBS_ENV = {
   /** ARN of the secret whose value signs the webhooks (Standard Webhooks, HMAC-SHA256). */
   webhookSecretArn: 'JOBS_WEBHOOK_SECRET_ARN',
 } as const;
+
+/** The wiring of the embedding service's functions, set by the `EmbeddingService` construct. */
+export const EMBEDDINGS_ENV = {
+  /** URL of the SQS queue of re-index work and of the ingestion bucket's object notifications. */
+  queueUrl: 'EMBEDDINGS_QUEUE_URL',
+  /** The largest request body, in bytes: the gateway's `limits.maxBodyBytes`. */
+  maxBodyBytes: 'EMBEDDINGS_MAX_BODY_BYTES',
+  /** The largest object the ingestion bucket's drop reads, in bytes. */
+  maxObjectBytes: 'EMBEDDINGS_MAX_OBJECT_BYTES',
+} as const;

@@ -4,7 +4,6 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,22 +14,16 @@ import { JOB_ENDPOINTS } from '../../lambda/core/jobs/job';
 import { JOBS_ENV } from '../../lambda/core/runtime/environment';
 import type { GatewayApi } from '../gateway-api/gateway-api';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
-import { VpcFunctionRole } from '../shared/function-role';
 import { grantSecretRead } from '../shared/grant-secret-read';
 import { logEncryptionKey } from '../shared/log-encryption';
-import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
+import { serviceFunction } from '../shared/service-function';
 import { vectorStoreEnvironment } from '../shared/vector-store-environment';
+import { workQueue } from '../shared/work-queue';
 
 /** Lambda's limit. */
 const MAX_TIMEOUT = Duration.minutes(15);
 /** The API route's integration is buffered: API Gateway waits this long at most. */
 const API_TIMEOUT = Duration.seconds(29);
-/**
- * AWS's advice for an SQS event source: a visibility timeout of six times the function's timeout,
- * so that a batch the mapping is still retrying (throttled function, slow start) is not delivered
- * a second time meanwhile.
- */
-const VISIBILITY_FACTOR = 6;
 
 export interface AsyncJobsProps {
   /**
@@ -159,24 +152,13 @@ export class AsyncJobs extends Construct {
         removalPolicy,
       );
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, {
+      key,
+      workerTimeout: this.workerTimeout,
+      retention,
+      maxReceiveCount: this.maxReceiveCount,
       removalPolicy,
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      // One data key serves the queue for five minutes: fewer KMS calls, the same encryption.
-      dataKeyReuse: Duration.minutes(5),
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(this.workerTimeout.toSeconds() * VISIBILITY_FACTOR),
-      retentionPeriod: retention,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
-      removalPolicy,
-    });
+    }));
 
     this.webhookSecret =
       props.webhookSecret ??
@@ -202,7 +184,7 @@ export class AsyncJobs extends Construct {
       allowAllOutbound: false,
     });
     apiSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (SQS, Secrets Manager)');
-    this.apiFunction = this.platformFunction('Api', {
+    this.apiFunction = serviceFunction(this, 'Api', {
       entry: 'jobs-api/handler.ts',
       description: 'Async jobs API: POST /v1/jobs, GET /v1/jobs/{id}',
       serviceName: 'llm-jobs-api',
@@ -221,7 +203,7 @@ export class AsyncJobs extends Construct {
     this.queue.grantSendMessages(this.apiFunction);
 
     // The worker: the gateway's reach (providers, cache, database), in the gateway's security groups.
-    this.workerFunction = this.platformFunction('Worker', {
+    this.workerFunction = serviceFunction(this, 'Worker', {
       entry: 'jobs-worker/handler.ts',
       description: 'Async jobs worker: runs queued chat and embedding jobs through the gateway',
       serviceName: 'llm-jobs-worker',
@@ -278,57 +260,6 @@ export class AsyncJobs extends Construct {
   /** Messages in the dead-letter queue, maximum: anything above zero needs a look (and a redrive). */
   metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
-  }
-
-  private platformFunction(
-    id: string,
-    options: {
-      entry: string;
-      description: string;
-      serviceName: string;
-      memorySize: number;
-      timeout: Duration;
-      reservedConcurrentExecutions: number;
-      securityGroups: ec2.ISecurityGroup[];
-      environment: Record<string, string>;
-      vpc: ec2.IVpc;
-      vpcSubnets: ec2.SubnetSelection;
-      key: kms.IKey;
-      logRetention?: logs.RetentionDays;
-      removalPolicy: RemovalPolicy;
-    },
-  ): nodejs.NodejsFunction {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      encryptionKey: options.key,
-      retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: options.removalPolicy,
-    });
-    const role = new VpcFunctionRole(this, `${id}Role`, {
-      logGroup,
-      description: `Runs the ${options.serviceName} function of ${this.node.path}`,
-    });
-    const fn = new nodejs.NodejsFunction(this, `${id}Function`, {
-      ...platformFunctionDefaults(options.entry),
-      description: options.description,
-      memorySize: options.memorySize,
-      timeout: options.timeout,
-      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
-      vpc: options.vpc,
-      vpcSubnets: options.vpcSubnets,
-      securityGroups: options.securityGroups,
-      allowPublicSubnet: false,
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: lambda.Tracing.ACTIVE,
-      environment: {
-        ...PLATFORM_FUNCTION_ENVIRONMENT,
-        POWERTOOLS_SERVICE_NAME: options.serviceName,
-        ...options.environment,
-      },
-    });
-    fn.node.addDependency(role.permissions);
-    return fn;
   }
 }
 

@@ -9,6 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
+import { privateBucket } from '../shared/private-bucket';
 import {
   addServingCharts,
   DEFAULT_SERVICE_ACCOUNT,
@@ -248,7 +249,8 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       systemNodes,
     });
 
-    this.modelBucket = props.modelBucket ?? this.createModelBucket(key, removalPolicy);
+    this.modelBucket =
+      props.modelBucket ?? privateBucket(this, 'ModelBucket', { key, logPrefix: 'model-bucket/', removalPolicy });
     this.modelServerRole = podIdentityRole(this, 'ModelServer', {
       cluster: this.cluster,
       agent: podIdentityAgent,
@@ -376,31 +378,6 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       ],
     });
     return { id: template.launchTemplateId!, version: template.latestVersionNumber };
-  }
-
-  private createModelBucket(key: kms.IKey, removalPolicy: RemovalPolicy): s3.Bucket {
-    const accessLogs = new s3.Bucket(this, 'ModelBucketAccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy,
-    });
-    return new s3.Bucket(this, 'ModelBucket', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'model-bucket/',
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy,
-    });
   }
 
   /** GPUs per node of each group, after checking the groups' props. */

@@ -4,6 +4,7 @@
  */
 export * from './async-jobs';
 export * from './cost-guardrails';
+export * from './embedding-service';
 export * from './gateway-api';
 export * from './llm-gateway';
 export * from './model-serving';

@@ -1,0 +1,273 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EMBEDDINGS_ENV } from '../../lambda/core/runtime/environment';
+import type { GatewayApi } from '../gateway-api/gateway-api';
+import type { LlmGateway } from '../llm-gateway/llm-gateway';
+import { logEncryptionKey } from '../shared/log-encryption';
+import { privateBucket } from '../shared/private-bucket';
+import { serviceFunction } from '../shared/service-function';
+import { workQueue } from '../shared/work-queue';
+
+/** Lambda's limit. */
+const MAX_TIMEOUT = Duration.minutes(15);
+/** The API's routes are buffered: API Gateway waits this long at most. */
+const API_TIMEOUT = Duration.seconds(29);
+
+export interface EmbeddingServiceProps {
+  /**
+   * The gateway whose embedding models embed the chunks: both functions run it in-process
+   * (`shareRuntimeWith`), so ingestion meets the tenant's token limits, budgets and failover and is
+   * counted in its spend. It must have a `vectorStore`: the chunks live there.
+   */
+  readonly gateway: LlmGateway;
+  /**
+   * The API to add the `/v1/collections` routes to, behind its authorizer and usage plans.
+   * @default - no routes: add them with `addRoutes`
+   */
+  readonly api?: GatewayApi;
+  /** The VPC the functions run in (the gateway's). */
+  readonly vpc: ec2.IVpc;
+  /**
+   * Where in the VPC. Must be private.
+   * @default - the private subnets with egress (`Network.applicationSubnets`)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The bucket whose new objects (`<tenant>/<collection>/<name>.json|.txt|.md`) are ingested.
+   * @default - a new private bucket: KMS, versioned, TLS only, access logs
+   */
+  readonly ingestionBucket?: s3.IBucket;
+  /**
+   * Objects larger than this are rejected unread.
+   * @default 4 MiB
+   */
+  readonly maxObjectBytes?: number;
+  /**
+   * How long the worker may take for one message (a re-index builds a whole version). Must exceed
+   * the longest `deployments.*.timeouts.totalMs` of the gateway's config.
+   * @default Duration.minutes(15)
+   */
+  readonly workerTimeout?: Duration;
+  /**
+   * Receives of one message before it moves to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Worker invocations at once (2 to 1000): the ceiling on ingestion's load on the embedding
+   * providers and the database.
+   * @default 5
+   */
+  readonly maxConcurrency?: number;
+  /** Memory of both functions in MiB. @default 1024 */
+  readonly memorySize?: number;
+  /**
+   * Key of the queues and the logs (a new ingestion bucket gets a key of its own).
+   * @default - a new customer-managed key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Collections of chunked, embedded documents per tenant in the platform's pgvector store, searchable
+ * by meaning with metadata filters, re-indexable without downtime:
+ *
+ * - `POST /v1/collections`, `GET /v1/collections/{name}`, `POST .../{name}/documents` (idempotent
+ *   ingest), `.../search`, `.../reindex` (202; built in the background, switched atomically when
+ *   complete), `DELETE .../{name}/versions/{version}`;
+ * - objects dropped in the ingestion bucket as `<tenant>/<collection>/<name>` are ingested as that
+ *   tenant (S3 notifies the work queue, which also carries the re-index work);
+ * - one queue, KMS-encrypted with a dead-letter queue after `maxReceiveCount` receives; the worker's
+ *   event source reports partial batch failures and has a maximum concurrency.
+ */
+export class EmbeddingService extends Construct {
+  /** Re-index work and the ingestion bucket's notifications. */
+  readonly queue: sqs.Queue;
+  /** Messages that failed `maxReceiveCount` times. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** Where documents are dropped for ingestion. */
+  readonly ingestionBucket: s3.IBucket;
+  /** Answers the `/v1/collections` routes. */
+  readonly apiFunction: nodejs.NodejsFunction;
+  /** Builds re-index versions and ingests dropped objects. */
+  readonly workerFunction: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: EmbeddingServiceProps) {
+    super(scope, id);
+    const where = `EmbeddingService ${this.node.path}`;
+    const workerTimeout = props.workerTimeout ?? MAX_TIMEOUT;
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    const maxConcurrency = props.maxConcurrency ?? 5;
+    const memorySize = props.memorySize ?? 1024;
+    const maxObjectBytes = props.maxObjectBytes ?? 4 * 1024 * 1024;
+    checkProps(props, where, { workerTimeout, maxReceiveCount, maxConcurrency, memorySize, maxObjectBytes });
+    if (!props.gateway.vectorStore) {
+      throw new Error(
+        `${where}: the gateway has no \`vectorStore\`; the chunks and their vectors live there. Give the LlmGateway one.`,
+      );
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const key =
+      props.encryptionKey ??
+      logEncryptionKey(
+        this,
+        'Key',
+        `Encrypts the embedding service's queues, logs and bucket (${this.node.path})`,
+        removalPolicy,
+      );
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, {
+      key,
+      workerTimeout,
+      retention: Duration.days(4),
+      maxReceiveCount,
+      removalPolicy,
+    }));
+    // A key of its own: S3's right to encrypt notifications with the queue's key names this bucket,
+    // so a bucket encrypted with that same key would be a dependency cycle.
+    this.ingestionBucket =
+      props.ingestionBucket ??
+      privateBucket(this, 'IngestionBucket', {
+        key: new kms.Key(this, 'BucketKey', {
+          description: `Encrypts the documents dropped for ingestion into ${this.node.path}`,
+          enableKeyRotation: true,
+          removalPolicy,
+          pendingWindow: Duration.days(30),
+        }),
+        logPrefix: 'ingestion/',
+        removalPolicy,
+      });
+    this.ingestionBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue));
+
+    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const common = {
+      vpc: props.vpc,
+      vpcSubnets: subnets,
+      // The gateway's reach: its providers, its cache, the database.
+      securityGroups: props.gateway.connections.securityGroups,
+      memorySize,
+      key,
+      logRetention: props.logRetention,
+      removalPolicy,
+    };
+    this.apiFunction = serviceFunction(this, 'Api', {
+      ...common,
+      entry: 'embeddings-api/handler.ts',
+      description: 'Embedding service API: /v1/collections (ingest, search, re-index)',
+      serviceName: 'llm-embeddings-api',
+      timeout: API_TIMEOUT,
+      reservedConcurrentExecutions: 20,
+      environment: {
+        [EMBEDDINGS_ENV.queueUrl]: this.queue.queueUrl,
+        [EMBEDDINGS_ENV.maxBodyBytes]: String(props.gateway.maxBodyBytes),
+      },
+    });
+    this.workerFunction = serviceFunction(this, 'Worker', {
+      ...common,
+      entry: 'embeddings-worker/handler.ts',
+      description: 'Embedding service worker: builds re-index versions and ingests dropped objects',
+      serviceName: 'llm-embeddings-worker',
+      timeout: workerTimeout,
+      reservedConcurrentExecutions: maxConcurrency,
+      environment: {
+        [EMBEDDINGS_ENV.queueUrl]: this.queue.queueUrl,
+        [EMBEDDINGS_ENV.maxObjectBytes]: String(maxObjectBytes),
+      },
+    });
+    for (const fn of [this.apiFunction, this.workerFunction]) props.gateway.shareRuntimeWith(fn);
+    this.queue.grantSendMessages(this.apiFunction); // re-index work
+    this.ingestionBucket.grantRead(this.workerFunction);
+    this.workerFunction.addEventSource(
+      new eventsources.SqsEventSource(this.queue, {
+        // One message at a time: a re-index is long, and one batch must not wait on another's.
+        batchSize: 1,
+        maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    if (props.api) this.addRoutes(props.api);
+  }
+
+  /** Adds the `/v1/collections` routes to `api`, with its authorizer, usage plans and firewall. */
+  addRoutes(api: GatewayApi): void {
+    const fn = this.apiFunction;
+    api.addRoute('/collections', 'POST', fn, { requestSchema: objectWith('name', 'model') });
+    api.addRoute('/collections/{name}', 'GET', fn);
+    api.addRoute('/collections/{name}/documents', 'POST', fn, { requestSchema: objectWith('documents') });
+    api.addRoute('/collections/{name}/search', 'POST', fn, { requestSchema: objectWith('query') });
+    api.addRoute('/collections/{name}/reindex', 'POST', fn, { requestSchema: objectWith() });
+    api.addRoute('/collections/{name}/versions/{version}', 'DELETE', fn);
+  }
+
+  /** Lets `grantee` drop documents into the ingestion bucket. */
+  grantIngest(grantee: iam.IGrantable): iam.Grant {
+    return this.ingestionBucket.grantPut(grantee);
+  }
+
+  /** Messages waiting (visible), maximum: ingestion and re-index backlog. */
+  metricBacklog(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
+  }
+
+  /** Messages in the dead-letter queue, maximum: anything above zero needs a look (and a redrive). */
+  metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
+  }
+}
+
+/** What API Gateway checks before the function runs; the function validates the body fully. */
+function objectWith(...required: string[]): apigateway.JsonSchema {
+  return { type: apigateway.JsonSchemaType.OBJECT, required: required.length > 0 ? required : undefined };
+}
+
+function checkProps(
+  props: EmbeddingServiceProps,
+  where: string,
+  values: {
+    workerTimeout: Duration;
+    maxReceiveCount: number;
+    maxConcurrency: number;
+    memorySize: number;
+    maxObjectBytes: number;
+  },
+): void {
+  const problems: string[] = [];
+  const seconds = values.workerTimeout.toSeconds();
+  if (seconds < 1 || seconds > MAX_TIMEOUT.toSeconds())
+    problems.push(`workerTimeout is ${seconds} s; give 1 s to 15 minutes (Lambda's limit)`);
+  for (const [id, deployment] of Object.entries(props.gateway.config.deployments)) {
+    if (deployment.timeouts.totalMs >= seconds * 1000) {
+      problems.push(
+        `deployments.${id}.timeouts.totalMs is ${deployment.timeouts.totalMs} ms but the worker times out after ${seconds} s: raise workerTimeout`,
+      );
+    }
+  }
+  if (!Number.isInteger(values.maxReceiveCount) || values.maxReceiveCount < 1 || values.maxReceiveCount > 1000)
+    problems.push(`maxReceiveCount is ${values.maxReceiveCount}; give a whole number from 1 to 1000`);
+  if (!Number.isInteger(values.maxConcurrency) || values.maxConcurrency < 2 || values.maxConcurrency > 1000)
+    problems.push(`maxConcurrency is ${values.maxConcurrency}; give 2 to 1000 (the event source's limits)`);
+  if (!Number.isInteger(values.memorySize) || values.memorySize < 128 || values.memorySize > 10240)
+    problems.push(`memorySize is ${values.memorySize}; give a whole number of MiB from 128 to 10240`);
+  if (!Number.isInteger(values.maxObjectBytes) || values.maxObjectBytes < 1 || values.maxObjectBytes > 64 * 1024 * 1024)
+    problems.push(`maxObjectBytes is ${values.maxObjectBytes}; give 1 byte to 64 MiB`);
+  const selected = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+  const publicIds = new Set(props.vpc.publicSubnets.map((s) => s.subnetId));
+  if (selected.subnets.some((s) => publicIds.has(s.subnetId)))
+    problems.push('vpcSubnets selects public subnets; the embedding functions must run in private subnets');
+  if (problems.length > 0) throw new Error(`${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}

@@ -2,6 +2,8 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type { Construct } from 'constructs';
 import {
+  type AsyncJobs,
+  type EmbeddingService,
   GatewayApi,
   type CostGuardrails,
   type PlatformObservability,
@@ -16,6 +18,7 @@ import type { GatewayConfigInput } from '../lambda/core/config/schema';
 import { PLATFORM_GATEWAY_MODELS } from './config/gateway-models';
 import { addDataStores } from './data-stores';
 import { addObservability } from './observability';
+import { addServices } from './services';
 import type { EnvironmentConfig } from './config/schema';
 
 export interface LlmPlatformStackProps extends StackProps {
@@ -41,6 +44,10 @@ export class LlmPlatformStack extends Stack {
   readonly gatewayApi: GatewayApi;
   /** Self-hosted model serving, in environments whose `serving.enabled` is true. */
   readonly serving?: ModelServingCluster;
+  /** Chat and embedding requests run from a queue: `POST /v1/jobs`, poll or webhook. */
+  readonly jobs: AsyncJobs;
+  /** Collections of embedded documents: `/v1/collections`, S3 drops, versioned re-index. */
+  readonly embeddings: EmbeddingService;
   /** Dashboards and alarms over every part above (add more with its `add*` methods). */
   readonly observability: PlatformObservability;
   /** The AWS budget, the LLM spend alarms and the kill switch. */
@@ -132,6 +139,15 @@ export class LlmPlatformStack extends Stack {
     new CfnOutput(this, 'ApiKeyTable', {
       description: 'Key table: npm run api-key -- issue --table <this> --tenant NAME --tier TIER',
       value: this.gatewayApi.keyTable.tableName,
+    });
+    ({ jobs: this.jobs, embeddings: this.embeddings } = addServices(this, config, this, removalPolicy));
+    new CfnOutput(this, 'IngestionBucket', {
+      description: 'Drop documents here as <tenant>/<collection>/<name>.json|.txt|.md to ingest them',
+      value: this.embeddings.ingestionBucket.bucketName,
+    });
+    new CfnOutput(this, 'JobsDeadLetterQueue', {
+      description: 'Redrive: aws sqs start-message-move-task --source-arn <this>',
+      value: this.jobs.deadLetterQueue.queueArn,
     });
     ({ observability: this.observability, costGuardrails: this.costGuardrails } = addObservability(
       this,

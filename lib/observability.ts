@@ -1,7 +1,9 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
+  type AsyncJobs,
   CostGuardrails,
+  type EmbeddingService,
   PlatformObservability,
   type GatewayApi,
   type IResponseCache,
@@ -20,6 +22,8 @@ export interface ObservedPlatform {
   readonly gateway: LlmGateway;
   readonly gatewayApi: GatewayApi;
   readonly serving?: ModelServingCluster;
+  readonly jobs: AsyncJobs;
+  readonly embeddings: EmbeddingService;
 }
 
 export interface Observability {
@@ -58,7 +62,15 @@ export function addObservability(
       spendAnomalyStdDevs: alarms.spendAnomalyStdDevs,
       spendPerHourUsd: alarms.spendPerHourUsd,
     },
-    functions: [platform.gateway.function, platform.gatewayApi.authorizerFunction],
+    functions: [
+      platform.gateway.function,
+      platform.gatewayApi.authorizerFunction,
+      platform.jobs.apiFunction,
+      platform.jobs.workerFunction,
+      platform.embeddings.apiFunction,
+      platform.embeddings.workerFunction,
+    ],
+    deadLetterQueues: [platform.jobs.deadLetterQueue, platform.embeddings.deadLetterQueue],
     restApi: { api: platform.gatewayApi.api, stage: platform.gatewayApi.stageName },
     responseCache: platform.responseCache.metricsIdentity ? platform.responseCache : undefined,
     vectorStore: platform.vectorStore.clusterIdentifier ? platform.vectorStore : undefined,

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -190,7 +190,11 @@ export class EmbeddingService extends Construct {
     });
     for (const fn of [this.apiFunction, this.workerFunction]) props.gateway.shareRuntimeWith(fn);
     this.queue.grantSendMessages(this.apiFunction); // re-index work
-    this.ingestionBucket.grantRead(this.workerFunction);
+    // GetObject on the bucket's objects and Decrypt with its key: exactly what reading a drop takes.
+    this.workerFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.ingestionBucket.arnForObjects('*')] }),
+    );
+    this.ingestionBucket.encryptionKey?.grantDecrypt(this.workerFunction);
     this.workerFunction.addEventSource(
       new eventsources.SqsEventSource(this.queue, {
         // One message at a time: a re-index is long, and one batch must not wait on another's.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cacheConfigSchema, providerSecretsConfigSchema, vectorStoreConfigSchema } from './data-stores-schema';
 import { apiConfigSchema, gatewayConfigSchema } from './gateway-schema';
+import { embeddingsConfigSchema, jobsConfigSchema } from './services-schema';
 import { TRITON_FRONTENDS, VLLM_DTYPES, VLLM_QUANTIZATIONS } from '../../constructs/model-serving/charts';
 
 /**
@@ -211,6 +212,10 @@ export const environmentConfigSchema = z
     gateway: gatewayConfigSchema.prefault({}),
     /** The API edge: throttles, usage tiers, firewall rate, authorizer cache. */
     api: apiConfigSchema.prefault({}),
+    /** Async jobs: queue receives, worker concurrency, retention. */
+    jobs: jobsConfigSchema.prefault({}),
+    /** The embedding service: queue receives, worker concurrency, largest dropped object. */
+    embeddings: embeddingsConfigSchema.prefault({}),
     /** Self-hosted model serving; off unless given. */
     serving: servingConfigSchema.prefault({ enabled: false }),
     /** Extra tags put on every resource of the environment. */

@@ -106,18 +106,19 @@ const SERVING_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   },
   {
     rule: 'NIST.800.53.R5-S3BucketReplicationEnabled',
-    path: /^Serving\/ModelBucket(AccessLogs)?$/,
+    path: /^(Serving\/ModelBucket(AccessLogs)?|Embeddings\/IngestionBucket(AccessLogs)?)$/,
     reason:
       'Model weights are copies of published checkpoints, re-uploadable from their source, and versioning ' +
       'guards against overwrites; cross-region replication would double the storage of hundreds of GB for ' +
-      'no recovery the source does not already give. Access logs are kept in the same region by design.',
+      'no recovery the source does not already give. Dropped documents are a transit copy of what the ' +
+      'tenant sent (the text is kept in the database once ingested). Access logs stay in the region by design.',
   },
   {
     rule: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
-    path: /^Serving\/ModelBucketAccessLogs$/,
+    path: /^(Serving\/ModelBucketAccessLogs|Embeddings\/IngestionBucketAccessLogs)$/,
     reason:
       'S3 server access logging can only deliver to a bucket encrypted with SSE-S3, not SSE-KMS, so the ' +
-      'access-log bucket uses S3-managed encryption; the model bucket it records is KMS-encrypted.',
+      'access-log bucket uses S3-managed encryption; the bucket it records is KMS-encrypted.',
   },
 ];
 
@@ -132,11 +133,12 @@ export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   },
   ...['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'].map((rule) => ({
     rule,
-    path: /^(Observability\/Alarms|CostGuardrails\/Notifications|CostGuardrails\/KillSwitch|CostGuardrails\/KillSwitch\/Topic)\/DeadLetters$/,
+    path: /^(Observability\/Alarms|CostGuardrails\/Notifications|CostGuardrails\/KillSwitch|CostGuardrails\/KillSwitch\/Topic|Jobs|Embeddings)\/DeadLetters$/,
     reason:
       'This queue is itself a dead-letter queue: SNS moves alarm and budget notifications it could not ' +
-      'deliver to a subscriber here, or Lambda the kill-switch invocations that failed (an SNS redrive policy ' +
-      'or a function dead-letter config, which the rules do not recognise as making it a dead-letter queue). ' +
+      'deliver to a subscriber here, Lambda the kill-switch invocations that failed, or SQS the job and ' +
+      'embedding messages that failed maxReceiveCount times (an SNS redrive policy, a function dead-letter ' +
+      "config or the source queue's redrive policy, which the rules do not recognise on this side). " +
       'A dead-letter queue of a dead-letter queue has nowhere useful to go; instead the queue is encrypted, ' +
       'keeps messages 14 days and has its own "not empty" alarm on the platform dashboards.',
   })),
@@ -274,7 +276,7 @@ export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   // --- The request path (LlmGateway, GatewayApi) ---
   {
     rule: 'AwsSolutions-IAM5[Resource::*]',
-    path: /^(Gateway\/Role|GatewayApi\/AuthorizerRole|CostGuardrails\/KillSwitch\/Role)\/Permissions\/Resource$/,
+    path: /^(Gateway\/Role|GatewayApi\/AuthorizerRole|CostGuardrails\/KillSwitch\/Role|(Jobs|Embeddings)\/(Api|Worker)Role)\/Permissions\/Resource$/,
     reason:
       "Two statements of the functions' own managed policy cannot name a resource: the network-interface " +
       'actions Lambda needs to attach a function to the VPC (ec2:DescribeNetworkInterfaces and its kin have ' +
@@ -306,10 +308,12 @@ export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   },
   ...['NIST.800.53.R5-LambdaDLQ', 'Serverless-LambdaDLQ'].map((rule) => ({
     rule,
-    path: /^(Gateway\/Function|GatewayApi\/AuthorizerFunction)\/Resource$/,
+    path: /^(Gateway\/Function|GatewayApi\/AuthorizerFunction|(Jobs|Embeddings)\/(Api|Worker)Function)\/Resource$/,
     reason:
-      'API Gateway invokes the gateway and the authorizer synchronously and the caller gets the error; a ' +
-      'dead-letter queue only receives failed asynchronous invocations, which these functions never have.',
+      'API Gateway invokes the gateway, the authorizer and the jobs and embeddings APIs synchronously and ' +
+      'the caller gets the error; the workers are invoked by SQS event source mappings, whose failed ' +
+      "messages go back to their queue and then to its dead-letter queue. A function's dead-letter queue " +
+      'only receives failed asynchronous invocations, which none of these functions has.',
   })),
   {
     rule: 'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
@@ -333,6 +337,46 @@ export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
       'last 35 days with point-in-time recovery (on, with deletion protection in production). Lost keys are ' +
       'reissued, never restored from a copy, so a separate AWS Backup plan adds nothing.',
   },
+  // --- The services beside the gateway (AsyncJobs, EmbeddingService) ---
+  {
+    rule: 'Serverless-LambdaEventSourceMappingDestination',
+    path: /^(Jobs|Embeddings)\/WorkerFunction\/SqsEventSource:[A-Za-z0-9]+\/Resource$/,
+    reason:
+      'On-failure destinations apply to stream and Kafka event sources; for an SQS source a failed message ' +
+      "stays on its queue and moves to the queue's dead-letter queue after maxReceiveCount receives, which " +
+      'each of these queues has (with a "not empty" alarm on the platform dashboards).',
+  },
+  ...acknowledgeEach(
+    ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]'],
+    /^(Jobs\/(Api|Worker)Role|Embeddings\/ApiRole)\/Permissions\/Resource$/,
+    "The CDK's grantSendMessages on a KMS-encrypted queue: the key actions name one resource, that queue's " +
+      "own customer-managed key, which encrypts nothing but this service's queues and logs.",
+  ),
+  {
+    rule: 'AwsSolutions-IAM5[Resource::<EmbeddingsIngestionBucket67AC8BEF.Arn>/*]',
+    path: /^Embeddings\/WorkerRole\/Permissions\/Resource$/,
+    reason:
+      'The worker ingests whatever object is dropped in the ingestion bucket (s3:GetObject only, no list, ' +
+      'write or delete): the bucket holds nothing but documents waiting to be ingested, and which tenant ' +
+      'an object belongs to is the first segment of its key, checked by the worker.',
+  },
+  ...acknowledgeEach(
+    ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled'],
+    /^Jobs\/WebhookSecret\/Resource$/,
+    'The webhook signing secret is shared with every receiver, which verifies signatures with it; a hosted ' +
+      'rotation would break them all at once. It is generated (48 characters), KMS-encrypted and readable ' +
+      'only by the jobs worker; rotate it with the receivers (README, "Async jobs").',
+  ),
+  ...acknowledgeEach(
+    [
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'NIST.800.53.R5-IAMNoInlinePolicy',
+    ],
+    /^(BucketNotificationsHandler050a0587b7544547bf325f094a3db834\/Role\/Resource|Embeddings\/IngestionBucket\/Notifications\/HandlerPolicy\/Resource)$/,
+    "aws-cdk-lib's bucket-notifications custom resource: a handler it creates once per stack, invoked only " +
+      "by CloudFormation to set the ingestion bucket's notification configuration; its role and policy are " +
+      'set by the module and cannot be configured.',
+  ),
   ...SERVING_ACKNOWLEDGMENTS,
 ];
 

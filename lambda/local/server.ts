@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
@@ -11,7 +12,9 @@ import { HashingEmbedder } from '../core/policy/cache/embedder';
 import { loadClassifierModel } from '../core/policy/router/classifier';
 import { DISCARD_METRICS, createGatewayTelemetry } from '../core/telemetry';
 import { migrateVectorSchema, startEmbeddedPostgres } from '../core/vector';
+import { embeddingsRoute } from './embeddings';
 import { httpListener, type LocalRoute } from './http-adapter';
+import { jobsRoute } from './jobs';
 
 export type { LocalRoute };
 
@@ -52,13 +55,13 @@ export async function startLocalGateway(
 }
 
 /**
- * The semantic cache's database: DATABASE_URL when set, else Postgres with pgvector embedded in this
+ * The platform's database: DATABASE_URL when set, else Postgres with pgvector embedded in this
  * process (PGlite). The schema is applied either way, as the VectorStore construct does on Aurora.
  */
 async function openVectorDb(
   url: string | undefined,
 ): Promise<{ db: Pool; description: string; close(): Promise<void> }> {
-  const { Pool } = await import('pg'); // only with a semantic cache: a gateway without one never loads pg
+  const { Pool } = await import('pg'); // not at import: tests that start a gateway without a database never load pg
   const embedded = url ? undefined : await startEmbeddedPostgres();
   const db = new Pool({ connectionString: url ?? embedded!.connectionString, max: 8 });
   const session = await db.connect();
@@ -83,7 +86,11 @@ async function main(): Promise<void> {
   let redis: Redis | undefined;
   if (process.env.REDIS_URL) redis = connectRedisForGateway(process.env.REDIS_URL);
   const routerModelFile = process.env.ROUTER_MODEL ?? 'data/router/model.json';
-  const vector = config?.semanticCache ? await openVectorDb(process.env.DATABASE_URL) : undefined;
+  // The semantic cache, the job store and the embedding service's collections share one database.
+  const vector = await openVectorDb(process.env.DATABASE_URL);
+  const webhookSecret = process.env.JOBS_WEBHOOK_SECRET ?? randomBytes(33).toString('base64');
+  const maxBodyBytes = (config ?? parseGatewayConfig(EMBEDDED_CONFIG, 'embedded defaults')).limits.maxBodyBytes;
+  const jobs = jobsRoute({ pool: vector.db, webhookSecret, redis, maxBodyBytes });
   // Redacted JSON log lines on stdout (one per call); EMF metrics only when asked for.
   const telemetry = createGatewayTelemetry({
     metrics: process.env.POWERTOOLS_METRICS_DISABLED === 'false' ? undefined : DISCARD_METRICS,
@@ -91,7 +98,8 @@ async function main(): Promise<void> {
   const local = await startLocalGateway({
     config,
     telemetry,
-    vectorDb: vector?.db,
+    vectorDb: config?.semanticCache ? vector.db : undefined,
+    routes: [jobs.route, embeddingsRoute({ pool: vector.db, maxBodyBytes })],
     routerModel: config?.routing?.classifier ? loadClassifierModel(routerModelFile) : undefined,
     redis,
     port: Number(process.env.PORT ?? 4000),
@@ -101,13 +109,15 @@ async function main(): Promise<void> {
   console.log(`LLM gateway listening on http://${address.address}:${address.port}/v1`);
   console.log(`  config: ${configPath ?? 'embedded defaults (built-in deterministic model, offline)'}`);
   console.log(`  state:  ${redis ? `Redis at ${process.env.REDIS_URL}` : 'in-process'}`);
-  if (vector) console.log(`  vectors: ${vector.description}`);
+  console.log(`  database: ${vector.description} (semantic cache, jobs, collections)`);
+  console.log(`  webhooks signed with: ${process.env.JOBS_WEBHOOK_SECRET ? 'JOBS_WEBHOOK_SECRET' : webhookSecret}`);
   console.log(`  models: ${local.gateway.models().join(', ')}`);
   if (!config) console.log(`  API key: ${LOCAL_DEVELOPMENT_KEY}`);
   const stop = () => {
+    jobs.close();
     local.close().finally(async () => {
       redis?.disconnect();
-      await vector?.close();
+      await vector.close();
       process.exit(0);
     });
   };

@@ -99,7 +99,11 @@ describe('an environment that brings its own cache, database and secrets', () =>
   test('creates none of them, and uses the existing ones', () => {
     template.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 0);
     template.resourceCountIs('AWS::RDS::DBCluster', 0);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    // The one new provider credential (anthropic) and the jobs' webhook signing secret: no data-store secret.
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).sort()).toEqual([
+      expect.stringMatching(/^JobsWebhookSecret/),
+      expect.stringMatching(/^ProviderSecretsCredentialanthropic/),
+    ]);
     expect(stage.platform.responseCache.endpointAddress).toBe('master.shared.abc.use1.cache.amazonaws.com');
     expect(stage.platform.vectorStore.connections.securityGroups.map((g) => g.securityGroupId)).toEqual([SG_DB]);
     expect(stage.platform.providerSecrets.credentialNames).toEqual(['anthropic', 'openai']);

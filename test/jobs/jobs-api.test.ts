@@ -58,6 +58,9 @@ describe('webhook signatures (Standard Webhooks) with replay protection in Redis
 
   test('a secret too short to be one is refused with what to do', () => {
     expect(() => new WebhookSigner('short')).toThrow(/at least 24 characters/);
+    // Receivers' libraries decode the key as base64: a secret they could not use is refused here.
+    expect(() => new WebhookSigner('not-base64-but-long-enough_x')).toThrow(/must be base64/);
+    expect(() => new WebhookSigner(`whsec_${SECRET}`)).not.toThrow();
   });
 });
 

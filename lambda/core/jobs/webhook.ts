@@ -16,7 +16,14 @@ export type WebhookHeaders = Record<'webhook-id' | 'webhook-timestamp' | 'webhoo
 function standardSecret(secret: string): string {
   if (secret.length < 24)
     throw new Error('The webhook signing secret must have at least 24 characters; generate a longer one.');
-  return secret.startsWith('whsec_') ? secret : `whsec_${secret}`;
+  const key = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+  // Standard Webhooks keys are base64: a receiver's library decodes `whsec_<key>` the same way.
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || key.length % 4 !== 0)
+    throw new Error(
+      'The webhook signing secret must be base64 (letters, digits, "+", "/", a length that is a multiple of 4), ' +
+        'optionally after "whsec_"; generate one with `openssl rand -base64 33`.',
+    );
+  return `whsec_${key}`;
 }
 
 export class WebhookSigner {

@@ -19,9 +19,8 @@ import { logEncryptionKey } from '../shared/log-encryption';
 import { serviceFunction } from '../shared/service-function';
 import { vectorStoreEnvironment } from '../shared/vector-store-environment';
 import { workQueue } from '../shared/work-queue';
+import { queueWorkerProblems, throwProblems } from '../shared/worker-checks';
 
-/** Lambda's limit. */
-const MAX_TIMEOUT = Duration.minutes(15);
 /** The API route's integration is buffered: API Gateway waits this long at most. */
 const API_TIMEOUT = Duration.seconds(29);
 
@@ -280,33 +279,22 @@ function checkProps(
   where: string,
   values: { batchSize: number; maxConcurrency: number; retention: Duration; memorySize: number; timeout: Duration },
 ): void {
-  const problems: string[] = [];
-  const seconds = values.timeout.toSeconds();
-  if (seconds < 1 || seconds > MAX_TIMEOUT.toSeconds())
-    problems.push(`workerTimeout is ${seconds} s; give 1 s to 15 minutes (Lambda's limit)`);
-  for (const [id, deployment] of Object.entries(props.gateway.config.deployments)) {
-    if (deployment.timeouts.totalMs >= seconds * 1000) {
-      problems.push(
-        `deployments.${id}.timeouts.totalMs is ${deployment.timeouts.totalMs} ms but the worker times out after ${seconds} s: ` +
-          'raise workerTimeout, or a slow answer is cut by Lambda and the job retried from the start',
-      );
-    }
-  }
-  const receives = props.maxReceiveCount ?? 5;
-  if (!Number.isInteger(receives) || receives < 1 || receives > 1000)
-    problems.push(`maxReceiveCount is ${receives}; give a whole number from 1 to 1000`);
+  const problems = queueWorkerProblems(
+    {
+      gateway: props.gateway,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      workerTimeout: values.timeout,
+      maxReceiveCount: props.maxReceiveCount ?? 5,
+      maxConcurrency: values.maxConcurrency,
+      memory: { prop: 'workerMemorySize', mib: values.memorySize },
+    },
+    'a slow answer is cut by Lambda and the job retried from the start',
+  );
   if (!Number.isInteger(values.batchSize) || values.batchSize < 1 || values.batchSize > 10)
     problems.push(`batchSize is ${values.batchSize}; give 1 to 10`);
-  if (!Number.isInteger(values.maxConcurrency) || values.maxConcurrency < 2 || values.maxConcurrency > 1000)
-    problems.push(`maxConcurrency is ${values.maxConcurrency}; give 2 to 1000 (the event source's limits)`);
   const retained = values.retention.toSeconds();
   if (retained < 3600 || retained > 14 * 86400)
     problems.push(`retention is ${retained} s; give 1 hour to 14 days (SQS keeps a message at most 14 days)`);
-  if (!Number.isInteger(values.memorySize) || values.memorySize < 128 || values.memorySize > 10240)
-    problems.push(`workerMemorySize is ${values.memorySize}; give a whole number of MiB from 128 to 10240`);
-  const selected = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
-  const publicIds = new Set(props.vpc.publicSubnets.map((s) => s.subnetId));
-  if (selected.subnets.some((s) => publicIds.has(s.subnetId)))
-    problems.push('vpcSubnets selects public subnets; the job functions must run in private subnets');
-  if (problems.length > 0) throw new Error(`${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  throwProblems(where, problems);
 }

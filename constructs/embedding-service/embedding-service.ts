@@ -18,9 +18,8 @@ import { logEncryptionKey } from '../shared/log-encryption';
 import { privateBucket } from '../shared/private-bucket';
 import { serviceFunction } from '../shared/service-function';
 import { workQueue } from '../shared/work-queue';
+import { MAX_FUNCTION_TIMEOUT, queueWorkerProblems, throwProblems } from '../shared/worker-checks';
 
-/** Lambda's limit. */
-const MAX_TIMEOUT = Duration.minutes(15);
 /** The API's routes are buffered: API Gateway waits this long at most. */
 const API_TIMEOUT = Duration.seconds(29);
 
@@ -110,7 +109,7 @@ export class EmbeddingService extends Construct {
   constructor(scope: Construct, id: string, props: EmbeddingServiceProps) {
     super(scope, id);
     const where = `EmbeddingService ${this.node.path}`;
-    const workerTimeout = props.workerTimeout ?? MAX_TIMEOUT;
+    const workerTimeout = props.workerTimeout ?? MAX_FUNCTION_TIMEOUT;
     const maxReceiveCount = props.maxReceiveCount ?? 5;
     const maxConcurrency = props.maxConcurrency ?? 5;
     const memorySize = props.memorySize ?? 1024;
@@ -250,28 +249,19 @@ function checkProps(
     maxObjectBytes: number;
   },
 ): void {
-  const problems: string[] = [];
-  const seconds = values.workerTimeout.toSeconds();
-  if (seconds < 1 || seconds > MAX_TIMEOUT.toSeconds())
-    problems.push(`workerTimeout is ${seconds} s; give 1 s to 15 minutes (Lambda's limit)`);
-  for (const [id, deployment] of Object.entries(props.gateway.config.deployments)) {
-    if (deployment.timeouts.totalMs >= seconds * 1000) {
-      problems.push(
-        `deployments.${id}.timeouts.totalMs is ${deployment.timeouts.totalMs} ms but the worker times out after ${seconds} s: raise workerTimeout`,
-      );
-    }
-  }
-  if (!Number.isInteger(values.maxReceiveCount) || values.maxReceiveCount < 1 || values.maxReceiveCount > 1000)
-    problems.push(`maxReceiveCount is ${values.maxReceiveCount}; give a whole number from 1 to 1000`);
-  if (!Number.isInteger(values.maxConcurrency) || values.maxConcurrency < 2 || values.maxConcurrency > 1000)
-    problems.push(`maxConcurrency is ${values.maxConcurrency}; give 2 to 1000 (the event source's limits)`);
-  if (!Number.isInteger(values.memorySize) || values.memorySize < 128 || values.memorySize > 10240)
-    problems.push(`memorySize is ${values.memorySize}; give a whole number of MiB from 128 to 10240`);
+  const problems = queueWorkerProblems(
+    {
+      gateway: props.gateway,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      workerTimeout: values.workerTimeout,
+      maxReceiveCount: values.maxReceiveCount,
+      maxConcurrency: values.maxConcurrency,
+      memory: { prop: 'memorySize', mib: values.memorySize },
+    },
+    'a slow embedding call is cut by Lambda and the message retried',
+  );
   if (!Number.isInteger(values.maxObjectBytes) || values.maxObjectBytes < 1 || values.maxObjectBytes > 64 * 1024 * 1024)
     problems.push(`maxObjectBytes is ${values.maxObjectBytes}; give 1 byte to 64 MiB`);
-  const selected = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
-  const publicIds = new Set(props.vpc.publicSubnets.map((s) => s.subnetId));
-  if (selected.subnets.some((s) => publicIds.has(s.subnetId)))
-    problems.push('vpcSubnets selects public subnets; the embedding functions must run in private subnets');
-  if (problems.length > 0) throw new Error(`${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  throwProblems(where, problems);
 }

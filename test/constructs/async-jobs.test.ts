@@ -223,8 +223,8 @@ describe('AsyncJobs options and refusals', () => {
         [
           'deployments.b.timeouts.totalMs is 60000 ms but the worker times out after 30 s',
           'maxReceiveCount is 0',
-          'batchSize is 11',
           'maxConcurrency is 1',
+          'batchSize is 11',
           'retention is 300 s',
         ].join('[\\s\\S]*'),
       ),
@@ -234,7 +234,7 @@ describe('AsyncJobs options and refusals', () => {
   test('public subnets are refused', () => {
     const stack = freshStack();
     expect(() => build({ vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }, {}, stack)).toThrow(
-      /job functions must run in private subnets/,
+      /functions must run in private subnets/,
     );
   });
 });

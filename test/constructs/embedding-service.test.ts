@@ -174,8 +174,8 @@ describe('EmbeddingService options and refusals', () => {
           'deployments.b.timeouts.totalMs is 300000 ms but the worker times out after 30 s',
           'maxReceiveCount is 0',
           'maxConcurrency is 1',
-          'maxObjectBytes is 0',
           'public subnets',
+          'maxObjectBytes is 0',
         ].join('[\\s\\S]*'),
       ),
     );

@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import { startPlatformDatabase, type PlatformDatabase } from '../support/platform-database';
+import type { Pool } from 'pg';
 import { parseGatewayConfig } from '../../lambda/core/config/load';
 import type { GatewayConfigInput } from '../../lambda/core/config/schema';
 import { createGateway, type GatewayOptions } from '../../lambda/core/create-gateway';
@@ -6,31 +7,13 @@ import { EMBEDDED_CONFIG } from '../../lambda/core/embedded-config';
 import { EmbeddingService, InProcessReindexQueue } from '../../lambda/core/embeddings';
 import type { Gateway } from '../../lambda/core/pipeline/gateway';
 import type { TraceRecord } from '../../lambda/core/trace/record';
-import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../lambda/core/vector';
 
 /** The built-in embedding model's size: the partial HNSW index the migration makes in tests. */
 export const DIMENSIONS = 256;
 export const MODEL = 'builtin-embedding';
 
-/** Embedded Postgres (PGlite with pgvector, over the wire) with the platform's schema, through `pg`. */
-export async function startEmbeddingsDatabase(): Promise<{ pg: EmbeddedPostgres; pool: Pool; close(): Promise<void> }> {
-  const pg = await startEmbeddedPostgres();
-  const pool = new Pool({ connectionString: pg.connectionString, max: 8 });
-  const session = await pool.connect();
-  try {
-    await migrateVectorSchema(session, { dimensions: DIMENSIONS });
-  } finally {
-    session.release();
-  }
-  return {
-    pg,
-    pool,
-    close: async () => {
-      await pool.end();
-      await pg.stop();
-    },
-  };
-}
+/** The platform's database, with the schema of the built-in embedding model. */
+export const startEmbeddingsDatabase = (): Promise<PlatformDatabase> => startPlatformDatabase(DIMENSIONS);
 
 /**
  * The real gateway, in-process, on the built-in deterministic model (the embedded config), with

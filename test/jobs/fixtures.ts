@@ -1,32 +1,14 @@
-import { Pool } from 'pg';
+import { startPlatformDatabase, type PlatformDatabase } from '../support/platform-database';
 import { PostgresJobStore } from '../../lambda/core/jobs/job-store';
 import { idempotencyStore, oncePerJob } from '../../lambda/core/jobs/idempotency';
 import { newJobId, type Job, type JobEndpoint } from '../../lambda/core/jobs/job';
 import { JobWorker, type JobWorkerOptions } from '../../lambda/core/jobs/worker';
 import { jobsWorkerHandler } from '../../lambda/jobs-worker/batch';
-import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../lambda/core/vector';
 import type Redis from 'ioredis';
 import { FakeSqsQueue } from '../support/fake-aws/sqs';
 
-/** Embedded Postgres (PGlite over the wire) with the platform's schema, through `pg`. */
-export async function startJobsDatabase(): Promise<{ pg: EmbeddedPostgres; pool: Pool; close(): Promise<void> }> {
-  const pg = await startEmbeddedPostgres();
-  const pool = new Pool({ connectionString: pg.connectionString, max: 8 });
-  const session = await pool.connect();
-  try {
-    await migrateVectorSchema(session, { dimensions: 3 });
-  } finally {
-    session.release();
-  }
-  return {
-    pg,
-    pool,
-    close: async () => {
-      await pool.end();
-      await pg.stop();
-    },
-  };
-}
+/** The platform's database, with the schema of the jobs tests (3-dimensional vectors: none are used). */
+export const startJobsDatabase = (): Promise<PlatformDatabase> => startPlatformDatabase(3);
 
 export const TENANT_A = { tenant: 'tenant-a', user: 'alice' } as const;
 

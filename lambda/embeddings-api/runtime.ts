@@ -5,9 +5,9 @@ import { SqsReindexQueue } from '../core/embeddings/sqs-reindex-queue';
 import type { Gateway } from '../core/pipeline/gateway';
 import { EMBEDDINGS_ENV } from '../core/runtime/environment';
 import { positiveIntegerEnv, requiredEnv } from '../core/runtime/read-env';
-import { redisFromEnv, type Env } from '../core/runtime/redis';
+import type { Env } from '../core/runtime/redis';
 import type { GatewayTelemetry } from '../core/telemetry';
-import { createDeployedGateway, vectorDbFromEnv } from '../gateway/runtime';
+import { createDeployedGatewayWithStores } from '../gateway/runtime';
 
 export const EMBEDDINGS_CONSTRUCT = 'EmbeddingService';
 
@@ -31,20 +31,13 @@ export async function createDeployedEmbeddingService(
   clients: { readonly sqs: Pick<SQSClient, 'send'>; readonly secrets?: SecretsProvider },
 ): Promise<DeployedEmbeddingService> {
   const queue = new SqsReindexQueue(clients.sqs, requiredEnv(env, EMBEDDINGS_ENV.queueUrl, EMBEDDINGS_CONSTRUCT));
-  const secrets = clients.secrets ?? new SecretsProvider();
-  const redis = await redisFromEnv(env, secrets);
-  const db = await vectorDbFromEnv(env, secrets);
-  const close = async () => {
-    redis?.disconnect();
-    await db.end();
-  };
-  try {
-    const gateway = await createDeployedGateway(env, telemetry, handlerDir, secrets, { redis, vectorDb: db });
-    return { service: new EmbeddingService({ pool: db, gateway, queue }), gateway, close };
-  } catch (error) {
-    await close(); // a failed start is tried again on the next request: leave no connection behind
-    throw error;
-  }
+  const { gateway, db, close } = await createDeployedGatewayWithStores(
+    env,
+    telemetry,
+    handlerDir,
+    clients.secrets ?? new SecretsProvider(),
+  );
+  return { service: new EmbeddingService({ pool: db, gateway, queue }), gateway, close };
 }
 
 /** The collections API (`/v1/collections/...`), the caller from the authorizer. */

@@ -72,3 +72,41 @@ export async function createDeployedGateway(
     telemetry,
   });
 }
+
+/** The gateway in-process, with the connections it shares with the service that runs it. */
+export interface GatewayWithStores {
+  readonly gateway: Gateway;
+  /** The gateway's Redis, when its function is wired to one. */
+  readonly redis?: Redis;
+  /** The platform's database: the service's own store, and the gateway's semantic cache. */
+  readonly db: Pool;
+  /** Closes both (Lambda never does: they live as long as the execution environment). */
+  close(): Promise<void>;
+}
+
+/**
+ * For a service that runs the gateway in-process (the jobs worker, the embedding service): one
+ * Redis connection and one database pool, used by the gateway and the service alike. A failed
+ * start closes what it opened, since the caller tries again on its next invocation.
+ */
+export async function createDeployedGatewayWithStores(
+  env: Env,
+  telemetry: GatewayTelemetry,
+  handlerDir: string,
+  secrets: SecretsProvider,
+): Promise<GatewayWithStores> {
+  const redis = await redisFromEnv(env, secrets);
+  let db: Pool | undefined;
+  const close = async () => {
+    redis?.disconnect();
+    await db?.end();
+  };
+  try {
+    db = await vectorDbFromEnv(env, secrets);
+    const gateway = await createDeployedGateway(env, telemetry, handlerDir, secrets, { redis, vectorDb: db });
+    return { gateway, redis, db, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,7 +1,5 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type Redis from 'ioredis';
-import type { Pool } from 'pg';
 import { SECRET_MAX_AGE_SECONDS } from '../core/config/secrets-manager-credentials';
 import { idempotencyStore, oncePerJob } from '../core/jobs/idempotency';
 import { PostgresJobStore } from '../core/jobs/job-store';
@@ -10,9 +8,9 @@ import { WebhookDeliverer, WebhookSigner, publicWebhookUrls, type WebhookUrlChec
 import { JobWorker } from '../core/jobs/worker';
 import { JOBS_ENV } from '../core/runtime/environment';
 import { positiveIntegerEnv, requiredEnv } from '../core/runtime/read-env';
-import { redisFromEnv, type Env } from '../core/runtime/redis';
+import type { Env } from '../core/runtime/redis';
 import type { GatewayTelemetry } from '../core/telemetry';
-import { createDeployedGateway, vectorDbFromEnv } from '../gateway/runtime';
+import { createDeployedGatewayWithStores } from '../gateway/runtime';
 
 const CONSTRUCT = 'AsyncJobs';
 
@@ -55,38 +53,32 @@ export async function createDeployedJobsWorker(
   const maxReceiveCount = positiveIntegerEnv(env, JOBS_ENV.maxReceiveCount, CONSTRUCT);
   const signingSecretArn = requiredEnv(env, JOBS_ENV.webhookSecretArn, CONSTRUCT);
   const secrets = clients.secrets ?? new SecretsProvider();
-  const redis = await redisFromEnv(env, secrets);
-  if (!redis) {
-    throw new Error(
-      "The jobs worker needs the gateway's Redis (REDIS_HOST) for its idempotency records; give the LlmGateway a `cache`.",
-    );
-  }
-  const db = await vectorDbFromEnv(env, secrets);
-  const close = async () => {
-    redis.disconnect();
-    await db.end();
-  };
+  const { gateway, redis, db, close } = await createDeployedGatewayWithStores(env, telemetry, handlerDir, secrets);
   try {
-    return { worker: await workerOn(redis, db), close };
-  } catch (error) {
-    await close(); // a failed start is tried again on the next batch: leave no connection behind
-    throw error;
-  }
-
-  async function workerOn(redis: Redis, db: Pool): Promise<JobWorker> {
-    const gateway = await createDeployedGateway(env, telemetry, handlerDir, secrets, { redis, vectorDb: db });
-    const signingSecret = await secrets.get(signingSecretArn, { maxAge: SECRET_MAX_AGE_SECONDS });
-    if (typeof signingSecret !== 'string') throw new Error('The webhook signing secret must be a string secret.');
-    const checkUrl = clients.checkWebhookUrl ?? publicWebhookUrls();
+    if (!redis) {
+      throw new Error(
+        "The jobs worker needs the gateway's Redis (REDIS_HOST) for its idempotency records; give the LlmGateway a `cache`.",
+      );
+    }
+    const secret = await secrets.get(signingSecretArn, { maxAge: SECRET_MAX_AGE_SECONDS });
+    if (typeof secret !== 'string') throw new Error('The webhook signing secret must be a string secret.');
     const persistence = idempotencyStore(redis);
     const keyPrefix = env.AWS_LAMBDA_FUNCTION_NAME ?? 'llm-jobs-worker';
-    return new JobWorker({
+    const worker = new JobWorker({
       store: new PostgresJobStore(db),
       queue: new SqsJobQueue(clients.sqs, queueUrl),
       gateway,
       maxReceiveCount,
       once: (fn) => oncePerJob(fn, { persistence, keyPrefix, ttlSeconds: IDEMPOTENCY_TTL_SECONDS, remainingMs }),
-      webhooks: new WebhookDeliverer({ signer: new WebhookSigner(signingSecret), checkUrl, fetch: clients.fetch }),
+      webhooks: new WebhookDeliverer({
+        signer: new WebhookSigner(secret),
+        checkUrl: clients.checkWebhookUrl ?? publicWebhookUrls(),
+        fetch: clients.fetch,
+      }),
     });
+    return { worker, close };
+  } catch (error) {
+    await close(); // a failed start is tried again on the next batch: leave no connection behind
+    throw error;
   }
 }

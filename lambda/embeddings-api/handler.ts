@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { EmbeddingsApi } from '../core/embeddings';
+import { buildOnce } from '../core/runtime/build-once';
 import { proxyHandler } from '../gateway/proxy-adapter';
 import { HandlerTelemetry } from '../telemetry';
 import { createDeployedEmbeddingsApi } from './runtime';
@@ -8,19 +8,14 @@ const telemetry = new HandlerTelemetry({ serviceName: process.env.POWERTOOLS_SER
 const gatewayTelemetry = telemetry.gatewayTelemetry();
 
 // Built once per execution environment, on the first request.
-let api: Promise<EmbeddingsApi> | undefined;
+const api = buildOnce(
+  async () =>
+    (await createDeployedEmbeddingsApi(process.env, gatewayTelemetry, __dirname, { sqs: new SQSClient({}) })).api,
+);
 
 export const handler = telemetry.wrap(
   proxyHandler(
-    async (request) => {
-      api ??= createDeployedEmbeddingsApi(process.env, gatewayTelemetry, __dirname, { sqs: new SQSClient({}) })
-        .then(({ api }) => api)
-        .catch((error) => {
-          api = undefined; // built again on the next request rather than failing forever
-          throw error;
-        });
-      return (await api).handle(request);
-    },
+    async (request) => (await api()).handle(request),
     (error) => telemetry.logger.error('embeddings API failed', error as Error),
   ),
 );

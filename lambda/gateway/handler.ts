@@ -1,6 +1,6 @@
 import { GATEWAY_SERVICE_NAME } from '../core/telemetry';
 import type { GatewayRequest } from '../core/http/types';
-import type { Gateway } from '../core/pipeline/gateway';
+import { buildOnce } from '../core/runtime/build-once';
 import { HandlerTelemetry } from '../telemetry';
 import { streamingHandler, withTraceparent, type HttpResponseStreamFactory, type StreamingHandler } from './adapter';
 import { createDeployedGateway } from './runtime';
@@ -15,15 +15,10 @@ const telemetry = new HandlerTelemetry({ serviceName: process.env.POWERTOOLS_SER
 const gatewayTelemetry = telemetry.gatewayTelemetry();
 
 // Built once per execution environment, on the first request.
-let gateway: Promise<Gateway> | undefined;
-const handle = async (request: GatewayRequest) => {
-  gateway ??= createDeployedGateway(process.env, gatewayTelemetry, __dirname).catch((error) => {
-    gateway = undefined; // try again on the next request rather than failing forever
-    throw error;
-  });
+const gateway = buildOnce(() => createDeployedGateway(process.env, gatewayTelemetry, __dirname));
+const handle = async (request: GatewayRequest) =>
   // A caller without W3C trace context joins the invocation's X-Ray trace.
-  return (await gateway).handle(withTraceparent(request, telemetry.traceparent));
-};
+  (await gateway()).handle(withTraceparent(request, telemetry.traceparent));
 
 export const handler = awslambda.streamifyResponse(
   telemetry.wrapStreaming(

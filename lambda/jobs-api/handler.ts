@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { JobsApi } from '../core/jobs/jobs-api';
+import { buildOnce } from '../core/runtime/build-once';
 import { proxyHandler } from '../gateway/proxy-adapter';
 import { HandlerTelemetry } from '../telemetry';
 import { createDeployedJobsApi } from './runtime';
@@ -7,19 +7,11 @@ import { createDeployedJobsApi } from './runtime';
 const telemetry = new HandlerTelemetry({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'llm-jobs-api' });
 
 // Built once per execution environment, on the first request.
-let api: Promise<JobsApi> | undefined;
+const api = buildOnce(async () => (await createDeployedJobsApi(process.env, { sqs: new SQSClient({}) })).api);
 
 export const handler = telemetry.wrap(
   proxyHandler(
-    async (request) => {
-      api ??= createDeployedJobsApi(process.env, { sqs: new SQSClient({}) })
-        .then(({ api }) => api)
-        .catch((error) => {
-          api = undefined; // built again on the next request rather than failing forever
-          throw error;
-        });
-      return (await api).handle(request);
-    },
+    async (request) => (await api()).handle(request),
     (error) => telemetry.logger.error('jobs API failed', error as Error),
   ),
 );

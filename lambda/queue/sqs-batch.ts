@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { buildOnce } from '../core/runtime/build-once';
 
 export interface SqsBatchHandlerOptions<W, O> {
   /**
@@ -25,15 +26,11 @@ export function sqsBatchHandler<W, O>(
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   let context: Context | undefined;
-  let worker: Promise<W> | undefined;
   const remainingMs = () => context?.getRemainingTimeInMillis() ?? 60_000;
+  const worker = buildOnce(() => options.worker(remainingMs));
   return async (event, invocation) => {
     context = invocation;
-    worker ??= options.worker(remainingMs).catch((error) => {
-      worker = undefined; // built again on the next batch rather than failing forever
-      throw error;
-    });
-    const ready = await worker;
+    const ready = await worker();
     const record = async (item: SQSRecord) => {
       try {
         // Not `onOutcome?.(await ...)`: without an onOutcome that would skip the work itself.

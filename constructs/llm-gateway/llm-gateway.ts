@@ -16,6 +16,7 @@ import type { IResponseCache } from '../response-cache/response-cache-interface'
 import { VpcFunctionRole } from '../shared/function-role';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { PLATFORM_FUNCTION_ENVIRONMENT, PROJECT_ROOT, platformFunctionDefaults } from '../shared/platform-function';
+import { publicSubnetsIn } from '../shared/public-subnets';
 import { vectorStoreEnvironment } from '../shared/vector-store-environment';
 import type { IVectorStore } from '../vector-store/vector-store-interface';
 import { bedrockStatements } from './bedrock-access';
@@ -333,10 +334,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
         );
       }
     }
-    const selected = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
-    const publicIds = new Set(props.vpc.publicSubnets.map((s) => s.subnetId));
-    const exposed = selected.subnets.filter((s) => publicIds.has(s.subnetId));
-    if (exposed.length > 0) {
+    if (publicSubnetsIn(props.vpc, props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).length > 0) {
       problems.push(
         'vpcSubnets selects public subnets; the gateway must run in private subnets (e.g. Network.applicationSubnets)',
       );

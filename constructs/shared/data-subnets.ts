@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { publicSubnetsIn } from './public-subnets';
 
 /** Where the data stores run unless told otherwise: `Network.dataSubnets`, isolated with no route out. */
 export const DATA_SUBNETS: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
@@ -34,8 +35,7 @@ export function dataSubnetsOf(
   if (selected.subnets.length === 0) {
     fail('the subnet selection is empty; select at least one isolated or private subnet (Network.dataSubnets).');
   }
-  const publicIds = new Set(vpc.publicSubnets.map((subnet) => subnet.subnetId));
-  const exposed = selected.subnetIds.filter((id) => publicIds.has(id));
+  const exposed = publicSubnetsIn(vpc, selection);
   if (exposed.length > 0) {
     fail(
       `the selected subnets include public ones (${exposed.join(', ')}); a data store must not be reachable from ` +

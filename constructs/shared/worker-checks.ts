@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
+import { publicSubnetsIn } from './public-subnets';
 
 /** Lambda's limit. */
 export const MAX_FUNCTION_TIMEOUT = Duration.minutes(15);
@@ -41,11 +42,9 @@ export function queueWorkerProblems(settings: QueueWorkerSettings, cutMessage: s
     problems.push(`maxConcurrency is ${maxConcurrency}; give 2 to 1000 (the event source's limits)`);
   if (!Number.isInteger(memory.mib) || memory.mib < 128 || memory.mib > 10240)
     problems.push(`${memory.prop} is ${memory.mib}; give a whole number of MiB from 128 to 10240`);
-  const selected = settings.vpc.selectSubnets(
-    settings.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-  );
-  const publicIds = new Set(settings.vpc.publicSubnets.map((s) => s.subnetId));
-  if (selected.subnets.some((s) => publicIds.has(s.subnetId)))
+  if (
+    publicSubnetsIn(settings.vpc, settings.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).length > 0
+  )
     problems.push('vpcSubnets selects public subnets; the functions must run in private subnets');
   return problems;
 }

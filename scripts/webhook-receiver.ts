@@ -2,7 +2,10 @@
  * A webhook receiver for trying async jobs locally: verifies each delivery's Standard Webhooks
  * signature and timestamp with the signing secret, refuses a replayed id, and prints the event.
  *
- *   JOBS_WEBHOOK_SECRET=... npm run webhook:receive [-- --port 4100]
+ *   npm run webhook:receive [-- --port 4100]
+ *
+ * It verifies with JOBS_WEBHOOK_SECRET when set, else with the secret the local server generated
+ * and keeps in .local/jobs-webhook-secret (the server never prints it).
  *
  * Answers 204 to a verified delivery and 400 (with the reason) to any other, as a real receiver
  * should: the sender's retries are then only for deliveries that did not arrive.
@@ -10,6 +13,7 @@
 import { createServer, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { MemoryReplayGuard, WebhookRejectedError, WebhookVerifier } from '../lambda/core/jobs/webhook';
+import { LOCAL_WEBHOOK_SECRET_FILE, receiverWebhookSecret } from '../lambda/local/local-secrets';
 
 export function startWebhookReceiver(
   secret: string,
@@ -40,9 +44,11 @@ export function startWebhookReceiver(
 
 if (require.main === module) {
   const { values } = parseArgs({ options: { port: { type: 'string', default: '4100' } } });
-  const secret = process.env.JOBS_WEBHOOK_SECRET;
+  const secret = receiverWebhookSecret(process.env);
   if (!secret) {
-    console.error('Set JOBS_WEBHOOK_SECRET to the secret the local server signs with (it prints it at start).');
+    console.error(
+      `No signing secret: start the local server (npm start) first, which writes ${LOCAL_WEBHOOK_SECRET_FILE}, or set JOBS_WEBHOOK_SECRET to the secret it signs with.`,
+    );
     process.exit(1);
   }
   void startWebhookReceiver(secret, Number(values.port)).then(() =>

@@ -200,6 +200,7 @@ export class AsyncJobs extends Construct {
     });
     vectorStore.grantConnect(this.apiFunction);
     this.queue.grantSendMessages(this.apiFunction);
+    props.gateway.shareCatalogWith(this.apiFunction); // model names are checked at submission
 
     // The worker: the gateway's reach (providers, cache, database), in the gateway's security groups.
     this.workerFunction = serviceFunction(this, 'Worker', {

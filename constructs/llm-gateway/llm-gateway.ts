@@ -255,6 +255,16 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     this.grantRuntime(fn);
   }
 
+  /**
+   * Gives a function the gateway's model catalog only: the config layer and where it is, with no
+   * grant, secret or connection. For services that check the model a caller names without calling
+   * it (the jobs API refuses a job for a model the caller's key may not use).
+   */
+  shareCatalogWith(fn: lambda.Function): void {
+    fn.addLayers(this.configLayer);
+    fn.addEnvironment(GATEWAY_ENV.configFile, CONFIG_FILE_PATH);
+  }
+
   private grantRuntime(fn: lambda.Function): void {
     this.props.providerSecrets?.grantRead(fn, this.credentials);
     this.props.cache?.grantConnect(fn);

@@ -487,10 +487,10 @@ function elastiCacheId(scope: Construct): string {
     ? 'cache'
     : stack
         .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^[^a-z]+|-+$/g, '')
+        .replace(/[^a-z0-9]+/g, '-') // runs become one hyphen, so at most one can end the name
+        .replace(/^[^a-z]+/, '')
         .slice(0, 18)
-        .replace(/-+$/, '');
+        .replace(/-$/, '');
   const hash = createHash('sha256').update(scope.node.path).digest('hex').slice(0, 8);
   return `${name || 'cache'}-cache-${hash}`;
 }

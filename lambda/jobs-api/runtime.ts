@@ -1,12 +1,15 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import path from 'node:path';
+import { ModelCatalog } from '../core/config/catalog';
+import { loadGatewayConfigFile } from '../core/config/load';
 import { GatewayError } from '../core/http/errors';
 import type { CallerIdentity, GatewayRequest } from '../core/http/types';
 import { JobsApi } from '../core/jobs/jobs-api';
 import { PostgresJobStore } from '../core/jobs/job-store';
 import { SqsJobQueue } from '../core/jobs/sqs-job-queue';
 import { publicWebhookUrls, type WebhookUrlCheck } from '../core/jobs/webhook';
-import { JOBS_ENV } from '../core/runtime/environment';
+import { GATEWAY_ENV, JOBS_ENV } from '../core/runtime/environment';
 import { positiveIntegerEnv, requiredEnv } from '../core/runtime/read-env';
 import type { Env } from '../core/runtime/redis';
 import { vectorDbFromEnv } from '../gateway/runtime';
@@ -37,16 +40,23 @@ export interface DeployedJobsApiClients {
 export async function createDeployedJobsApi(
   env: Env,
   clients: DeployedJobsApiClients,
+  handlerDir: string = __dirname,
 ): Promise<{ readonly api: JobsApi; close(): Promise<void> }> {
   // Settings first: a wiring mistake fails before any connection is opened.
   const queue = new SqsJobQueue(clients.sqs, requiredEnv(env, JOBS_ENV.queueUrl, CONSTRUCT));
   const retentionSeconds = positiveIntegerEnv(env, JOBS_ENV.retentionSeconds, CONSTRUCT);
   const maxBodyBytes = positiveIntegerEnv(env, JOBS_ENV.maxBodyBytes, CONSTRUCT);
+  // The gateway's model catalog (its config layer, `LlmGateway.shareCatalogWith`): a key restricted
+  // to some models submits and reads jobs for those only. No provider secret comes with it.
+  const catalog = new ModelCatalog(
+    loadGatewayConfigFile(path.resolve(handlerDir, requiredEnv(env, GATEWAY_ENV.configFile, CONSTRUCT))),
+  );
   const db = await vectorDbFromEnv(env, clients.secrets ?? new SecretsProvider());
   const api = new JobsApi({
     store: new PostgresJobStore(db),
     queue,
     identify: authorizerIdentity,
+    authorizeModel: (identity, model, kind) => catalog.authorizeName(identity, model, kind),
     checkWebhookUrl: clients.checkWebhookUrl ?? publicWebhookUrls(),
     retentionSeconds,
     maxBodyBytes,

@@ -5,6 +5,7 @@ import { idempotencyStore, oncePerJob } from '../core/jobs/idempotency';
 import { PostgresJobStore } from '../core/jobs/job-store';
 import { SqsJobQueue } from '../core/jobs/sqs-job-queue';
 import { WebhookDeliverer, WebhookSigner, publicWebhookUrls, type WebhookUrlCheck } from '../core/jobs/webhook';
+import type { WebhookPost } from '../core/jobs/webhook-post';
 import { JobWorker } from '../core/jobs/worker';
 import { JOBS_ENV } from '../core/runtime/environment';
 import { positiveIntegerEnv, requiredEnv } from '../core/runtime/read-env';
@@ -31,8 +32,8 @@ export interface DeployedJobsWorkerClients {
   readonly secrets?: SecretsProvider;
   /** @default public https hosts only */
   readonly checkWebhookUrl?: WebhookUrlCheck;
-  /** @default global fetch */
-  readonly fetch?: typeof fetch;
+  /** How deliveries are sent. @default connections to public addresses only (`guardedWebhookPost`) */
+  readonly webhookPost?: WebhookPost;
 }
 
 /**
@@ -73,7 +74,7 @@ export async function createDeployedJobsWorker(
       webhooks: new WebhookDeliverer({
         signer: new WebhookSigner(secret),
         checkUrl: clients.checkWebhookUrl ?? publicWebhookUrls(),
-        fetch: clients.fetch,
+        post: clients.webhookPost,
       }),
     });
     return { worker, close };

@@ -3,30 +3,7 @@ import { GatewayError, toGatewayError } from '../core/http/errors';
 import type { GatewayRequest, GatewayResponse } from '../core/http/types';
 import type { Gateway } from '../core/pipeline/gateway';
 import { errorResponse } from '../core/pipeline/responses';
-
-/**
- * Reads the body up to `limit` bytes. A body over the limit is refused without reading (or
- * buffering) the rest, so an oversized request costs no memory.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+import { answerAndLinger, readBody } from './request-body';
 
 function headersOf(req: IncomingMessage): Record<string, string | undefined> {
   const headers: Record<string, string | undefined> = {};
@@ -44,24 +21,32 @@ export type LocalRoute = (request: GatewayRequest) => Promise<GatewayResponse | 
 
 /** Serves the gateway core over node:http: the same code path the Lambda handler drives. */
 export function httpListener(gateway: Gateway, maxBodyBytes: number, routes: readonly LocalRoute[] = []) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const disconnected = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) disconnected.abort();
     });
-    const body = await readBody(req, maxBodyBytes);
-    if (!body) {
-      const response = errorResponse(GatewayError.tooLarge(maxBodyBytes), {});
-      res.writeHead(response.status, { ...response.headers, connection: 'close' }).end(response.body);
-      req.destroy();
+    const path = pathOf(req.url);
+    if (path === undefined) {
+      const response = errorResponse(
+        GatewayError.badRequest('The request target is not a valid URL.', undefined, 'invalid_url'),
+        {},
+      );
+      answerAndLinger(req, res, response.status, response.headers, response.body);
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const read = await readBody(req, maxBodyBytes);
+    if (read.kind === 'gone') return;
+    if (read.kind === 'too-large') {
+      const response = errorResponse(GatewayError.tooLarge(maxBodyBytes), {});
+      answerAndLinger(req, res, response.status, response.headers, response.body);
+      return;
+    }
     const request: GatewayRequest = {
       method: req.method ?? 'GET',
-      path: url.pathname,
+      path,
       headers: headersOf(req),
-      body,
+      body: read.body,
       signal: disconnected.signal,
     };
     let response: GatewayResponse | undefined;
@@ -90,4 +75,29 @@ export function httpListener(gateway: Gateway, maxBodyBytes: number, routes: rea
       res.end();
     }
   };
+  // Whatever escapes (a bug, a socket error mid-answer) ends this request, never the process: an
+  // async listener's rejection is otherwise an unhandled rejection, which Node turns into an exit.
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    serve(req, res).catch((error: unknown) => {
+      if (!res.headersSent) {
+        const response = errorResponse(toGatewayError(error), {});
+        res.writeHead(response.status, response.headers).end(response.body);
+      } else {
+        res.destroy();
+      }
+    });
+  };
+}
+
+/**
+ * The path of a request target, or undefined when it is not a URL. Absolute-form targets
+ * (`GET http://host/path`) are parsed as such; a malformed one (`http://[::1`) must be a 400, not
+ * an exception.
+ */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
 }

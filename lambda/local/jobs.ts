@@ -5,6 +5,7 @@ import { InProcessJobQueue } from '../core/jobs/in-process-queue';
 import { JobsApi } from '../core/jobs/jobs-api';
 import { PostgresJobStore } from '../core/jobs/job-store';
 import { WebhookDeliverer, WebhookSigner, localWebhookUrls } from '../core/jobs/webhook';
+import { localWebhookPost } from '../core/jobs/webhook-post';
 import { JobWorker } from '../core/jobs/worker';
 import type { Gateway } from '../core/pipeline/gateway';
 import type { LocalRoute } from './http-adapter';
@@ -47,6 +48,7 @@ export function jobsRoute(options: JobsRouteOptions): { route: (gateway: Gateway
           webhooks: new WebhookDeliverer({
             signer: new WebhookSigner(options.webhookSecret),
             checkUrl: checkWebhookUrl,
+            post: localWebhookPost(),
           }),
         }),
       );
@@ -54,6 +56,7 @@ export function jobsRoute(options: JobsRouteOptions): { route: (gateway: Gateway
         store,
         queue,
         identify: (request) => gateway.identify(request),
+        authorizeModel: (identity, model, kind) => gateway.authorizeModel(identity, model, kind),
         checkWebhookUrl,
         retentionSeconds: options.retentionSeconds ?? 86_400,
         maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
@@ -15,6 +14,7 @@ import { migrateVectorSchema, startEmbeddedPostgres } from '../core/vector';
 import { embeddingsRoute } from './embeddings';
 import { httpListener, type LocalRoute } from './http-adapter';
 import { jobsRoute } from './jobs';
+import { localWebhookSecret, withoutPassword } from './local-secrets';
 
 export type { LocalRoute };
 
@@ -88,9 +88,9 @@ async function main(): Promise<void> {
   const routerModelFile = process.env.ROUTER_MODEL ?? 'data/router/model.json';
   // The semantic cache, the job store and the embedding service's collections share one database.
   const vector = await openVectorDb(process.env.DATABASE_URL);
-  const webhookSecret = process.env.JOBS_WEBHOOK_SECRET ?? randomBytes(33).toString('base64');
+  const webhooks = localWebhookSecret(process.env);
   const maxBodyBytes = (config ?? parseGatewayConfig(EMBEDDED_CONFIG, 'embedded defaults')).limits.maxBodyBytes;
-  const jobs = jobsRoute({ pool: vector.db, webhookSecret, redis, maxBodyBytes });
+  const jobs = jobsRoute({ pool: vector.db, webhookSecret: webhooks.secret, redis, maxBodyBytes });
   // Redacted JSON log lines on stdout (one per call); EMF metrics only when asked for.
   const telemetry = createGatewayTelemetry({
     metrics: process.env.POWERTOOLS_METRICS_DISABLED === 'false' ? undefined : DISCARD_METRICS,
@@ -108,9 +108,9 @@ async function main(): Promise<void> {
   const address = local.server.address() as AddressInfo;
   console.log(`LLM gateway listening on http://${address.address}:${address.port}/v1`);
   console.log(`  config: ${configPath ?? 'embedded defaults (built-in deterministic model, offline)'}`);
-  console.log(`  state:  ${redis ? `Redis at ${process.env.REDIS_URL}` : 'in-process'}`);
+  console.log(`  state:  ${redis ? `Redis at ${withoutPassword(process.env.REDIS_URL!)}` : 'in-process'}`);
   console.log(`  database: ${vector.description} (semantic cache, jobs, collections)`);
-  console.log(`  webhooks signed with: ${process.env.JOBS_WEBHOOK_SECRET ? 'JOBS_WEBHOOK_SECRET' : webhookSecret}`);
+  console.log(`  webhooks signed with: ${webhooks.source} (npm run webhook:receive verifies with it)`);
   console.log(`  models: ${local.gateway.models().join(', ')}`);
   if (!config) console.log(`  API key: ${LOCAL_DEVELOPMENT_KEY}`);
   const stop = () => {

@@ -109,9 +109,13 @@ describe('AsyncJobs, in a fresh stack with an existing VPC', () => {
     expect(worker.Environment.Variables[GATEWAY_ENV.redisHost]).toBe('cache.example.internal');
   });
 
-  test('the API function holds no provider wiring and reaches only AWS APIs and the database', () => {
+  test('the API function holds the model catalog but no provider wiring, and reaches only AWS APIs and the database', () => {
     const api = functionProps(template, 'JobsApiFunction');
-    expect(api.Layers).toBeUndefined();
+    // The gateway's config layer, to check the model a job names against the caller's key...
+    expect(api.Layers).toEqual(functionProps(template, 'GatewayFunction').Layers);
+    expect(api.Environment.Variables[GATEWAY_ENV.configFile]).toBe('/opt/llm-gateway/gateway-config.json');
+    // ...and nothing else of the gateway's: no provider secrets, no cache.
+    expect(Object.keys(api.Environment.Variables)).not.toContain(GATEWAY_ENV.providerSecretArns);
     expect(Object.keys(api.Environment.Variables)).not.toContain(GATEWAY_ENV.redisHost);
     expect(Object.keys(api.Environment.Variables)).not.toContain(JOBS_ENV.webhookSecretArn);
     const [, group] = resources(template, 'AWS::EC2::SecurityGroup').find(([id]) =>

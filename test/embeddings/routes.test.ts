@@ -126,7 +126,12 @@ test('bad bodies are 400s naming the field; wrong methods 405; other paths still
   expect(missing.status).toBe(400);
   expect(missing.body.error).toMatchObject({ type: 'invalid_request_error', param: 'model' });
   expect(missing.body.error.message).toMatch(/Send \{"name"/);
-  const overlap = await call('POST', '/v1/collections', { name: 'y', model: 'm', chunk_size: 100, chunk_overlap: 100 });
+  const overlap = await call('POST', '/v1/collections', {
+    name: 'y',
+    model: 'builtin-embedding',
+    chunk_size: 100,
+    chunk_overlap: 100,
+  });
   expect(overlap.body.error).toMatchObject({ param: 'chunk_overlap' });
   expect((await call('POST', '/v1/collections/docs/search', '{not json')).status).toBe(400);
   expect((await call('POST', '/v1/collections/nope/search', { query: 'x' })).status).toBe(404);

@@ -214,10 +214,13 @@ describe('embedding goes through the gateway, as the caller', () => {
     expect(traces[0].costMicroUsd).toBeGreaterThan(0);
   });
 
-  test('a key that may not use the model is refused with the gateway’s 403, and nothing is stored', async () => {
+  test('a key that may not use the model is refused with the gateway’s 403, at creation and at ingestion', async () => {
     const { service: plain } = testService(other.pool);
     const restricted = { tenant: 'tenant-r', allowedModels: ['builtin-chat'] };
-    await plain.createCollection(restricted, { name: 'restricted', model: MODEL });
+    const refused = await plain.createCollection(restricted, { name: 'restricted', model: MODEL }).catch((e) => e);
+    expect(refused).toMatchObject({ status: 403, type: 'permission_error', options: { code: 'model_not_allowed' } });
+    // A collection made by an unrestricted key of the same tenant is still out of this key's reach.
+    await plain.createCollection({ tenant: 'tenant-r' }, { name: 'restricted', model: MODEL });
     const thrown = await plain.ingest(restricted, 'restricted', [{ text: 'hello there' }]).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(GatewayError);
     expect(thrown).toMatchObject({ status: 403, type: 'permission_error', options: { code: 'model_not_allowed' } });
@@ -265,12 +268,18 @@ describe('embedding goes through the gateway, as the caller', () => {
     expect(rows.map((r) => r.document_id)).toEqual(['small']);
   });
 
-  test('an unknown model is the gateway’s 404, with its message', async () => {
+  test('an unknown model, or a chat model, is the gateway’s 404 at creation and at re-index: no collection or version is made', async () => {
     const { service: plain } = testService(other.pool);
-    await plain.createCollection(A, { name: 'nomodel', model: 'no-such-model' });
-    await expect(plain.ingest(A, 'nomodel', [{ text: 'hello' }])).rejects.toMatchObject({
-      status: 404,
-      message: expect.stringContaining('no-such-model'),
-    });
+    for (const model of ['no-such-model', 'builtin-chat']) {
+      await expect(plain.createCollection(A, { name: 'nomodel', model })).rejects.toMatchObject({
+        status: 404,
+        options: { code: 'model_not_found' },
+        message: expect.stringContaining(model),
+      });
+    }
+    await expect(plain.getCollection(A, 'nomodel')).rejects.toMatchObject({ status: 404 });
+    await plain.createCollection(A, { name: 'remodel', model: MODEL });
+    await expect(plain.reindex(A, 'remodel', { model: 'no-such-model' })).rejects.toMatchObject({ status: 404 });
+    expect((await plain.getCollection(A, 'remodel')).versions.map((v) => v.state)).toEqual(['active']);
   });
 });

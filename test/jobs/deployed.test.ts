@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EMBEDDED_CONFIG } from '../../lambda/core/embedded-config';
 import { MemoryReplayGuard, WebhookVerifier, localWebhookUrls } from '../../lambda/core/jobs/webhook';
+import { localWebhookPost } from '../../lambda/core/jobs/webhook-post';
 import { GATEWAY_ENV, JOBS_ENV } from '../../lambda/core/runtime/environment';
 import { proxyHandler } from '../../lambda/gateway/proxy-adapter';
 import { authorizerIdentity, createDeployedJobsApi } from '../../lambda/jobs-api/runtime';
@@ -89,11 +90,16 @@ test('submit through the API function, run by the worker function, poll, and a s
   const sqs = new FakeSqsQueue({ visibilityTimeoutSeconds: 60, maxReceiveCount: 3 });
   const env = envFor('https://sqs.us-east-1.amazonaws.com/111122223333/jobs');
   const secrets = secretsProviderFor(secretsManager);
-  const api = await createDeployedJobsApi(env, { sqs: sqs.client, secrets, checkWebhookUrl: localWebhookUrls() });
+  const api = await createDeployedJobsApi(
+    env,
+    { sqs: sqs.client, secrets, checkWebhookUrl: localWebhookUrls() },
+    handlerDir,
+  );
   const worker = await createDeployedJobsWorker(env, quietGatewayTelemetry(), handlerDir, () => 60_000, {
     sqs: sqs.client,
     secrets,
     checkWebhookUrl: localWebhookUrls(),
+    webhookPost: localWebhookPost(),
   });
   try {
     const handleApi = proxyHandler(
@@ -164,7 +170,11 @@ test('submit through the API function, run by the worker function, poll, and a s
 test('the API function answers refusals in the OpenAI error format, with the request id', async () => {
   const sqs = new FakeSqsQueue({ visibilityTimeoutSeconds: 60, maxReceiveCount: 3 });
   const env = envFor('https://sqs.us-east-1.amazonaws.com/111122223333/jobs');
-  const api = await createDeployedJobsApi(env, { sqs: sqs.client, secrets: secretsProviderFor(secretsManager) });
+  const api = await createDeployedJobsApi(
+    env,
+    { sqs: sqs.client, secrets: secretsProviderFor(secretsManager) },
+    handlerDir,
+  );
   const failures: unknown[] = [];
   const handle = proxyHandler(
     (request) => api.api.handle(request),

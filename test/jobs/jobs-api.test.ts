@@ -11,6 +11,7 @@ import {
   localWebhookUrls,
   publicWebhookUrls,
 } from '../../lambda/core/jobs/webhook';
+import { localWebhookPost } from '../../lambda/core/jobs/webhook-post';
 import { KEYS, startHarness, type Harness } from '../gateway/harness';
 import { deletePrefix, useRedis } from '../support/services';
 import { startJobsDatabase, workerOn } from './fixtures';
@@ -94,7 +95,7 @@ describe('webhook URLs pass the SSRF guard', () => {
     const deliverer = new WebhookDeliverer({
       signer: new WebhookSigner(SECRET),
       checkUrl: check,
-      fetch: (async (url: string) => (fetched.push(url), new Response('ok'))) as unknown as typeof fetch,
+      post: async (url) => (fetched.push(url), 204),
     });
     const job = {
       id: 'job_x',
@@ -146,6 +147,7 @@ describe('jobs API and worker end to end: submit, poll, signed webhook; tenants 
       store,
       queue: { send: async (message) => void queued.push(message) },
       identify: (request) => h.local.gateway.identify(request),
+      authorizeModel: (identity, model, kind) => h.local.gateway.authorizeModel(identity, model, kind),
       checkWebhookUrl: localWebhookUrls(async () => ['93.184.216.34']),
       retentionSeconds: 3_600,
       maxBodyBytes: 64 * 1024,
@@ -173,7 +175,11 @@ describe('jobs API and worker end to end: submit, poll, signed webhook; tenants 
     const { sqs, handler } = workerOn(redis.client, `${prefix}idem`, {
       store,
       gateway: h.local.gateway,
-      webhooks: new WebhookDeliverer({ signer: new WebhookSigner(SECRET), checkUrl: localWebhookUrls() }),
+      webhooks: new WebhookDeliverer({
+        signer: new WebhookSigner(SECRET),
+        checkUrl: localWebhookUrls(),
+        post: localWebhookPost(),
+      }),
     });
     sqs.send(encodeJobMessage({ jobId: job.id }));
     await sqs.poll(handler);

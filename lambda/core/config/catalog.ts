@@ -1,4 +1,5 @@
 import { GatewayError } from '../http/errors';
+import type { CallerIdentity } from '../http/types';
 import type { Deployment, GatewayConfig, ModelEntry } from './schema';
 
 export interface ResolvedModel {
@@ -35,6 +36,27 @@ export class ModelCatalog {
       );
     }
     return model;
+  }
+
+  /**
+   * The model a caller names, if the caller may use it: a 404 when it does not exist (or is not of
+   * this kind), a 403 when the caller's key is restricted to other models.
+   */
+  authorize(identity: CallerIdentity, requested: string, kind: ModelEntry['kind']): ResolvedModel {
+    const model = this.resolve(requested, kind);
+    if (identity.allowedModels && !identity.allowedModels.includes(model.name)) {
+      throw GatewayError.forbidden(`Your API key may not use the model '${requested}'.`);
+    }
+    return model;
+  }
+
+  /**
+   * The canonical name of a model the caller may use later (a job's, a collection's). The router's
+   * model (`auto`) names itself: the tier it picks is checked on each call, as for any request.
+   */
+  authorizeName(identity: CallerIdentity, requested: string, kind: ModelEntry['kind']): string {
+    if (kind === 'chat' && requested === this.config.routing?.model) return requested;
+    return this.authorize(identity, requested, kind).name;
   }
 
   /** Canonical names, for `GET /v1/models`. */

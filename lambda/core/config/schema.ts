@@ -172,3 +172,4 @@ export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type Deployment = z.output<typeof deploymentSchema>;
 export type ModelEntry = z.output<typeof modelSchema>;
+export type ModelKind = ModelEntry['kind'];

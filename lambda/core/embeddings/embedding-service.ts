@@ -150,6 +150,8 @@ export class EmbeddingService {
     if (typeof request.model !== 'string' || request.model === '') {
       throw GatewayError.badRequest('Name the embedding model of the collection in "model".', 'model');
     }
+    // Checked now: a collection (or a re-index) on a model the caller cannot use would never fill.
+    const model = this.options.gateway.authorizeModel(identity, request.model, 'embedding');
     const size = request.chunkSize ?? DEFAULT_CHUNKING.chunkSize;
     const { chunkSize, chunkOverlap } = validateChunking({
       chunkSize: size,
@@ -159,7 +161,7 @@ export class EmbeddingService {
       const inserted = await db.query(
         `INSERT INTO embedding_collections (tenant, name, model, chunk_size, chunk_overlap, active_version)
          VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT DO NOTHING RETURNING name`,
-        [identity.tenant, name, request.model, chunkSize, chunkOverlap],
+        [identity.tenant, name, model, chunkSize, chunkOverlap],
       );
       if (inserted.rowCount === 0) {
         throw new GatewayError(409, 'invalid_request_error', `A collection named '${name}' exists already.`, {
@@ -171,7 +173,7 @@ export class EmbeddingService {
         `INSERT INTO embedding_index_versions
            (tenant, collection, version, model, chunk_size, chunk_overlap, state, activated_at)
          VALUES ($1, $2, 1, $3, $4, $5, 'active', now())`,
-        [identity.tenant, name, request.model, chunkSize, chunkOverlap],
+        [identity.tenant, name, model, chunkSize, chunkOverlap],
       );
     });
     return this.getCollection(identity, name);
@@ -304,6 +306,10 @@ export class EmbeddingService {
     if (request.model !== undefined && (typeof request.model !== 'string' || request.model === '')) {
       throw GatewayError.badRequest('"model" must name an embedding model.', 'model');
     }
+    const model =
+      request.model === undefined
+        ? undefined
+        : this.options.gateway.authorizeModel(identity, request.model, 'embedding');
     const version = await this.transaction(async (db) => {
       const collection = await lockCollection(db, tenant, name, 'FOR UPDATE');
       const size = request.chunkSize ?? collection.chunk_size;
@@ -330,7 +336,7 @@ export class EmbeddingService {
          SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, 'building'
            FROM embedding_index_versions WHERE tenant = $1 AND collection = $2
          RETURNING version, model, dimensions, chunk_size, chunk_overlap, state, created_at, activated_at`,
-        [tenant, name, request.model ?? collection.model, chunking.chunkSize, chunking.chunkOverlap],
+        [tenant, name, model ?? collection.model, chunking.chunkSize, chunking.chunkOverlap],
       );
       return versionOf(rows[0]);
     });

@@ -5,6 +5,8 @@ import type { EmbeddingResponse } from '../openai/types';
 /** The part of the gateway the embedding service calls. */
 export interface EmbeddingGateway {
   handle(request: GatewayRequest): Promise<GatewayResponse>;
+  /** The canonical name of an embedding model the caller may use; a 404 or 403 GatewayError otherwise. */
+  authorizeModel(identity: CallerIdentity, requested: string, kind: 'embedding'): string;
 }
 
 export interface BatchLimits {

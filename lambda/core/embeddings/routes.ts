@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
 import { GatewayError } from '../http/errors';
+import { MAX_LENGTH, keyString, nameString } from '../validation/limits';
+import { decodeSegment, routePath } from '../http/path';
 import type { CallerIdentity, GatewayRequest, GatewayResponse } from '../http/types';
 import { parseJsonBody } from '../openai/request-schema';
 import { jsonResponse } from '../pipeline/responses';
@@ -8,23 +10,27 @@ import { documentSchema } from './s3-drop';
 
 const positiveInt = () => z.int().check(z.positive());
 
-const creation = z.strictObject({
-  name: z.string(),
-  model: z.string().check(z.minLength(1)),
-  chunk_size: z.optional(positiveInt()),
-  chunk_overlap: z.optional(z.int().check(z.nonnegative())),
-});
-const ingestion = z.strictObject({ documents: z.array(documentSchema) });
-const search = z.strictObject({
-  query: z.string(),
-  top_k: z.optional(positiveInt()),
-  filter: z.optional(z.record(z.string(), z.unknown())),
-});
-const reindexing = z.strictObject({
-  model: z.optional(z.string().check(z.minLength(1))),
-  chunk_size: z.optional(positiveInt()),
-  chunk_overlap: z.optional(z.int().check(z.nonnegative())),
-});
+/** The collections API's request bodies (names are checked again by `validateCollectionName`). */
+export const collectionSchemas = {
+  creation: z.strictObject({
+    name: z.string().check(z.maxLength(128)),
+    model: nameString(),
+    chunk_size: z.optional(positiveInt()),
+    chunk_overlap: z.optional(z.int().check(z.nonnegative())),
+  }),
+  ingestion: z.strictObject({ documents: z.array(documentSchema) }),
+  search: z.strictObject({
+    query: z.string().check(z.maxLength(MAX_LENGTH.query)),
+    top_k: z.optional(positiveInt()),
+    filter: z.optional(z.record(keyString(), z.unknown())),
+  }),
+  reindexing: z.strictObject({
+    model: z.optional(nameString()),
+    chunk_size: z.optional(positiveInt()),
+    chunk_overlap: z.optional(z.int().check(z.nonnegative())),
+  }),
+};
+const { creation, ingestion, search, reindexing } = collectionSchemas;
 
 export interface EmbeddingsApiOptions {
   readonly service: EmbeddingService;
@@ -43,31 +49,34 @@ export class EmbeddingsApi {
   constructor(private readonly options: EmbeddingsApiOptions) {}
 
   async handle(request: GatewayRequest): Promise<GatewayResponse | undefined> {
-    const path = `/v1${request.path.replace(/\/+$/, '').replace(/^\/v1(?=\/|$)/, '')}`;
+    const path = routePath(request.path);
     if (path === '/v1/collections') {
       expectMethod(request, 'POST');
       return this.create(request);
     }
     const match = /^\/v1\/collections\/([^/]+)(?:\/(documents|search|reindex)|\/versions\/([^/]+))?$/.exec(path);
     if (!match) return undefined;
-    const name = decodeURIComponent(match[1]);
-    const [, , action, version] = match;
+    const [, segment, action, version] = match;
     const { service } = this.options;
+    // Who is calling comes first: nothing about the path is said to a caller without a key.
+    const identity = this.options.identify(request);
+    const name = decodeSegment(segment);
+    if (name === undefined) {
+      throw GatewayError.badRequest('The collection name in the path is not valid percent-encoding.', 'name');
+    }
     if (version !== undefined) {
       expectMethod(request, 'DELETE');
-      const identity = this.options.identify(request);
       if (!/^[1-9]\d{0,8}$/.test(version)) {
-        throw GatewayError.badRequest(`'${version}' is not a version number.`, 'version');
+        throw GatewayError.badRequest(`'${version.slice(0, 32)}' is not a version number.`, 'version');
       }
       await service.dropVersion(identity, name, Number(version));
       return jsonResponse(200, { collection: name, version: Number(version), deleted: true }, {});
     }
     if (action === undefined) {
       expectMethod(request, 'GET');
-      return jsonResponse(200, collectionView(await service.getCollection(this.options.identify(request), name)), {});
+      return jsonResponse(200, collectionView(await service.getCollection(identity, name)), {});
     }
     expectMethod(request, 'POST');
-    const identity = this.options.identify(request);
     if (action === 'documents') {
       const body = this.parse(request, ingestion, '{"documents": [{"id"?: "...", "text": "...", "metadata"?: {...}}]}');
       return jsonResponse(200, ingestView(await service.ingest(identity, name, body.documents)), {});

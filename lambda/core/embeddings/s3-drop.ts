@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { keyString, textString } from '../validation/limits';
 import { GatewayError } from '../http/errors';
 import type { DocumentInput } from './documents';
 import { isCollectionName } from './names';
@@ -21,8 +22,8 @@ const PLAIN_TEXT = /\.(txt|md|markdown)$/i;
 
 export const documentSchema = z.strictObject({
   id: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
-  text: z.string(),
-  metadata: z.optional(z.record(z.string(), z.unknown())),
+  text: textString(),
+  metadata: z.optional(z.record(keyString(), z.unknown())),
 });
 
 /**

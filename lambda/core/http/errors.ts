@@ -21,7 +21,18 @@ export class GatewayError extends Error {
     readonly status: number,
     readonly type: OpenAiErrorType,
     message: string,
-    readonly options: { param?: string; code?: string; retryAfterSeconds?: number; cause?: unknown } = {},
+    readonly options: {
+      param?: string;
+      code?: string;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+      /**
+       * What went wrong, for operators only: deployment ids and the providers' own words. It goes to
+       * the call's log line (redacted) under the request id, never to the client, whose message is
+       * stable for its code.
+       */
+      detail?: string;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'GatewayError';
@@ -66,5 +77,6 @@ export function toGatewayError(error: unknown): GatewayError {
   return new GatewayError(500, 'api_error', 'The gateway failed to handle the request.', {
     code: 'internal_error',
     cause: error,
+    detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
   });
 }

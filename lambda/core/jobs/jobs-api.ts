@@ -1,17 +1,21 @@
 import * as z from 'zod/mini';
 import { GatewayError } from '../http/errors';
+import { MAX_LENGTH, keyString } from '../validation/limits';
+import { decodeSegment, routePath } from '../http/path';
 import type { CallerIdentity, GatewayRequest, GatewayResponse } from '../http/types';
 import { parseChatCompletionRequest, parseEmbeddingRequest, parseJsonBody } from '../openai/request-schema';
 import { jsonResponse } from '../pipeline/responses';
-import { JOB_ENDPOINTS, isJobId, jobView, newJobId } from './job';
+import type { ModelKind } from '../config/schema';
+import { JOB_ENDPOINTS, isJobId, jobView, newJobId, type Job, type JobEndpoint } from './job';
 import type { JobQueue } from './job-queue';
 import type { JobStore } from './job-store';
 import type { WebhookUrlCheck } from './webhook';
 
-const submission = z.strictObject({
+/** `POST /v1/jobs`: the body is validated again as its endpoint's request. */
+export const jobSubmissionSchema = z.strictObject({
   endpoint: z.enum(JOB_ENDPOINTS),
-  body: z.record(z.string(), z.unknown()),
-  webhook_url: z.optional(z.string()),
+  body: z.record(keyString(), z.unknown()),
+  webhook_url: z.optional(z.string().check(z.maxLength(MAX_LENGTH.url))),
 });
 
 export interface JobsApiOptions {
@@ -20,6 +24,12 @@ export interface JobsApiOptions {
   /** Authenticates a request to a tenant the way the gateway does (`Gateway.identify`). */
   readonly identify: (request: GatewayRequest) => CallerIdentity;
   readonly checkWebhookUrl: WebhookUrlCheck;
+  /**
+   * The model's canonical name if the caller may use it, else a 404 (unknown) or 403 (its key is
+   * restricted to other models) GatewayError: `Gateway.authorizeModel`, or a `ModelCatalog` where
+   * the API runs without a gateway.
+   */
+  readonly authorizeModel: (identity: CallerIdentity, model: string, kind: ModelKind) => string;
   /** A job is run and shown for this long after its submission. */
   readonly retentionSeconds: number;
   /** The gateway's request size limit, which a job's body must also fit. */
@@ -36,7 +46,7 @@ export class JobsApi {
   constructor(private readonly options: JobsApiOptions) {}
 
   async handle(request: GatewayRequest): Promise<GatewayResponse | undefined> {
-    const path = `/v1${request.path.replace(/\/+$/, '').replace(/^\/v1(?=\/|$)/, '')}`;
+    const path = routePath(request.path);
     if (path === '/v1/jobs') {
       expectMethod(request, 'POST');
       return this.submit(request);
@@ -44,7 +54,7 @@ export class JobsApi {
     const match = /^\/v1\/jobs\/([^/]+)$/.exec(path);
     if (match) {
       expectMethod(request, 'GET');
-      return this.show(request, decodeURIComponent(match[1]));
+      return this.show(request, match[1]);
     }
     return undefined;
   }
@@ -52,7 +62,7 @@ export class JobsApi {
   private async submit(request: GatewayRequest): Promise<GatewayResponse> {
     const identity = this.options.identify(request);
     if (request.body.length > this.options.maxBodyBytes) throw GatewayError.tooLarge(this.options.maxBodyBytes);
-    const parsed = submission.safeParse(parseJsonBody(request.body));
+    const parsed = jobSubmissionSchema.safeParse(parseJsonBody(request.body));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const param = issue.path.join('.') || undefined;
@@ -70,6 +80,8 @@ export class JobsApi {
     } else {
       parseEmbeddingRequest(body);
     }
+    // A key restricted to some models submits jobs for those only (the router's model included).
+    this.options.authorizeModel(identity, body.model as string, kindOf(endpoint));
     if (webhookUrl !== undefined) await this.options.checkWebhookUrl(webhookUrl);
     const job = await this.options.store.create({
       id: newJobId(),
@@ -96,12 +108,30 @@ export class JobsApi {
     return jsonResponse(202, jobView(job), { location: `/v1/jobs/${job.id}` });
   }
 
-  private async show(request: GatewayRequest, id: string): Promise<GatewayResponse> {
-    const identity = this.options.identify(request);
+  private async show(request: GatewayRequest, segment: string): Promise<GatewayResponse> {
+    const identity = this.options.identify(request); // before anything about the path is said
+    const id = decodeSegment(segment);
     const job = isJobId(id) ? await this.options.store.get(identity.tenant, id) : undefined;
-    if (!job) throw GatewayError.notFound(`No job '${id}'.`, 'id', 'job_not_found');
+    // A job for a model this key may not use is, to this key, a job that does not exist.
+    if (!job || !this.mayUse(identity, job)) {
+      throw GatewayError.notFound(`No job '${isJobId(id) ? id : segment.slice(0, 64)}'.`, 'id', 'job_not_found');
+    }
     return jsonResponse(200, jobView(job), {});
   }
+
+  private mayUse(identity: CallerIdentity, job: Job): boolean {
+    if (!identity.allowedModels) return true;
+    try {
+      this.options.authorizeModel(identity, String(job.request.model), kindOf(job.endpoint));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function kindOf(endpoint: JobEndpoint): ModelKind {
+  return endpoint === '/v1/embeddings' ? 'embedding' : 'chat';
 }
 
 function expectMethod(request: GatewayRequest, method: string): void {

@@ -2,6 +2,7 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { GatewayError } from '../http/errors';
 import { RemoteUrlGuard, type HostResolver, systemResolver } from '../openai/remote-urls';
 import { jobView, type Job } from './job';
+import { AddressRefusedError, guardedWebhookPost, type WebhookPost } from './webhook-post';
 
 /**
  * Webhooks in the Standard Webhooks scheme (standardwebhooks.com): `webhook-id`,
@@ -95,7 +96,11 @@ export type WebhookUrlCheck = (url: string) => Promise<void>;
  * and again before each delivery, since a name's addresses can change in between.
  */
 export function publicWebhookUrls(resolve: HostResolver = systemResolver): WebhookUrlCheck {
-  const guard = new RemoteUrlGuard({ allow: 'public', resolveTimeoutMs: 1_000, maxLength: 2_048 }, resolve);
+  const guard = new RemoteUrlGuard(
+    { allow: 'public', resolveTimeoutMs: 1_000, maxLength: 2_048, maxHosts: 1 },
+    resolve,
+    { dataUrls: false }, // a data: URL is content, not a place to deliver to
+  );
   return (url) => guard.checkUrl('webhook_url', url);
 }
 
@@ -134,8 +139,8 @@ export interface WebhookDelivererOptions {
   readonly timeoutMs?: number;
   /** Between attempts, milliseconds by attempt number. @default 250 ms, then 1 s */
   readonly backoffMs?: (attempt: number) => number;
-  /** @default global fetch */
-  readonly fetch?: typeof fetch;
+  /** How a delivery is sent. @default `guardedWebhookPost()`: connections to public addresses only */
+  readonly post?: WebhookPost;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -148,14 +153,14 @@ export class WebhookDeliverer {
   private readonly attempts: number;
   private readonly timeoutMs: number;
   private readonly backoffMs: (attempt: number) => number;
-  private readonly fetch: typeof fetch;
+  private readonly post: WebhookPost;
   private readonly now: () => Date;
 
   constructor(private readonly options: WebhookDelivererOptions) {
     this.attempts = options.attempts ?? 3;
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.backoffMs = options.backoffMs ?? ((attempt) => (attempt === 1 ? 250 : 1_000));
-    this.fetch = options.fetch ?? fetch;
+    this.post = options.post ?? guardedWebhookPost();
     this.now = options.now ?? (() => new Date());
   }
 
@@ -180,18 +185,14 @@ export class WebhookDeliverer {
       const timestamp = this.now();
       const body = WebhookDeliverer.payload(job, timestamp);
       try {
-        const response = await this.fetch(job.webhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...this.options.signer.sign(id, timestamp, body) },
-          body,
-          redirect: 'manual', // a redirect could point anywhere, past the URL check
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-        await response.body?.cancel();
-        outcome = `HTTP ${response.status}`;
-        if (response.ok) return { delivered: true, attempts: attempt, outcome };
-        if (response.status >= 400 && response.status < 500 && response.status !== 429) break;
+        const headers = { 'content-type': 'application/json', ...this.options.signer.sign(id, timestamp, body) };
+        const status = await this.post(job.webhookUrl, headers, body, this.timeoutMs);
+        outcome = `HTTP ${status}`;
+        if (status >= 200 && status < 300) return { delivered: true, attempts: attempt, outcome };
+        if (status >= 300 && status < 500 && status !== 429) break; // redirects are never followed
       } catch (error) {
+        if (error instanceof AddressRefusedError)
+          return { delivered: false, attempts: attempt, outcome: error.message };
         outcome = (error as Error).name;
       }
       if (attempt < this.attempts) await new Promise((resolve) => setTimeout(resolve, this.backoffMs(attempt)));

@@ -25,7 +25,12 @@ export const remoteUrlsSchema = z.strictObject({
   /** A host name that does not resolve within this many milliseconds is refused. */
   resolveTimeoutMs: z._default(z.int().check(z.gte(10), z.lte(10_000)), 1_000),
   /** Longest URL accepted (data: URLs are bounded by the body size instead). */
-  maxLength: z._default(z.int().check(z.gte(64)), 2_048),
+  maxLength: z._default(z.int().check(z.gte(64), z.lte(65_536)), 2_048),
+  /**
+   * Distinct host names one request may name: each costs a DNS look-up, and a request with
+   * thousands of hosts would otherwise make thousands of them.
+   */
+  maxHosts: z._default(z.int().check(z.gte(1), z.lte(256)), 8),
 });
 export type RemoteUrlSettings = z.output<typeof remoteUrlsSchema>;
 
@@ -60,6 +65,7 @@ for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
   ['::', 96], // IPv4-compatible (deprecated)
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT): never a public destination
   ['100::', 64], // discard
   ['2001::', 23], // IETF protocol assignments (Teredo, ORCHID, ...)
   ['2001:db8::', 32], // documentation
@@ -75,7 +81,7 @@ for (const [network, prefix] of [
 /** The 16 bytes of an IPv6 address (with `::` and a trailing dotted IPv4 allowed). */
 function ipv6Bytes(address: string): number[] {
   let text = address;
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  const dotted = /(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(text);
   if (dotted) {
     const [a, b, c, d] = dotted[1].split('.').map(Number);
     text = `${text.slice(0, -dotted[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
@@ -92,6 +98,7 @@ function ipv6Bytes(address: string): number[] {
 function embeddedIpv4(address: string): string | undefined {
   const bytes = ipv6Bytes(address);
   const isPrefix = (prefix: number[]) => prefix.every((byte, i) => bytes[i] === byte);
+  if (isPrefix([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff])) return bytes.slice(12).join('.'); // ::ffff:0:0/96, mapped
   if (isPrefix([0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0])) return bytes.slice(12).join('.'); // 64:ff9b::/96
   if (isPrefix([0x20, 0x02])) return bytes.slice(2, 6).join('.'); // 2002::/16
   return undefined;
@@ -141,24 +148,45 @@ export class RemoteUrlGuard {
   constructor(
     private readonly settings: RemoteUrlSettings,
     private readonly resolve: HostResolver = systemResolver,
+    /** `data:` URLs carry their content and fetch nothing: accepted, except where a place is wanted. */
+    private readonly accepts: { readonly dataUrls: boolean } = { dataUrls: true },
   ) {}
 
   async check(request: Pick<ChatCompletionRequest, 'messages'>): Promise<void> {
     const fields = urlFields(request);
-    if (fields.length > 0) await Promise.all(fields.map((field) => this.checkOne(field)));
+    if (fields.length > 0) await this.checkAll(fields);
   }
 
   /** Checks one URL the platform will fetch itself (a job's webhook); the 400 names `path`. */
   checkUrl(path: string, url: string): Promise<void> {
-    return this.checkOne({ path, url });
+    return this.checkAll([{ path, url }]);
   }
 
   private refuse(field: UrlField, why: string): never {
     throw GatewayError.badRequest(`Invalid value for '${field.path}': ${why}.`, field.path, 'url_not_allowed');
   }
 
-  private async checkOne(field: UrlField): Promise<void> {
-    if (/^data:/i.test(field.url)) return;
+  /** Every URL's form first (no I/O), then one look-up per distinct host name, at most `maxHosts`. */
+  private async checkAll(fields: readonly UrlField[]): Promise<void> {
+    const byHost = new Map<string, UrlField>();
+    for (const field of fields) {
+      const host = this.hostToResolve(field);
+      if (host !== undefined && !byHost.has(host)) {
+        if (byHost.size === this.settings.maxHosts) {
+          this.refuse(field, `a request may name at most ${this.settings.maxHosts} distinct host names`);
+        }
+        byHost.set(host, field);
+      }
+    }
+    await Promise.all([...byHost].map(([host, field]) => this.checkAddresses(host, field)));
+  }
+
+  /** Refuses a URL whose form is not allowed; the host name to look up, if it has one. */
+  private hostToResolve(field: UrlField): string | undefined {
+    if (/^data:/i.test(field.url)) {
+      if (this.accepts.dataUrls) return undefined;
+      this.refuse(field, 'a data: URL is not a place; send an https URL');
+    }
     if (this.settings.allow === 'none') this.refuse(field, 'only data: URLs are accepted by this gateway');
     if (field.url.length > this.settings.maxLength) {
       this.refuse(field, `a URL may have at most ${this.settings.maxLength} characters`);
@@ -167,22 +195,30 @@ export class RemoteUrlGuard {
     try {
       url = new URL(field.url);
     } catch {
-      return this.refuse(field, 'is not a URL; send an https URL or a data: URL');
+      return this.refuse(field, `is not a URL; send an https URL${this.accepts.dataUrls ? ' or a data: URL' : ''}`);
     }
-    if (url.protocol !== 'https:')
-      this.refuse(field, `only https URLs (or data: URLs) are accepted, not ${url.protocol}`);
+    if (url.protocol !== 'https:') {
+      this.refuse(
+        field,
+        `only https URLs${this.accepts.dataUrls ? ' (or data: URLs)' : ''} are accepted, not ${url.protocol}`,
+      );
+    }
     if (url.username || url.password) this.refuse(field, 'a URL may not carry a user name or password');
     if (url.port) this.refuse(field, 'a URL must use the default https port');
     const host = url.hostname.replace(/\.$/, '').toLowerCase();
     if (host.startsWith('[')) {
       if (!isPublicAddress(host.slice(1, -1))) this.refuse(field, 'the address is not a public one');
-      return;
+      return undefined;
     }
     if (isIPv4(host)) {
       if (!isPublicAddress(host)) this.refuse(field, 'the address is not a public one');
-      return;
+      return undefined;
     }
     if (!host.includes('.') || INTERNAL_NAME.test(host)) this.refuse(field, 'the host is not a public name');
+    return host;
+  }
+
+  private async checkAddresses(host: string, field: UrlField): Promise<void> {
     let addresses: string[];
     try {
       addresses = await withDeadline(this.resolve(host), this.settings.resolveTimeoutMs);

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { GatewayError } from '../http/errors';
 import { withinJsonDepth } from './json-depth';
 import type { ChatCompletionRequest, EmbeddingRequest } from './types';
+import { MAX_LENGTH, keyString, nameString, textString } from '../validation/limits';
 import '../validation/messages';
 
 /**
@@ -44,7 +45,7 @@ const PART_FIELDS: Record<string, (part: Record<string, unknown>) => { path: str
       return undefined;
     },
   };
-const contentPart = z.looseObject({ type: z.string() }).check(
+const contentPart = z.looseObject({ type: nameString() }).check(
   z.superRefine((part, ctx) => {
     const problem = Object.hasOwn(PART_FIELDS, part.type) ? PART_FIELDS[part.type](part) : undefined;
     if (problem) {
@@ -58,34 +59,37 @@ const contentPart = z.looseObject({ type: z.string() }).check(
 );
 const message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.optional(z.union([z.string(), z.array(contentPart), z.null()])),
-  name: z.optional(z.string().check(z.maxLength(256))),
+  content: z.optional(z.union([textString(), z.array(contentPart), z.null()])),
+  name: z.optional(nameString()),
   tool_calls: z.optional(
     z.array(
       z.looseObject({
-        id: z.string(),
+        id: nameString(),
         type: z.literal('function'),
-        function: z.object({ name: z.string(), arguments: z.string() }),
+        function: z.object({ name: nameString(), arguments: textString() }),
       }),
     ),
   ),
-  tool_call_id: z.optional(z.string()),
+  tool_call_id: z.optional(nameString()),
 });
 
 const tool = z.looseObject({
   type: z.literal('function'),
   function: z.looseObject({
-    name: z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or hyphens')),
-    description: z.optional(z.string()),
-    parameters: z.optional(z.record(z.string(), z.unknown())),
+    name: z
+      .string()
+      .check(z.maxLength(64), z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or hyphens')),
+    description: z.optional(textString()),
+    parameters: z.optional(z.record(keyString(), z.unknown())),
   }),
 });
 
 const positiveInt = () => z.int().check(z.gte(1));
+const stopString = () => z.string().check(z.maxLength(MAX_LENGTH.name));
 const range = (min: number, max: number) => z.nullish(z.number().check(z.gte(min), z.lte(max)));
 
 export const chatCompletionRequestSchema = z.looseObject({
-  model: z.string().check(z.minLength(1)),
+  model: nameString(),
   messages: z.array(message).check(z.minLength(1, 'must contain at least one message')),
   stream: z.nullish(z.boolean()),
   stream_options: z.nullish(z.looseObject({ include_usage: z.optional(z.boolean()) })),
@@ -94,7 +98,7 @@ export const chatCompletionRequestSchema = z.looseObject({
   temperature: range(0, 2),
   top_p: range(0, 1),
   n: z.nullish(z.int().check(z.gte(1), z.lte(8))),
-  stop: z.nullish(z.union([z.string(), z.array(z.string()).check(z.maxLength(4))])),
+  stop: z.nullish(z.union([stopString(), z.array(stopString()).check(z.maxLength(4))])),
   seed: z.nullish(z.int()),
   presence_penalty: range(-2, 2),
   frequency_penalty: range(-2, 2),
@@ -102,30 +106,30 @@ export const chatCompletionRequestSchema = z.looseObject({
   tool_choice: z.optional(
     z.union([
       z.enum(['none', 'auto', 'required']),
-      z.looseObject({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+      z.looseObject({ type: z.literal('function'), function: z.object({ name: nameString() }) }),
     ]),
   ),
   parallel_tool_calls: z.optional(z.boolean()),
   response_format: z.optional(
     z.looseObject({
       type: z.enum(['text', 'json_object', 'json_schema']),
-      json_schema: z.optional(z.record(z.string(), z.unknown())),
+      json_schema: z.optional(z.record(keyString(), z.unknown())),
     }),
   ),
-  user: z.optional(z.string().check(z.maxLength(256))),
+  user: z.optional(z.string().check(z.maxLength(MAX_LENGTH.name))),
 });
 
 export const embeddingRequestSchema = z.looseObject({
-  model: z.string().check(z.minLength(1)),
+  model: nameString(),
   input: z.union([
-    z.string(),
-    z.array(z.string()).check(z.minLength(1), z.maxLength(2048)),
+    textString(),
+    z.array(textString()).check(z.minLength(1), z.maxLength(2048)),
     z.array(z.int()).check(z.minLength(1)),
     z.array(z.array(z.int()).check(z.minLength(1))).check(z.minLength(1), z.maxLength(2048)),
   ]),
   encoding_format: z.optional(z.enum(['float', 'base64'])),
   dimensions: z.optional(positiveInt()),
-  user: z.optional(z.string().check(z.maxLength(256))),
+  user: z.optional(z.string().check(z.maxLength(MAX_LENGTH.name))),
 });
 
 /** Deeper than any request the API defines needs (tool parameter schemas included). */

@@ -2,6 +2,7 @@ import { ModelCatalog, type ResolvedModel } from '../config/catalog';
 import type { CredentialSource } from '../config/credentials';
 import type { Deployment, GatewayConfig, ProviderKind } from '../config/schema';
 import { GatewayError, toGatewayError } from '../http/errors';
+import { routePath } from '../http/path';
 import type { CallerIdentity, GatewayRequest, GatewayResponse, ResponseHeaders } from '../http/types';
 import { parseChatCompletionRequest, parseEmbeddingRequest, parseJsonBody } from '../openai/request-schema';
 import { RemoteUrlGuard, type HostResolver } from '../openai/remote-urls';
@@ -92,9 +93,7 @@ export class Gateway {
     const started = this.now();
     const requestId = requestIdOf(request.headers['x-request-id']);
     const headers: ResponseHeaders = { 'x-request-id': requestId };
-    // `/v1/chat/completions` and `/chat/completions` are the same route: behind API Gateway the
-    // version is the stage name and the function sees the path without it.
-    const path = `/v1${request.path.replace(/\/+$/, '').replace(/^\/v1(?=\/|$)/, '')}`;
+    const path = routePath(request.path);
     const trace = this.newTrace(requestId, path, request);
     try {
       if (path === '/v1/health') {
@@ -121,6 +120,7 @@ export class Gateway {
         : toGatewayError(thrown);
       if (trace.route === '/v1/chat/completions' || trace.route === '/v1/embeddings') {
         const outcome = aborted ? 'client_aborted' : trace.attempts > 0 ? 'upstream_error' : 'rejected';
+        if (error.options.detail) trace.errorDetail = capped(error.options.detail);
         this.finish(trace, started, error.status, outcome, error.options.code);
       }
       return errorResponse(error, headers);
@@ -172,11 +172,16 @@ export class Gateway {
   }
 
   private resolveModel(identity: CallerIdentity, requested: string, kind: 'chat' | 'embedding'): ResolvedModel {
-    const model = this.catalog.resolve(requested, kind);
-    if (identity.allowedModels && !identity.allowedModels.includes(model.name)) {
-      throw GatewayError.forbidden(`Your API key may not use the model '${requested}'.`);
-    }
-    return model;
+    return this.catalog.authorize(identity, requested, kind);
+  }
+
+  /**
+   * The canonical name of a model the caller may use, for services that take a model name to use
+   * later (a job's body, a collection's model): a 404 GatewayError for an unknown model, a 403 for
+   * one the caller's key may not use.
+   */
+  authorizeModel(identity: CallerIdentity, requested: string, kind: 'chat' | 'embedding'): string {
+    return this.catalog.authorizeName(identity, requested, kind);
   }
 
   private async chat(
@@ -267,7 +272,6 @@ export class Gateway {
       await Promise.all([admission.settle(usage, cost), this.policy.store(facts, result.value).catch(() => undefined)]);
       this.account(trace, result.deploymentId, deployment, usage, cost);
       this.finish(trace, started, 200, 'success');
-      headers['x-llm-deployment'] = result.deploymentId;
       return jsonResponse(200, result.value, headers);
     } catch (error) {
       await Promise.all([admission.release().catch(() => undefined), permit.discard()]);
@@ -311,7 +315,6 @@ export class Gateway {
       ),
     );
     trace.timeToFirstTokenMs = Math.round(this.now() - started);
-    headers['x-llm-deployment'] = result.deploymentId;
     const deployment = this.deps.config.deployments[result.deploymentId];
     const includeUsage = chatRequest.stream_options?.include_usage === true;
     const frames = this.streamFrames({
@@ -384,16 +387,9 @@ export class Gateway {
       outcomeName = 'upstream_error';
       status = failure?.failure === 'timeout' ? 504 : 502;
       errorCode = 'stream_interrupted';
-      yield sseFrame(
-        new GatewayError(
-          status,
-          'upstream_error',
-          `The model's stream broke off: ${failure?.message ?? 'internal error'}`,
-          {
-            code: errorCode,
-          },
-        ).toBody(),
-      );
+      trace.errorDetail = capped(failure?.message ?? toGatewayError(error).options.detail ?? 'internal error');
+      const message = status === 504 ? "The model's stream stalled and was cut off." : "The model's stream broke off.";
+      yield sseFrame(new GatewayError(status, 'upstream_error', message, { code: errorCode }).toBody());
     } finally {
       upstream.abort();
       await iterator.return(undefined).catch(() => undefined);
@@ -469,7 +465,6 @@ export class Gateway {
     await admission.settle(usage, cost);
     this.account(trace, result.deploymentId, deployment, usage, cost);
     this.finish(trace, started, 200, 'success');
-    headers['x-llm-deployment'] = result.deploymentId;
     return jsonResponse(200, result.value, headers);
   }
 
@@ -557,6 +552,11 @@ export class Gateway {
       // Accounting must never fail the call it accounts for.
     }
   }
+}
+
+/** An error's detail as the trace keeps it: enough to act on, never a whole provider body. */
+function capped(detail: string): string {
+  return detail.length > 1_000 ? `${detail.slice(0, 1_000)}…` : detail;
 }
 
 /** What the client sees of an upstream chunk: usage only when it asked for it. */

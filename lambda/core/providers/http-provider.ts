@@ -4,7 +4,7 @@ import type { ChatCompletionRequest, EmbeddingRequest } from '../openai/types';
 import { startCallTimers, type CallTimers } from './call-timers';
 import type { CallContext, HttpProviderSpec, ProviderClient } from './provider';
 import { readServerSentEvents } from './sse';
-import { UpstreamError, failureForStatus, parseRetryAfter, translateRequest } from './upstream-error';
+import { UpstreamError, clientDetailFor, failureForStatus, parseRetryAfter, translateRequest } from './upstream-error';
 
 const MAX_ERROR_BODY = 16 * 1024;
 
@@ -83,23 +83,32 @@ async function post(spec: HttpProviderSpec, path: string, body: unknown, context
     const text = await readText(response, MAX_ERROR_BODY).catch(() => '');
     timers.dispose();
     let message: string | undefined;
+    let kind: string | undefined;
     try {
-      message = spec.errorMessage(JSON.parse(text));
+      const body: unknown = JSON.parse(text);
+      message = spec.errorMessage(body);
+      kind = errorKind(body);
     } catch {
       message = undefined;
     }
     const retryAfter = response.headers['retry-after'];
-    throw new UpstreamError(
-      failureForStatus(status),
-      `${deploymentId} answered ${status}${message ? `: ${message}` : ''}`,
-      {
-        status,
-        retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
-        deployment: deploymentId,
-      },
-    );
+    // The provider's own words can echo the prompt ("Your prompt ... was refused") or our key, so
+    // they are not part of the message that reaches the log: its error code or type is.
+    throw new UpstreamError(failureForStatus(status), `${deploymentId} answered ${status}${kind ? ` (${kind})` : ''}`, {
+      status,
+      retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+      deployment: deploymentId,
+      clientDetail: clientDetailFor(status, message),
+    });
   }
   return { ...timers, response };
+}
+
+/** The error's code or type (`invalid_api_key`, `overloaded_error`), when the body has a short one. */
+function errorKind(body: unknown): string | undefined {
+  const error = (body as { error?: { code?: unknown; type?: unknown } } | null)?.error;
+  const kind = typeof error?.code === 'string' ? error.code : error?.type;
+  return typeof kind === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(kind) ? kind : undefined;
 }
 
 function withTrailingSlash(url: string): string {

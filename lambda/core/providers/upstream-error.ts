@@ -30,7 +30,17 @@ export class UpstreamError extends Error {
   constructor(
     readonly failure: UpstreamFailure,
     message: string,
-    readonly options: { status?: number; retryAfterMs?: number; deployment?: string; cause?: unknown } = {},
+    readonly options: {
+      status?: number;
+      retryAfterMs?: number;
+      deployment?: string;
+      cause?: unknown;
+      /**
+       * What the client may be told about its own request, without deployment ids: the provider's
+       * validation message for an `invalid_request`, the reason for an `unsupported` one.
+       */
+      clientDetail?: string;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'UpstreamError';
@@ -70,6 +80,7 @@ export function translateRequest<T>(deployment: string, translate: () => T): T {
     throw new UpstreamError('unsupported', `${deployment} cannot take this request: ${(error as Error).message}`, {
       deployment,
       cause: error,
+      clientDetail: (error as Error).message,
     });
   }
 }
@@ -81,6 +92,15 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * A provider's error message the client may see: only where it is about the client's own request
+ * (400, 413, 422: a parameter out of range, a prompt too long). A 404 names the upstream model we
+ * configured, a 401 or 403 our credential: those stay in the log.
+ */
+export function clientDetailFor(status: number, message: string | undefined): string | undefined {
+  return status === 400 || status === 413 || status === 422 ? message : undefined;
 }
 
 export function failureForStatus(status: number): UpstreamFailure {

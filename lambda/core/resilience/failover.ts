@@ -9,6 +9,7 @@ import {
 import { GatewayError } from '../http/errors';
 import { ClientAbortedError } from '../providers/call-timers';
 import { UpstreamError } from '../providers/upstream-error';
+import { redactText } from '../telemetry/redact';
 import type { BreakerPermit, BreakerStore } from './breaker';
 
 export interface RetrySettings {
@@ -138,10 +139,13 @@ export async function callWithFailover<T>(
       if (!error.failover) {
         // The deployment is healthy; the request is not. The probe slot is released by the success.
         await record(() => breaker.recordSuccess(deploymentId, permit));
-        throw new GatewayError(400, 'invalid_request_error', `The provider rejected the request: ${error.message}`, {
-          code: 'upstream_rejected_request',
-          cause: error,
-        });
+        const why = error.options.clientDetail;
+        throw new GatewayError(
+          400,
+          'invalid_request_error',
+          why ? `The provider rejected the request: ${shown(why)}` : 'The provider rejected the request as invalid.',
+          { code: 'upstream_rejected_request', cause: error, detail: error.message },
+        );
       }
       errors.push(error);
     }
@@ -166,42 +170,59 @@ async function record(write: () => Promise<void>): Promise<void> {
   }
 }
 
-/** What the client sees once every deployment has failed. */
+/** A provider's words as the client may see them: redacted, and short. */
+function shown(text: string): string {
+  const redacted = redactText(text);
+  return redacted.length > 300 ? `${redacted.slice(0, 300)}…` : redacted;
+}
+
+/**
+ * What the client sees once every deployment has failed: a stable message for each code. Which
+ * deployments failed and what their providers said goes to the log under the request id (`detail`),
+ * never to the client: it names internal deployments, and a provider's words can echo our
+ * credential ("Incorrect API key provided: sk-...").
+ */
 export function exhausted(errors: readonly UpstreamError[]): GatewayError {
-  const summary = errors.map((e) => e.message).join('; ');
+  const detail = errors.map((e) => e.message).join('; ');
   const retryAfter = (kind: UpstreamError['failure']) => {
     const waits = errors.filter((e) => e.failure === kind).map((e) => e.options.retryAfterMs ?? 1000);
     return Math.max(1, Math.ceil(Math.min(...waits) / 1000));
   };
   const last = errors[errors.length - 1];
   if (errors.length > 0 && errors.every((e) => e.failure === 'unsupported')) {
+    // Our own reasons (what a provider cannot express), about the client's input: shown, once each.
+    const reasons = [...new Set(errors.map((e) => e.options.clientDetail).filter(Boolean))].join('; ');
     return new GatewayError(
       400,
       'invalid_request_error',
-      `No deployment of this model can take the request: ${summary}`,
-      {
-        code: 'unsupported_request',
-      },
+      `No deployment of this model can take the request${reasons ? `: ${shown(reasons)}` : '.'}`,
+      { code: 'unsupported_request', detail },
     );
   }
   if (errors.every((e) => e.failure === 'breaker_open')) {
-    return new GatewayError(503, 'upstream_error', `Every deployment of this model is unavailable: ${summary}`, {
+    const seconds = retryAfter('breaker_open');
+    return new GatewayError(503, 'upstream_error', `The model is unavailable; retry after ${seconds} s.`, {
       code: 'deployments_unavailable',
-      retryAfterSeconds: retryAfter('breaker_open'),
+      retryAfterSeconds: seconds,
+      detail,
     });
   }
   if (errors.every((e) => e.failure === 'rate_limited' || e.failure === 'breaker_open')) {
-    return new GatewayError(429, 'rate_limit_error', `Every deployment of this model is rate limited: ${summary}`, {
+    const seconds = retryAfter('rate_limited');
+    return new GatewayError(429, 'rate_limit_error', `The model is rate limited upstream; retry after ${seconds} s.`, {
       code: 'upstream_rate_limited',
-      retryAfterSeconds: retryAfter('rate_limited'),
+      retryAfterSeconds: seconds,
+      detail,
     });
   }
   if (last?.failure === 'timeout') {
-    return new GatewayError(504, 'timeout_error', `The model did not answer in time: ${summary}`, {
+    return new GatewayError(504, 'timeout_error', 'The model did not answer in time.', {
       code: 'upstream_timeout',
+      detail,
     });
   }
-  return new GatewayError(502, 'upstream_error', `The model's providers failed: ${summary}`, {
+  return new GatewayError(502, 'upstream_error', "The model's providers failed to answer.", {
     code: 'upstream_failed',
+    detail,
   });
 }

@@ -1,3 +1,5 @@
+import { redactingReplacer } from '../telemetry/redact';
+
 /**
  * One record per call: what was asked, what answered, what it took and what it cost. It never holds
  * prompt or completion text, keys or Authorization headers.
@@ -35,6 +37,11 @@ export interface TraceRecord {
   status: number;
   outcome: Outcome;
   errorCode?: string;
+  /**
+   * What went wrong, for the operator reading this line: which deployments failed and what their
+   * providers said. Redacted where it is logged, capped in length, and never sent to the client.
+   */
+  errorDetail?: string;
 }
 
 export interface TraceSink {
@@ -45,7 +52,7 @@ export interface TraceSink {
 export class JsonLineTraceSink implements TraceSink {
   constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(line)) {}
   record(trace: TraceRecord): void {
-    this.write(`${JSON.stringify({ type: 'llm.trace', ...trace })}\n`);
+    this.write(`${JSON.stringify({ type: 'llm.trace', ...trace }, redactingReplacer)}\n`);
   }
 }
 

@@ -2,7 +2,12 @@ import type { BedrockRuntimeClient, BedrockRuntimeClientConfig } from '@aws-sdk/
 import type { Deployment } from '../../core/config/schema';
 import { startCallTimers } from '../../core/providers/call-timers';
 import type { CallContext, ProviderClient } from '../../core/providers/provider';
-import { UpstreamError, failureForStatus, translateRequest } from '../../core/providers/upstream-error';
+import {
+  UpstreamError,
+  clientDetailFor,
+  failureForStatus,
+  translateRequest,
+} from '../../core/providers/upstream-error';
 import { toConverseInput } from './request';
 import { fromConverseResponse } from './response';
 import { ConverseStreamTranslator } from './stream';
@@ -56,6 +61,7 @@ export function bedrockProvider(clientConfig: Partial<BedrockRuntimeClientConfig
           status,
           deployment: context.deploymentId,
           cause: error,
+          clientDetail: clientDetailFor(status, (error as Error).message),
         },
       );
     }

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { EMBEDDINGS_ENV } from '../../lambda/core/runtime/environment';
 import type { GatewayApi } from '../gateway-api/gateway-api';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
+import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { privateBucket } from '../shared/private-bucket';
 import { serviceFunction } from '../shared/service-function';
@@ -141,11 +142,9 @@ export class EmbeddingService extends Construct {
     this.ingestionBucket =
       props.ingestionBucket ??
       privateBucket(this, 'IngestionBucket', {
-        key: new kms.Key(this, 'BucketKey', {
+        key: customerManagedKey(this, 'BucketKey', {
           description: `Encrypts the documents dropped for ingestion into ${this.node.path}`,
-          enableKeyRotation: true,
           removalPolicy,
-          pendingWindow: Duration.days(30),
         }),
         logPrefix: 'ingestion/',
         removalPolicy,

@@ -1,14 +1,14 @@
 import { KubectlV33Layer } from '@aws-cdk/lambda-layer-kubectl-v33';
-import { Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
+import { logEncryptionKey } from '../shared/log-encryption';
 import { privateBucket } from '../shared/private-bucket';
 import {
   addServingCharts,
@@ -164,22 +164,13 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     const groups = this.checkNodeGroups(props);
     const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 90, separator: '-' });
 
-    const key = new kms.Key(this, 'Key', {
-      description: `Encrypts the Kubernetes secrets, control-plane logs and model bucket of ${this.node.path}`,
-      enableKeyRotation: true,
+    // CloudWatch Logs may use it for this cluster's control-plane log group only.
+    const key = logEncryptionKey(
+      this,
+      'Key',
+      `Encrypts the Kubernetes secrets, control-plane logs and model bucket of ${this.node.path}`,
       removalPolicy,
-    });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/eks/${clusterName}/*`,
-          },
-        },
-      }),
+      `/aws/eks/${clusterName}/*`,
     );
     // EKS writes control-plane logs to this group; created first, so it has a retention and the key.
     const controlPlaneLogs = new logs.LogGroup(this, 'ControlPlaneLogs', {

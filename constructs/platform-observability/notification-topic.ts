@@ -6,6 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { customerManagedKey } from '../shared/customer-managed-key';
 
 export interface NotificationTopicProps {
   /** Shown as the sender of e-mail notifications. */
@@ -42,9 +43,8 @@ export class NotificationTopic extends Construct {
     super(scope, id);
     this.encryptionKey =
       props.encryptionKey ??
-      new kms.Key(this, 'Key', {
+      customerManagedKey(this, 'Key', {
         description: `Encrypts the messages of ${props.displayName}`,
-        enableKeyRotation: true,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       });
     this.topic = new sns.Topic(this, 'Topic', {

@@ -1,0 +1,182 @@
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CONTROL_TOWER_RULES, acknowledgeControl } from '../../constructs/shared/control-tower';
+import { customerManagedKey } from '../../constructs/shared/customer-managed-key';
+import {
+  controlTowerFindings,
+  unacknowledgedControlTowerFailures,
+  type ControlTowerFinding,
+} from '../../lib/security/control-tower';
+import { buildPlatform, cdkJsonContext } from '../support/platform-app';
+
+/** cfn-guard takes 10-20 s on a whole stage's template on this machine. */
+const GUARD_TIMEOUT = 240_000;
+
+const { stages } = buildPlatform();
+const templates = new Map(stages.map((stage) => [stage.stageName, Template.fromStack(stage.platform)]));
+const findings = new Map<string, ControlTowerFinding[]>();
+
+beforeAll(() => {
+  for (const stage of stages) findings.set(stage.stageName, controlTowerFindings(stage));
+}, GUARD_TIMEOUT);
+
+/** A small app of its own, as a team importing one construct would have. */
+function smallStage(id: string): { stage: Stage; stack: Stack } {
+  const app = new App({ context: cdkJsonContext() });
+  const stage = new Stage(app, id);
+  return { stage, stack: new Stack(stage, 'Stack') };
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+const resourcesOf = (template: Template, type: string) =>
+  Object.entries(template.findResources(type) as Record<string, Resource>);
+
+describe('AWS Control Tower proactive controls gate', () => {
+  test('the gate bites: a deliberately non-compliant construct fails it, rule by rule, by construct path', () => {
+    const { stage, stack } = smallStage('Careless');
+    new s3.Bucket(stack, 'PlainBucket');
+    new sqs.Queue(stack, 'PlainQueue');
+    new logs.LogGroup(stack, 'PlainLogs');
+    new kms.Key(stack, 'PlainKey');
+
+    const failures = unacknowledgedControlTowerFailures(stage);
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        'CT.S3.PR.9 (s3_bucket_object_lock_enabled_check) at Careless/Stack/PlainBucket/Resource',
+        'CT.S3.PR.4 (s3_event_notifications_enabled_check) at Careless/Stack/PlainBucket/Resource',
+        'CT.SQS.PR.1 (sqs_dlq_check) at Careless/Stack/PlainQueue/Resource',
+        'CT.CLOUDWATCH.PR.3 (cloudwatch_log_group_encrypted_check) at Careless/Stack/PlainLogs/Resource',
+        'CT.KMS.PR.3 (kms_create_grant_aws_service_check) at Careless/Stack/PlainKey/Resource',
+      ]),
+    );
+  });
+
+  test('an acknowledgment silences exactly its control on its construct and what is below it', () => {
+    const { stage, stack } = smallStage('Acknowledged');
+    const quiet = new sqs.Queue(stack, 'Quiet');
+    new sqs.Queue(stack, 'Loud');
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    acknowledgeControl(quiet, 'CT.SQS.PR.1', 'a test of the mechanism, with a reason');
+    acknowledgeControl(bucket, 'CT.S3.PR.9', 'a test of the mechanism, with a reason');
+
+    const all = controlTowerFindings(stage);
+    const failures = unacknowledgedControlTowerFailures(stage);
+    expect(all).toContainEqual({
+      control: 'CT.SQS.PR.1',
+      rule: 'sqs_dlq_check',
+      path: 'Acknowledged/Stack/Quiet/Resource',
+      acknowledgment: 'CT.SQS.PR.1: a test of the mechanism, with a reason',
+    });
+    expect(failures).toContain('CT.SQS.PR.1 (sqs_dlq_check) at Acknowledged/Stack/Loud/Resource');
+    // Exactly its control: the queue's other failures still count.
+    expect(failures.filter((f) => f.includes('/Quiet/'))).toEqual([
+      'CT.SQS.PR.2 (sqs_queue_encrypted_check) at Acknowledged/Stack/Quiet/Resource',
+    ]);
+    expect(failures.filter((f) => f.startsWith('CT.S3.PR.9'))).toEqual([]);
+    expect(failures).toContain(
+      'CT.S3.PR.4 (s3_event_notifications_enabled_check) at Acknowledged/Stack/Bucket/Resource',
+    );
+  });
+
+  test("acknowledgments are the CDK's own: its policy validation with the same plugin honours them", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-plugin-'));
+    const app = new App({ context: cdkJsonContext(), outdir });
+    Validations.of(app).addPlugins(new CfnGuardValidator());
+    const stack = new Stack(app, 'Importer');
+    const quiet = new sqs.Queue(stack, 'Quiet', { encryption: sqs.QueueEncryption.SQS_MANAGED });
+    new sqs.Queue(stack, 'Loud', { encryption: sqs.QueueEncryption.SQS_MANAGED });
+    acknowledgeControl(quiet, 'CT.SQS.PR.1', 'a test of the mechanism, with a reason');
+    // The CDK prints its report of the unacknowledged queue, and writes it with what was acknowledged.
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    app.synth();
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    const plugin = report.pluginReports.find((r: { pluginName: string }) => r.pluginName === 'cdk-validator-cfnguard');
+    const paths = (violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[]) =>
+      violations
+        .filter((v) => v.ruleName === 'sqs_dlq_check')
+        .flatMap((v) => v.violatingConstructs.map((c) => c.constructPath));
+    expect(paths(plugin.violations)).toEqual(['Importer/Loud/Resource']);
+    expect(paths(plugin.suppressedViolations)).toEqual(['Importer/Quiet/Resource']);
+    fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('every control a construct may acknowledge is named as the bundled rules name it', () => {
+    const rulesDir = path.join(
+      path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
+      'rules',
+      'control-tower',
+      'cfn-guard',
+    );
+    for (const [control, rule] of Object.entries(CONTROL_TOWER_RULES)) {
+      const [, service, number] = /^CT\.([A-Z0-9]+)\.PR\.(\d+)$/.exec(control)!;
+      const file = fs
+        .readdirSync(rulesDir, { recursive: true, encoding: 'utf8' })
+        .find((f) => path.basename(f) === `ct-${service.toLowerCase()}-pr-${number}.guard`);
+      const text = fs.readFileSync(path.join(rulesDir, file!), 'utf8');
+      expect({
+        control,
+        rule,
+        defined: text.includes(`rule ${rule} when`),
+        names: text.includes(`[${control}]`),
+      }).toEqual({
+        control,
+        rule,
+        defined: true,
+        names: true,
+      });
+    }
+  });
+});
+
+describe('fixes that the controls asked for, in every stage', () => {
+  test.each([...templates.keys()])(
+    '%s: every KMS key lets only AWS services create grants (CT.KMS.PR.3)',
+    (stageName) => {
+      const keys = resourcesOf(templates.get(stageName)!, 'AWS::KMS::Key');
+      expect(keys.length).toBeGreaterThan(5);
+      for (const [id, key] of keys) {
+        const statements = (key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+        expect({ id, statement: statements.find((s) => s.Sid === 'GrantsOnlyForAwsResources') }).toEqual({
+          id,
+          statement: {
+            Sid: 'GrantsOnlyForAwsResources',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'kms:CreateGrant',
+            Resource: '*',
+            Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+          },
+        });
+      }
+    },
+  );
+
+  test('constructs make customer-managed keys only through customerManagedKey', () => {
+    const root = path.join(__dirname, '..', '..', 'constructs');
+    const offenders = fs
+      .readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter(
+        (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== path.join('shared', 'customer-managed-key.ts'),
+      )
+      .filter((f) => /new kms\.Key\(/.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    expect(offenders).toEqual([]);
+    const { stage, stack } = smallStage('Keys');
+    customerManagedKey(stack, 'Key', { description: 'test', removalPolicy: RemovalPolicy.DESTROY });
+    expect(unacknowledgedControlTowerFailures(stage)).toEqual([]);
+  });
+});
+
+describe('every stage', () => {
+  test.each(stages.map((stage) => stage.stageName))('%s has no unacknowledged Control Tower failure', (stageName) => {
+    const unacknowledged = findings.get(stageName)!.filter((f) => f.acknowledgment === undefined);
+    expect(unacknowledged.map((f) => `${f.control} at ${f.path}`)).toEqual([]);
+  });
+});

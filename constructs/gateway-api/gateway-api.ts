@@ -14,6 +14,7 @@ import { KEY_TABLE_PARTITION_KEY, KEY_TABLE_TENANT_INDEX } from '../../lambda/co
 import { usagePlanKeyValue } from '../../lambda/core/auth/usage-plan-key';
 import { AUTHORIZER_ENV } from '../../lambda/core/runtime/environment';
 import { VpcFunctionRole } from '../shared/function-role';
+import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
 import { accessLogFormat } from './access-log';
@@ -344,6 +345,13 @@ export class GatewayApi extends Construct {
     const table = new dynamodb.Table(this, 'KeyTable', {
       partitionKey: { name: KEY_TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // A key of its own, so that reading key hashes takes a grant on it besides the table's
+      // (the authorizer has both; operators issuing keys need kms:Decrypt and GenerateDataKey too).
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: customerManagedKey(this, 'KeyTableKey', {
+        description: `Encrypts the API key hashes of ${this.node.path}`,
+        removalPolicy,
+      }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy,

@@ -251,12 +251,24 @@ describe('GatewayApi, used alone in a fresh stack', () => {
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiKeyTable/), 'Arn'] },
       }),
     ]);
+    const decrypt = values(template, 'AWS::IAM::ManagedPolicy')
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement)
+      .filter((s) => s.Action === 'kms:Decrypt');
+    expect(decrypt).toContainEqual(
+      expect.objectContaining({ Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiKeyTableKey/), 'Arn'] } }),
+    );
   });
 
-  test('the key table: hashes by partition key, a tenant index, point-in-time recovery, kept', () => {
+  test('the key table: hashes by partition key, a tenant index, point-in-time recovery, kept, its own key', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
         KeySchema: [{ AttributeName: 'keyHash', KeyType: 'HASH' }],
+        // A customer-managed key, not DynamoDB's own (CT.DYNAMODB.PR.2).
+        SSESpecification: {
+          SSEEnabled: true,
+          SSEType: 'KMS',
+          KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiKeyTableKey'), 'Arn'] },
+        },
         GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byTenant' })],
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,

@@ -361,6 +361,8 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
       httpPutResponseHopLimit: 1,
       httpEndpoint: true,
+      // One-minute EC2 metrics, at the resolution of the autoscalers' decisions about these nodes.
+      detailedMonitoring: true,
       blockDevices: [
         {
           deviceName: '/dev/xvda',

@@ -109,7 +109,7 @@ describe('the EKS cluster', () => {
     expect(system[0].Taints).toBeUndefined();
   });
 
-  test('every node requires IMDSv2 with a hop limit of 1 and an encrypted root volume', () => {
+  test('every node requires IMDSv2 with a hop limit of 1, an encrypted root volume, detailed monitoring', () => {
     const templates = resources('AWS::EC2::LaunchTemplate');
     expect(templates).toHaveLength(3);
     for (const lt of templates) {
@@ -122,6 +122,9 @@ describe('the EKS cluster', () => {
         Encrypted: true,
         VolumeType: 'gp3',
       });
+      // One-minute EC2 metrics (CT.EC2.PR.10): a GPU node's CPU, network and disk at the resolution
+      // of the scaling decisions made about it.
+      expect(lt.Properties.LaunchTemplateData.Monitoring).toEqual({ Enabled: true });
     }
   });
 

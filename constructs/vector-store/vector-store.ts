@@ -298,6 +298,9 @@ export class VectorStore extends VectorStoreBase {
       serverlessV2AutoPauseDuration: minCapacity === 0 ? (props.autoPause ?? Duration.minutes(10)) : undefined,
       storageEncrypted: true,
       storageEncryptionKey: this.encryptionKey,
+      // IAM tokens as a second way in (for a user granted rds_iam); the platform's own clients keep
+      // logging in with the rotated passwords of Secrets Manager, which this does not change.
+      iamAuthentication: true,
       parameterGroup: new rds.ParameterGroup(this, 'ClusterParameters', {
         engine,
         description: `Vector store ${this.node.path}: TLS only`,

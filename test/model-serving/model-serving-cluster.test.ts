@@ -199,6 +199,17 @@ describe('the model bucket', () => {
     expect(statements[0].Resource).toEqual({ 'Fn::GetAtt': [bucketId, 'Arn'] });
     expect(JSON.stringify(statements[1].Resource)).toContain(bucketId);
   });
+
+  test('the model bucket sends its events to EventBridge, declared in its own properties', () => {
+    // CT.S3.PR.4: a rule on the default bus can start a rollout when new weights land.
+    const [bucket] = Object.entries(template.findResources('AWS::S3::Bucket')).filter(
+      ([id]) => id.includes('ModelBucket') && !id.includes('AccessLogs'),
+    );
+    expect(bucket[1].Properties.NotificationConfiguration).toEqual({
+      EventBridgeConfiguration: { EventBridgeEnabled: true },
+    });
+    expect(template.findResources('Custom::S3BucketNotifications')).toEqual({});
+  });
 });
 
 describe('the workloads and their way in', () => {

@@ -4,12 +4,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CONTROL_TOWER_RULES, acknowledgeControl } from '../../constructs/shared/control-tower';
 import { customerManagedKey } from '../../constructs/shared/customer-managed-key';
+import { privateBucket } from '../../constructs/shared/private-bucket';
 import {
   controlTowerFindings,
   unacknowledgedControlTowerFailures,
@@ -171,6 +173,37 @@ describe('fixes that the controls asked for, in every stage', () => {
     const { stage, stack } = smallStage('Keys');
     customerManagedKey(stack, 'Key', { description: 'test', removalPolicy: RemovalPolicy.DESTROY });
     expect(unacknowledgedControlTowerFailures(stage)).toEqual([]);
+  });
+});
+
+describe('private buckets', () => {
+  test('declare EventBridge notifications in their own properties; inherent controls acknowledged where made', () => {
+    const { stage, stack } = smallStage('Buckets');
+    const key = customerManagedKey(stack, 'Key', { description: 'test', removalPolicy: RemovalPolicy.DESTROY });
+    privateBucket(stack, 'Bucket', { key, logPrefix: 'x/', removalPolicy: RemovalPolicy.DESTROY });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+    });
+    const found = controlTowerFindings(stage);
+    expect(found.filter((f) => !f.acknowledgment)).toEqual([]);
+    expect(found.map((f) => `${f.control} at ${f.path}`).sort()).toEqual([
+      'CT.S3.PR.10 at Buckets/Stack/BucketAccessLogs/Resource',
+      'CT.S3.PR.2 at Buckets/Stack/BucketAccessLogs/Resource',
+      'CT.S3.PR.4 at Buckets/Stack/BucketAccessLogs/Resource',
+      'CT.S3.PR.9 at Buckets/Stack/Bucket/Resource',
+      'CT.S3.PR.9 at Buckets/Stack/BucketAccessLogs/Resource',
+    ]);
+  });
+
+  test('one whose caller adds notifications must say so, or the two configurations would fight', () => {
+    const { stack } = smallStage('Fight');
+    const key = customerManagedKey(stack, 'Key', { description: 'test', removalPolicy: RemovalPolicy.DESTROY });
+    const queue = new sqs.Queue(stack, 'Queue');
+    privateBucket(stack, 'Bucket', { key, logPrefix: 'x/', removalPolicy: RemovalPolicy.DESTROY }).addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.SqsDestination(queue),
+    );
+    expect(() => Template.fromStack(stack)).toThrow(/addEventNotification would replace them.*eventBridge: false/);
   });
 });
 

@@ -41,3 +41,19 @@ export function acknowledgeControl(scope: IConstruct, control: ControlTowerContr
     reason: `${control}: ${reason}`,
   });
 }
+
+/**
+ * Acknowledges CT.SQS.PR.1 on a queue that is itself a dead-letter queue; `source` says what moves
+ * messages into it.
+ */
+export function acknowledgeDeadLetterQueue(queue: IConstruct, source: string): void {
+  acknowledgeControl(
+    queue,
+    'CT.SQS.PR.1',
+    `This queue is itself a dead-letter queue: ${source}. A dead-letter queue of its own would hold ` +
+      'what nothing reads. The rule would also take a RedriveAllowPolicy, but naming the source queue ' +
+      "there makes the two queues name each other (a dependency cycle), and 'allowAll' would only let " +
+      'every queue of the account use this one. The queue is encrypted, keeps messages 14 days, and its ' +
+      'depth is there for a "not empty" alarm (the platform stack sets one on its dashboards).',
+  );
+}

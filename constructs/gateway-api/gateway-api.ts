@@ -18,6 +18,7 @@ import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
 import { accessLogFormat } from './access-log';
+import { ApiInvoker } from './api-invoker';
 import { addOpenAiGatewayResponses } from './openai-errors';
 import { CHAT_COMPLETIONS_SCHEMA, EMBEDDINGS_SCHEMA } from './request-models';
 import { GatewayWebAcl } from './web-acl';
@@ -167,6 +168,7 @@ export class GatewayApi extends Construct {
 
   private readonly validator: apigateway.RequestValidator;
   private readonly backend: GatewayBackend;
+  private readonly invoker: ApiInvoker;
   private readonly methodSettings: MethodSetting[] = [];
 
   constructor(scope: Construct, id: string, props: GatewayApiProps) {
@@ -181,6 +183,7 @@ export class GatewayApi extends Construct {
     const cacheTtl = props.authorizerCacheTtl ?? Duration.minutes(1);
     checkProps(where, props, tiers, ratePerIp, rateWindowSeconds, cacheTtl);
     this.backend = props.gateway;
+    this.invoker = new ApiInvoker(this, 'InvokeRole');
     const stageName = (this.stageName = props.stageName ?? 'v1');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
@@ -225,6 +228,7 @@ export class GatewayApi extends Construct {
     this.authorizerFunction = this.createAuthorizerFunction(props, Object.keys(tiers), logGroup('AuthorizerLogs'));
     this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
       handler: this.authorizerFunction,
+      assumeRole: this.invoker.authorizerRole(this.authorizerFunction),
       identitySources: [apigateway.IdentitySource.header('Authorization')],
       resultsCacheTtl: cacheTtl,
     });
@@ -250,6 +254,9 @@ export class GatewayApi extends Construct {
       throttle: routes.models ?? { rateLimit: 50, burstLimit: 100 },
     });
     this.addHealthRoute(routes.health ?? { rateLimit: 10, burstLimit: 20 });
+
+    // Deployed once the role may invoke what the stage routes to.
+    this.api.latestDeployment?.node.addDependency(this.invoker.role.permissions);
 
     this.webAcl = new GatewayWebAcl(this, 'Firewall', {
       stageArn: this.stage.stageArn,
@@ -299,15 +306,8 @@ export class GatewayApi extends Construct {
     return added;
   }
 
-  private integration(handler: lambda.IFunction, streaming: boolean, timeout: Duration): apigateway.LambdaIntegration {
-    return new apigateway.LambdaIntegration(handler, {
-      proxy: true,
-      responseTransferMode: streaming
-        ? apigateway.ResponseTransferMode.STREAM
-        : apigateway.ResponseTransferMode.BUFFERED,
-      timeout,
-      allowTestInvoke: false,
-    });
+  private integration(handler: lambda.IFunction, streaming: boolean, timeout: Duration): apigateway.Integration {
+    return this.invoker.integration(handler, { streaming, timeout });
   }
 
   /** The only route without authentication: the gateway answers `{"status":"ok"}` and nothing else. */

@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { EMBEDDINGS_ENV } from '../../lambda/core/runtime/environment';
 import type { GatewayApi } from '../gateway-api/gateway-api';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
-import { acknowledgeControl } from '../shared/control-tower';
+import { acknowledgeControl, acknowledgeStackHelperFunction } from '../shared/control-tower';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { privateBucket } from '../shared/private-bucket';
@@ -142,6 +142,11 @@ export class EmbeddingService extends Construct {
     // so a bucket encrypted with that same key would be a dependency cycle.
     this.ingestionBucket = props.ingestionBucket ?? this.createIngestionBucket(removalPolicy);
     this.ingestionBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue));
+    acknowledgeStackHelperFunction(
+      this,
+      'BucketNotificationsHandler',
+      "it sets the ingestion bucket's notification configuration (S3 PutBucketNotificationConfiguration)",
+    );
 
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const common = {

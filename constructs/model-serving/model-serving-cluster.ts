@@ -7,7 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cdk8s from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
+import { acknowledgeControl } from '../shared/control-tower';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { privateBucket } from '../shared/private-bucket';
 import {
@@ -195,6 +196,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       removalPolicy,
     });
     this.cluster.node.addDependency(controlPlaneLogs);
+    if (this.cluster.kubectlProvider) acknowledgeKubectlProvider(this.cluster.kubectlProvider);
     props.adminRoleArns?.forEach((arn, i) => this.cluster.grantClusterAdmin(`Admin${i}`, arn));
 
     const podIdentityAgent = new eks.Addon(this, 'PodIdentityAgent', {
@@ -427,4 +429,27 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     }
     return nodeGroup;
   }
+}
+
+/**
+ * What eks-v2's kubectl provider (the function that applies manifests and Helm charts, and the
+ * custom-resource framework's function before it) cannot meet, with why. The module makes them and
+ * their log groups with no option for either.
+ */
+function acknowledgeKubectlProvider(provider: IConstruct): void {
+  acknowledgeControl(
+    provider,
+    'CT.LAMBDA.PR.3',
+    "Both functions run in the VPC's private subnets, in the cluster security group, which EKS creates " +
+      'and the template names by an attribute of the cluster (Fn::GetAtt on AWS::EKS::Cluster): the rule ' +
+      'recognises only security groups declared as AWS::EC2::SecurityGroup in the template.',
+  );
+  acknowledgeControl(
+    provider,
+    'CT.CLOUDWATCH.PR.3',
+    "aws-cdk-lib eks-v2 creates these functions' log groups itself, with no option for a KMS key. They " +
+      'hold what kubectl and Helm print while CloudFormation applies the serving charts, which carry no ' +
+      'secret values (model servers read S3 through Pod Identity); the control-plane logs, which record ' +
+      "the cluster's API calls, are encrypted with the cluster's key.",
+  );
 }

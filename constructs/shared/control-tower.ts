@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -56,4 +56,21 @@ export function acknowledgeDeadLetterQueue(queue: IConstruct, source: string): v
       'every queue of the account use this one. The queue is encrypted, keeps messages 14 days, and its ' +
       'depth is there for a "not empty" alarm (the platform stack sets one on its dashboards).',
   );
+}
+
+/**
+ * Acknowledges CT.LAMBDA.PR.3 on a function the CDK adds once per stack (its id starts with
+ * `idPrefix`) to do `purpose` while CloudFormation deploys, and that it gives no way to put in a VPC.
+ */
+export function acknowledgeStackHelperFunction(scope: IConstruct, idPrefix: string, purpose: string): void {
+  for (const child of Stack.of(scope).node.children) {
+    if (!child.node.id.startsWith(idPrefix)) continue;
+    acknowledgeControl(
+      child,
+      'CT.LAMBDA.PR.3',
+      `An aws-cdk-lib helper function, added once per stack: ${purpose}. The module offers no way to ` +
+        'place it in a VPC. CloudFormation alone invokes it, while it deploys; it calls AWS APIs only and ' +
+        'reads no platform data.',
+    );
+  }
 }

@@ -207,9 +207,77 @@ describe('private buckets', () => {
   });
 });
 
+/**
+ * The findings inherent to the design, the only ones an acknowledgment may cover: by control, the
+ * resources (path below the stage's platform stack) and the stages where each may be acknowledged.
+ */
+const INHERENT: readonly { control: string; path: RegExp; stages?: readonly string[] }[] = [
+  // Object Lock conflicts with retention deletes and tear-down.
+  { control: 'CT.S3.PR.9', path: /^(Serving\/ModelBucket|Embeddings\/IngestionBucket)(AccessLogs)?\/Resource$/ },
+  // Server access logs cannot target SSE-KMS; the log bucket is not logged again, nor notified on.
+  { control: 'CT.S3.PR.10', path: /^(Serving\/ModelBucket|Embeddings\/IngestionBucket)AccessLogs\/Resource$/ },
+  { control: 'CT.S3.PR.2', path: /^(Serving\/ModelBucket|Embeddings\/IngestionBucket)AccessLogs\/Resource$/ },
+  // And the ingestion bucket, whose notifications to the queue the rule cannot see.
+  {
+    control: 'CT.S3.PR.4',
+    path: /^(Serving\/ModelBucketAccessLogs|Embeddings\/IngestionBucket(AccessLogs)?)\/Resource$/,
+  },
+  // A dead-letter queue for each dead-letter queue.
+  {
+    control: 'CT.SQS.PR.1',
+    path: /^((CostGuardrails\/KillSwitch(\/Topic)?)|Jobs|Embeddings|Observability\/Alarms)\/DeadLetters\/Resource$/,
+  },
+  // The CDK's helper functions outside the VPC, and the kubectl provider's in it that the rule cannot see.
+  {
+    control: 'CT.LAMBDA.PR.3',
+    path: /^(Custom::VpcRestrictDefaultSGCustomResourceProvider\/Handler|BucketNotificationsHandler[0-9a-f]{32}\/Resource|Serving\/Cluster\/KubectlProvider\/(Handler|Provider\/framework-onEvent)\/Resource)$/,
+  },
+  // Aurora without deletion protection where environments must stay destroyable.
+  { control: 'CT.RDS.PR.3', path: /^VectorStore\/Cluster\/Resource$/, stages: ['Dev', 'Staging'] },
+  // The kubectl provider's log groups.
+  {
+    control: 'CT.CLOUDWATCH.PR.3',
+    path: /^Serving\/Cluster\/KubectlProvider\/(Handler|Provider\/framework-onEvent)\/LogGroup\/Resource$/,
+  },
+];
+
 describe('every stage', () => {
   test.each(stages.map((stage) => stage.stageName))('%s has no unacknowledged Control Tower failure', (stageName) => {
     const unacknowledged = findings.get(stageName)!.filter((f) => f.acknowledgment === undefined);
     expect(unacknowledged.map((f) => `${f.control} at ${f.path}`)).toEqual([]);
+  });
+
+  test('what is acknowledged is inherent to the design, each with its reason', () => {
+    const acknowledged = stages.flatMap((stage) =>
+      findings
+        .get(stage.stageName)!
+        .filter((f) => f.acknowledgment !== undefined)
+        .map((f) => ({ ...f, stage: stage.stageName, below: f.path.slice(`${stage.platform.node.path}/`.length) })),
+    );
+    expect(acknowledged.length).toBeGreaterThan(0);
+    const outside = acknowledged.filter(
+      (f) =>
+        !INHERENT.some(
+          (i) => i.control === f.control && i.path.test(f.below) && (i.stages ?? [f.stage]).includes(f.stage),
+        ),
+    );
+    expect(outside.map((f) => `${f.control} at ${f.path}`)).toEqual([]);
+    for (const f of acknowledged) {
+      expect(f.acknowledgment!.startsWith(`${f.control}: `)).toBe(true);
+      expect(f.acknowledgment!.length).toBeGreaterThan(150);
+    }
+    expect([...new Set(acknowledged.map((f) => f.control))].sort()).toEqual(
+      expect.arrayContaining(['CT.S3.PR.9', 'CT.SQS.PR.1']),
+    );
+  });
+
+  test('Aurora: deletion protection on in production, off only where the environment must stay destroyable', () => {
+    const protection = Object.fromEntries(
+      [...templates].map(([name, template]) => [
+        name,
+        resourcesOf(template, 'AWS::RDS::DBCluster').map(([, c]) => c.Properties.DeletionProtection),
+      ]),
+    );
+    expect(protection).toEqual({ Dev: [false], Staging: [false], Prod: [true] });
   });
 });

@@ -13,6 +13,7 @@ import { CONTROL_TOWER_RULES, acknowledgeControl } from '../../constructs/shared
 import { customerManagedKey } from '../../constructs/shared/customer-managed-key';
 import { privateBucket } from '../../constructs/shared/private-bucket';
 import {
+  assertControlTowerClean,
   controlTowerFindings,
   unacknowledgedControlTowerFailures,
   type ControlTowerFinding,
@@ -58,6 +59,10 @@ describe('AWS Control Tower proactive controls gate', () => {
         'CT.CLOUDWATCH.PR.3 (cloudwatch_log_group_encrypted_check) at Careless/Stack/PlainLogs/Resource',
         'CT.KMS.PR.3 (kms_create_grant_aws_service_check) at Careless/Stack/PlainKey/Resource',
       ]),
+    );
+    // What `npx cdk synth` prints when it stops.
+    expect(() => assertControlTowerClean(stage.node.root)).toThrow(
+      /AWS Control Tower proactive controls: \d+ unacknowledged failures:\n(  - CT\..+\n)+Fix the construct/,
     );
   });
 

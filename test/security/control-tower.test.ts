@@ -62,7 +62,7 @@ describe('AWS Control Tower proactive controls gate', () => {
     );
     // What `npx cdk synth` prints when it stops.
     expect(() => assertControlTowerClean(stage.node.root)).toThrow(
-      /AWS Control Tower proactive controls: \d+ unacknowledged failures:\n(  - CT\..+\n)+Fix the construct/,
+      /AWS Control Tower proactive controls: \d+ unacknowledged failures:\n( {2}- CT\..+\n)+Fix the construct/,
     );
   });
 

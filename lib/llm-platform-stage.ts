@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/schema';
 import { LlmPlatformStack } from './llm-platform-stack';
 import { acknowledgePlatformFindings } from './security/acknowledgments';
+import { acknowledgeEnvironmentControls } from './security/control-tower-acknowledgments';
 
 export interface LlmPlatformStageProps extends StageProps {
   readonly config: EnvironmentConfig;
@@ -16,5 +17,6 @@ export class LlmPlatformStage extends Stage {
     super(scope, id, props);
     this.platform = new LlmPlatformStack(this, 'Platform', { config: props.config });
     acknowledgePlatformFindings(this.platform);
+    acknowledgeEnvironmentControls(this.platform, props.config);
   }
 }

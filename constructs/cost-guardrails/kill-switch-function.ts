@@ -11,6 +11,7 @@ import type { KillScope } from '../../lambda/core/policy/kill-switch/kill-switch
 import { GATEWAY_ENV } from '../../lambda/core/runtime/environment';
 import { KILL_SWITCH_ENV } from '../../lambda/kill-switch/environment';
 import { NotificationTopic } from '../platform-observability/notification-topic';
+import { acknowledgeDeadLetterQueue } from '../shared/control-tower';
 import { VpcFunctionRole } from '../shared/function-role';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
@@ -55,6 +56,10 @@ export class KillSwitchFunction extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    acknowledgeDeadLetterQueue(
+      this.deadLetterQueue,
+      "Lambda puts the kill-switch function's failed asynchronous invocations here (its dead-letter config)",
+    );
     const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: key,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,

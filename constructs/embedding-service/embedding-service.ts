@@ -14,6 +14,8 @@ import { Construct } from 'constructs';
 import { EMBEDDINGS_ENV } from '../../lambda/core/runtime/environment';
 import type { GatewayApi } from '../gateway-api/gateway-api';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
+import { acknowledgeControl, acknowledgeStackHelperFunction } from '../shared/control-tower';
+import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { privateBucket } from '../shared/private-bucket';
 import { serviceFunction } from '../shared/service-function';
@@ -138,19 +140,13 @@ export class EmbeddingService extends Construct {
     }));
     // A key of its own: S3's right to encrypt notifications with the queue's key names this bucket,
     // so a bucket encrypted with that same key would be a dependency cycle.
-    this.ingestionBucket =
-      props.ingestionBucket ??
-      privateBucket(this, 'IngestionBucket', {
-        key: new kms.Key(this, 'BucketKey', {
-          description: `Encrypts the documents dropped for ingestion into ${this.node.path}`,
-          enableKeyRotation: true,
-          removalPolicy,
-          pendingWindow: Duration.days(30),
-        }),
-        logPrefix: 'ingestion/',
-        removalPolicy,
-      });
+    this.ingestionBucket = props.ingestionBucket ?? this.createIngestionBucket(removalPolicy);
     this.ingestionBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue));
+    acknowledgeStackHelperFunction(
+      this,
+      'BucketNotificationsHandler',
+      "it sets the ingestion bucket's notification configuration (S3 PutBucketNotificationConfiguration)",
+    );
 
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const common = {
@@ -204,6 +200,30 @@ export class EmbeddingService extends Construct {
     );
 
     if (props.api) this.addRoutes(props.api);
+  }
+
+  private createIngestionBucket(removalPolicy: RemovalPolicy): s3.Bucket {
+    const bucket = privateBucket(this, 'IngestionBucket', {
+      key: customerManagedKey(this, 'BucketKey', {
+        description: `Encrypts the documents dropped for ingestion into ${this.node.path}`,
+        removalPolicy,
+      }),
+      logPrefix: 'ingestion/',
+      removalPolicy,
+      // Its notifications are the queue's, below.
+      eventBridge: false,
+    });
+    acknowledgeControl(
+      bucket,
+      'CT.S3.PR.4',
+      "The bucket notifies the service's queue of every new object, through the CDK's notification " +
+        'resource (Custom::S3BucketNotifications), which sets the configuration at deploy time: the ' +
+        'notifications exist, outside the bucket properties this rule reads. They cannot move into those ' +
+        "properties (S3 checks the queue's policy when the bucket is created, and that policy and the " +
+        "queue's key name the bucket: a dependency cycle), nor be declared there as well (S3 keeps one " +
+        'configuration per bucket, and CloudFormation and the resource would overwrite each other).',
+    );
+    return bucket;
   }
 
   /** Adds the `/v1/collections` routes to `api`, with its authorizer, usage plans and firewall. */

@@ -14,9 +14,11 @@ import { KEY_TABLE_PARTITION_KEY, KEY_TABLE_TENANT_INDEX } from '../../lambda/co
 import { usagePlanKeyValue } from '../../lambda/core/auth/usage-plan-key';
 import { AUTHORIZER_ENV } from '../../lambda/core/runtime/environment';
 import { VpcFunctionRole } from '../shared/function-role';
+import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
 import { accessLogFormat } from './access-log';
+import { ApiInvoker } from './api-invoker';
 import { addOpenAiGatewayResponses } from './openai-errors';
 import { CHAT_COMPLETIONS_SCHEMA, EMBEDDINGS_SCHEMA } from './request-models';
 import { GatewayWebAcl } from './web-acl';
@@ -166,6 +168,7 @@ export class GatewayApi extends Construct {
 
   private readonly validator: apigateway.RequestValidator;
   private readonly backend: GatewayBackend;
+  private readonly invoker: ApiInvoker;
   private readonly methodSettings: MethodSetting[] = [];
 
   constructor(scope: Construct, id: string, props: GatewayApiProps) {
@@ -180,6 +183,7 @@ export class GatewayApi extends Construct {
     const cacheTtl = props.authorizerCacheTtl ?? Duration.minutes(1);
     checkProps(where, props, tiers, ratePerIp, rateWindowSeconds, cacheTtl);
     this.backend = props.gateway;
+    this.invoker = new ApiInvoker(this, 'InvokeRole');
     const stageName = (this.stageName = props.stageName ?? 'v1');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
@@ -224,6 +228,7 @@ export class GatewayApi extends Construct {
     this.authorizerFunction = this.createAuthorizerFunction(props, Object.keys(tiers), logGroup('AuthorizerLogs'));
     this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
       handler: this.authorizerFunction,
+      assumeRole: this.invoker.authorizerRole(this.authorizerFunction),
       identitySources: [apigateway.IdentitySource.header('Authorization')],
       resultsCacheTtl: cacheTtl,
     });
@@ -249,6 +254,9 @@ export class GatewayApi extends Construct {
       throttle: routes.models ?? { rateLimit: 50, burstLimit: 100 },
     });
     this.addHealthRoute(routes.health ?? { rateLimit: 10, burstLimit: 20 });
+
+    // Deployed once the role may invoke what the stage routes to.
+    this.api.latestDeployment?.node.addDependency(this.invoker.role.permissions);
 
     this.webAcl = new GatewayWebAcl(this, 'Firewall', {
       stageArn: this.stage.stageArn,
@@ -298,15 +306,8 @@ export class GatewayApi extends Construct {
     return added;
   }
 
-  private integration(handler: lambda.IFunction, streaming: boolean, timeout: Duration): apigateway.LambdaIntegration {
-    return new apigateway.LambdaIntegration(handler, {
-      proxy: true,
-      responseTransferMode: streaming
-        ? apigateway.ResponseTransferMode.STREAM
-        : apigateway.ResponseTransferMode.BUFFERED,
-      timeout,
-      allowTestInvoke: false,
-    });
+  private integration(handler: lambda.IFunction, streaming: boolean, timeout: Duration): apigateway.Integration {
+    return this.invoker.integration(handler, { streaming, timeout });
   }
 
   /** The only route without authentication: the gateway answers `{"status":"ok"}` and nothing else. */
@@ -344,6 +345,13 @@ export class GatewayApi extends Construct {
     const table = new dynamodb.Table(this, 'KeyTable', {
       partitionKey: { name: KEY_TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // A key of its own, so that reading key hashes takes a grant on it besides the table's
+      // (the authorizer has both; operators issuing keys need kms:Decrypt and GenerateDataKey too).
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: customerManagedKey(this, 'KeyTableKey', {
+        description: `Encrypts the API key hashes of ${this.node.path}`,
+        removalPolicy,
+      }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy,

@@ -1,14 +1,15 @@
 import { KubectlV33Layer } from '@aws-cdk/lambda-layer-kubectl-v33';
-import { Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cdk8s from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
+import { acknowledgeControl } from '../shared/control-tower';
+import { logEncryptionKey } from '../shared/log-encryption';
 import { privateBucket } from '../shared/private-bucket';
 import {
   addServingCharts,
@@ -164,22 +165,13 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     const groups = this.checkNodeGroups(props);
     const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 90, separator: '-' });
 
-    const key = new kms.Key(this, 'Key', {
-      description: `Encrypts the Kubernetes secrets, control-plane logs and model bucket of ${this.node.path}`,
-      enableKeyRotation: true,
+    // CloudWatch Logs may use it for this cluster's control-plane log group only.
+    const key = logEncryptionKey(
+      this,
+      'Key',
+      `Encrypts the Kubernetes secrets, control-plane logs and model bucket of ${this.node.path}`,
       removalPolicy,
-    });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/eks/${clusterName}/*`,
-          },
-        },
-      }),
+      `/aws/eks/${clusterName}/*`,
     );
     // EKS writes control-plane logs to this group; created first, so it has a retention and the key.
     const controlPlaneLogs = new logs.LogGroup(this, 'ControlPlaneLogs', {
@@ -204,6 +196,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       removalPolicy,
     });
     this.cluster.node.addDependency(controlPlaneLogs);
+    if (this.cluster.kubectlProvider) acknowledgeKubectlProvider(this.cluster.kubectlProvider);
     props.adminRoleArns?.forEach((arn, i) => this.cluster.grantClusterAdmin(`Admin${i}`, arn));
 
     const podIdentityAgent = new eks.Addon(this, 'PodIdentityAgent', {
@@ -370,6 +363,8 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
       httpPutResponseHopLimit: 1,
       httpEndpoint: true,
+      // One-minute EC2 metrics, at the resolution of the autoscalers' decisions about these nodes.
+      detailedMonitoring: true,
       blockDevices: [
         {
           deviceName: '/dev/xvda',
@@ -434,4 +429,27 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     }
     return nodeGroup;
   }
+}
+
+/**
+ * What eks-v2's kubectl provider (the function that applies manifests and Helm charts, and the
+ * custom-resource framework's function before it) cannot meet, with why. The module makes them and
+ * their log groups with no option for either.
+ */
+function acknowledgeKubectlProvider(provider: IConstruct): void {
+  acknowledgeControl(
+    provider,
+    'CT.LAMBDA.PR.3',
+    "Both functions run in the VPC's private subnets, in the cluster security group, which EKS creates " +
+      'and the template names by an attribute of the cluster (Fn::GetAtt on AWS::EKS::Cluster): the rule ' +
+      'recognises only security groups declared as AWS::EC2::SecurityGroup in the template.',
+  );
+  acknowledgeControl(
+    provider,
+    'CT.CLOUDWATCH.PR.3',
+    "aws-cdk-lib eks-v2 creates these functions' log groups itself, with no option for a KMS key. They " +
+      'hold what kubectl and Helm print while CloudFormation applies the serving charts, which carry no ' +
+      'secret values (model servers read S3 through Pod Identity); the control-plane logs, which record ' +
+      "the cluster's API calls, are encrypted with the cluster's key.",
+  );
 }

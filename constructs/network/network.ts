@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeStackHelperFunction } from '../shared/control-tower';
 import { logEncryptionKey } from '../shared/log-encryption';
 
 /** The AWS services the platform calls from inside the VPC, reached through interface endpoints. */
@@ -164,7 +165,7 @@ export class Network extends Construct {
 
   private createVpc(props: NetworkProps, natGateways: number): ec2.Vpc {
     const zones = props.availabilityZones ?? Stack.of(this).availabilityZones.slice(0, 2);
-    return new ec2.Vpc(this, 'Vpc', {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? DEFAULT_CIDR),
       availabilityZones: zones,
       natGateways,
@@ -177,6 +178,13 @@ export class Network extends Construct {
         { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
     });
+    acknowledgeStackHelperFunction(
+      this,
+      'Custom::VpcRestrictDefaultSGCustomResourceProvider',
+      "it removes every rule of the VPC's default security group when the VPC is created " +
+        '(restrictDefaultSecurityGroup), so that nothing placed in that group can talk',
+    );
+    return vpc;
   }
 
   /**

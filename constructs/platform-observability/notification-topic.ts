@@ -6,6 +6,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { acknowledgeDeadLetterQueue } from '../shared/control-tower';
+import { customerManagedKey } from '../shared/customer-managed-key';
 
 export interface NotificationTopicProps {
   /** Shown as the sender of e-mail notifications. */
@@ -42,9 +44,8 @@ export class NotificationTopic extends Construct {
     super(scope, id);
     this.encryptionKey =
       props.encryptionKey ??
-      new kms.Key(this, 'Key', {
+      customerManagedKey(this, 'Key', {
         description: `Encrypts the messages of ${props.displayName}`,
-        enableKeyRotation: true,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       });
     this.topic = new sns.Topic(this, 'Topic', {
@@ -99,6 +100,10 @@ export class NotificationTopic extends Construct {
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
       });
+      acknowledgeDeadLetterQueue(
+        this.queue,
+        "SNS moves a notification it could not deliver to one of the topic's subscribers here (the subscription's redrive policy)",
+      );
       // SNS encrypts what it moves to the queue with the queue's key.
       this.encryptionKey.addToResourcePolicy(
         new iam.PolicyStatement({

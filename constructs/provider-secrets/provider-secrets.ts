@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/core/config/unset-credential';
+import { customerManagedKey } from '../shared/customer-managed-key';
 import { grantSecretRead } from '../shared/grant-secret-read';
 import type { IProviderSecrets } from './provider-secrets-interface';
 
@@ -206,10 +207,8 @@ export class ProviderSecrets extends ProviderSecretsBase {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey =
       props.encryptionKey ??
-      new kms.Key(this, 'Key', {
+      customerManagedKey(this, 'Key', {
         description: `Encrypts the model provider API keys of ${this.node.path}`,
-        enableKeyRotation: true,
-        pendingWindow: Duration.days(30),
         removalPolicy,
       });
 

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
+import { customerManagedKey } from '../shared/customer-managed-key';
 import { dataSubnetsOf } from '../shared/data-subnets';
 import { grantSecretRead } from '../shared/grant-secret-read';
 import type { ICacheClient, IResponseCache, ResponseCacheMetricsIdentity } from './response-cache-interface';
@@ -210,10 +211,8 @@ export class ResponseCache extends ResponseCacheBase {
     const keepRemovalPolicy = removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     this.encryptionKey =
       props.encryptionKey ??
-      new kms.Key(this, 'Key', {
+      customerManagedKey(this, 'Key', {
         description: `Encrypts the response cache ${this.node.path}, its snapshots and its password`,
-        enableKeyRotation: true,
-        pendingWindow: Duration.days(30),
         removalPolicy: keepRemovalPolicy,
       });
 

@@ -1,34 +1,53 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 
 /**
- * The execution role of a platform function in a VPC.
- *
- * - No AWS managed policy: `AWSLambdaBasicExecutionRole` / `AWSLambdaVPCAccessExecutionRole` would
- *   let the function write to every log group of the account. It writes to its own log group only.
- * - No inline policy either: every statement added to the role (by this construct, by the CDK's
- *   tracing support, by another construct's `grant*`) lands in one customer-managed policy attached
- *   to it, so reviewers find the function's permissions in one named, versioned document.
- * - The network-interface actions Lambda needs to attach the function to the VPC (and X-Ray's
- *   `PutTraceSegments`) are the only statements that cannot name a resource.
+ * A role whose every statement (its own, the CDK's grants, another construct's `grant*`) lands in one
+ * customer-managed policy attached to it, never in an inline policy: reviewers find what the role may
+ * do in one named, versioned document.
  */
-export class VpcFunctionRole extends iam.Role {
+export class ManagedPolicyRole extends iam.Role {
   /** The role's permissions. */
   readonly permissions: iam.ManagedPolicy;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    props: { readonly logGroup: logs.ILogGroup; readonly description: string },
-  ) {
-    super(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+  constructor(scope: Construct, id: string, props: iam.RoleProps & { readonly statements?: iam.PolicyStatement[] }) {
+    const { statements, ...roleProps } = props;
+    super(scope, id, roleProps);
     // Attached from the policy's side (its Roles list), so that the role does not depend on the
     // policy: a key policy naming the role, and this policy naming that key's secret, would
     // otherwise be a dependency cycle.
     this.permissions = new iam.ManagedPolicy(this, 'Permissions', {
       description: `Permissions of ${this.node.path}`,
       roles: [this],
+      statements,
+    });
+  }
+
+  override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.permissions.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.permissions };
+  }
+}
+
+/**
+ * The execution role of a platform function in a VPC.
+ *
+ * - No AWS managed policy: `AWSLambdaBasicExecutionRole` / `AWSLambdaVPCAccessExecutionRole` would
+ *   let the function write to every log group of the account. It writes to its own log group only.
+ * - No inline policy either (a {@link ManagedPolicyRole}).
+ * - The network-interface actions Lambda needs to attach the function to the VPC (and X-Ray's
+ *   `PutTraceSegments`) are the only statements that cannot name a resource.
+ */
+export class VpcFunctionRole extends ManagedPolicyRole {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { readonly logGroup: logs.ILogGroup; readonly description: string },
+  ) {
+    super(scope, id, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
       statements: [
         new iam.PolicyStatement({
           sid: 'WriteOwnLogGroup',
@@ -49,10 +68,5 @@ export class VpcFunctionRole extends iam.Role {
         }),
       ],
     });
-  }
-
-  override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    this.permissions.addStatements(statement);
-    return { statementAdded: true, policyDependable: this.permissions };
   }
 }

@@ -2,6 +2,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { acknowledgeDeadLetterQueue } from './control-tower';
 
 /**
  * AWS's advice for an SQS event source: a visibility timeout of six times the function's timeout,
@@ -35,6 +36,10 @@ export function workQueue(
     retentionPeriod: Duration.days(14),
     removalPolicy: options.removalPolicy,
   });
+  acknowledgeDeadLetterQueue(
+    deadLetterQueue,
+    `SQS moves a message of the work queue here after ${options.maxReceiveCount} failed receives, for a redrive`,
+  );
   const queue = new sqs.Queue(scope, 'Queue', {
     encryption: sqs.QueueEncryption.KMS,
     encryptionMasterKey: options.key,

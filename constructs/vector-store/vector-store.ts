@@ -1,7 +1,6 @@
-import { Aws, CustomResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CustomResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -17,6 +16,7 @@ import { vectorSchemaMigrations } from '../../lambda/core/vector/migrations';
 import type { SchemaStepProperties } from '../../lambda/vector-schema/properties';
 import { dataSubnetsOf } from '../shared/data-subnets';
 import { grantSecretRead } from '../shared/grant-secret-read';
+import { logEncryptionKey } from '../shared/log-encryption';
 import { RDS_CA_ENVIRONMENT } from '../shared/platform-function';
 import type { IDatabaseClient, IVectorStore } from './vector-store-interface';
 
@@ -298,6 +298,9 @@ export class VectorStore extends VectorStoreBase {
       serverlessV2AutoPauseDuration: minCapacity === 0 ? (props.autoPause ?? Duration.minutes(10)) : undefined,
       storageEncrypted: true,
       storageEncryptionKey: this.encryptionKey,
+      // IAM tokens as a second way in (for a user granted rds_iam); the platform's own clients keep
+      // logging in with the rotated passwords of Secrets Manager, which this does not change.
+      iamAuthentication: true,
       parameterGroup: new rds.ParameterGroup(this, 'ClusterParameters', {
         engine,
         description: `Vector store ${this.node.path}: TLS only`,
@@ -447,26 +450,13 @@ export class VectorStore extends VectorStoreBase {
   }
 
   private createKey(removalPolicy: RemovalPolicy): kms.Key {
-    const key = new kms.Key(this, 'Key', {
-      description: `Encrypts the vector store ${this.node.path}: storage, snapshots, credentials, logs`,
-      enableKeyRotation: true,
-      pendingWindow: Duration.days(30),
-      removalPolicy,
-    });
     // CloudWatch Logs encrypts the exported PostgreSQL log with it, for this account's log groups only.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
-          },
-        },
-      }),
+    return logEncryptionKey(
+      this,
+      'Key',
+      `Encrypts the vector store ${this.node.path}: storage, snapshots, credentials, logs`,
+      removalPolicy,
     );
-    return key;
   }
 
   private createSchemaFunction(

@@ -191,14 +191,6 @@ export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
       'a per-credential rotation function can be given (`rotations`), and every change raises an event.',
   },
   {
-    rule: 'AwsSolutions-RDS6',
-    path: /^VectorStore\/Cluster\/Resource$/,
-    reason:
-      'Applications authenticate with a generated password rotated every 30 days by alternating users (so a ' +
-      'cached login stays valid across a rotation), read from Secrets Manager by ARN. IAM tokens would cap new ' +
-      'connections per second and need a token per connection; TLS is forced (rds.force_ssl) either way.',
-  },
-  {
     rule: 'AwsSolutions-RDS10',
     path: /^VectorStore\/Cluster\/Resource$/,
     reason:

@@ -85,6 +85,34 @@ describe('GatewayApi, used alone in a fresh stack', () => {
     }
   });
 
+  test('API Gateway invokes the functions as one role naming each; no function has a resource policy', () => {
+    // CT.LAMBDA.PR.2 reads a Lambda permission as public unless its source is a literal.
+    expect(template.findResources('AWS::Lambda::Permission')).toEqual({});
+    expect(template.findResources('AWS::IAM::Policy')).toEqual({});
+    const [[roleId, role]] = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) =>
+      id.startsWith('ApiInvokeRole'),
+    );
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' } },
+    ]);
+    const credentials = { 'Fn::GetAtt': [roleId, 'Arn'] };
+    for (const method of methods) expect((method.Integration as Json).Credentials).toEqual(credentials);
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerCredentials: credentials });
+    const policy = values(template, 'AWS::IAM::ManagedPolicy').find(
+      (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
+    )!.Properties as Json;
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [
+          { 'Fn::GetAtt': [expect.stringMatching(/^ApiAuthorizerFunction/), 'Arn'] },
+          { 'Fn::GetAtt': [expect.stringMatching(/^GatewayFunction/), 'Arn'] },
+        ],
+      },
+    ]);
+  });
+
   test('the authorizer is a REQUEST authorizer cached per Authorization header for a minute', () => {
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',
@@ -251,12 +279,24 @@ describe('GatewayApi, used alone in a fresh stack', () => {
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiKeyTable/), 'Arn'] },
       }),
     ]);
+    const decrypt = values(template, 'AWS::IAM::ManagedPolicy')
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement)
+      .filter((s) => s.Action === 'kms:Decrypt');
+    expect(decrypt).toContainEqual(
+      expect.objectContaining({ Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiKeyTableKey/), 'Arn'] } }),
+    );
   });
 
-  test('the key table: hashes by partition key, a tenant index, point-in-time recovery, kept', () => {
+  test('the key table: hashes by partition key, a tenant index, point-in-time recovery, kept, its own key', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
         KeySchema: [{ AttributeName: 'keyHash', KeyType: 'HASH' }],
+        // A customer-managed key, not DynamoDB's own (CT.DYNAMODB.PR.2).
+        SSESpecification: {
+          SSEEnabled: true,
+          SSEType: 'KMS',
+          KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiKeyTableKey'), 'Arn'] },
+        },
         GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byTenant' })],
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,
@@ -296,6 +336,12 @@ describe('GatewayApi.addRoute', () => {
     });
     expect(method.RequestValidatorId).toBeDefined();
     expect(method.RequestModels).toBeDefined();
+    expect(JSON.stringify(method.Integration)).toContain('/2015-03-31/functions/');
+    const invoke = values(template, 'AWS::IAM::ManagedPolicy')
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Json[] }).Statement)
+      .filter((s) => s.Action === 'lambda:InvokeFunction');
+    expect(JSON.stringify(invoke)).toContain('{"Fn::GetAtt":["JobsDF1CC2D4","Arn"]}');
+    expect(template.findResources('AWS::Lambda::Permission')).toEqual({});
     const settings = values(template, 'AWS::ApiGateway::Stage')[0].Properties.MethodSettings as Array<
       Record<string, unknown>
     >;

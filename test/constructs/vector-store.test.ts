@@ -47,6 +47,12 @@ describe('VectorStore, used alone in a team’s stack and VPC (highly available 
     expect(cluster.Properties.DBClusterParameterGroupName).toEqual({ Ref: parameters.id });
   });
 
+  test('IAM database authentication is on, beside the rotated passwords the platform logs in with', () => {
+    // CT.RDS.PR.4. The gateway and the schema step keep their Secrets Manager logins; a database
+    // user granted rds_iam (an operator's, say) can log in with an IAM token instead.
+    expect(cluster.Properties.EnableIAMDatabaseAuthentication).toBe(true);
+  });
+
   test('in the isolated subnets, never publicly accessible, on a port other than 5432', () => {
     const subnetGroup = onlyResource(template, 'AWS::RDS::DBSubnetGroup');
     expect(subnetGroup.Properties.SubnetIds).toEqual(subnetRefs(team.stack, team.vpc, ec2.SubnetType.PRIVATE_ISOLATED));
@@ -219,8 +225,9 @@ describe('VectorStore in a development environment', () => {
     expect(vectorSchemaMigrations({ dimensions: 1536 })[1].sql).toContain('vector(1536)');
   });
 
-  test('still encrypted, still TLS only, still private', () => {
+  test('still encrypted, still TLS only, still private, still IAM authentication', () => {
     expect(cluster.Properties.StorageEncrypted).toBe(true);
+    expect(cluster.Properties.EnableIAMDatabaseAuthentication).toBe(true);
     template.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
     template.allResourcesProperties('AWS::RDS::DBInstance', { PubliclyAccessible: false });
     expect(store.port).toBe(5433);

@@ -109,7 +109,7 @@ describe('the EKS cluster', () => {
     expect(system[0].Taints).toBeUndefined();
   });
 
-  test('every node requires IMDSv2 with a hop limit of 1 and an encrypted root volume', () => {
+  test('every node requires IMDSv2 with a hop limit of 1, an encrypted root volume, detailed monitoring', () => {
     const templates = resources('AWS::EC2::LaunchTemplate');
     expect(templates).toHaveLength(3);
     for (const lt of templates) {
@@ -122,6 +122,9 @@ describe('the EKS cluster', () => {
         Encrypted: true,
         VolumeType: 'gp3',
       });
+      // One-minute EC2 metrics (CT.EC2.PR.10): a GPU node's CPU, network and disk at the resolution
+      // of the scaling decisions made about it.
+      expect(lt.Properties.LaunchTemplateData.Monitoring).toEqual({ Enabled: true });
     }
   });
 
@@ -195,6 +198,17 @@ describe('the model bucket', () => {
     )!;
     expect(statements[0].Resource).toEqual({ 'Fn::GetAtt': [bucketId, 'Arn'] });
     expect(JSON.stringify(statements[1].Resource)).toContain(bucketId);
+  });
+
+  test('the model bucket sends its events to EventBridge, declared in its own properties', () => {
+    // CT.S3.PR.4: a rule on the default bus can start a rollout when new weights land.
+    const [bucket] = Object.entries(template.findResources('AWS::S3::Bucket')).filter(
+      ([id]) => id.includes('ModelBucket') && !id.includes('AccessLogs'),
+    );
+    expect(bucket[1].Properties.NotificationConfiguration).toEqual({
+      EventBridgeConfiguration: { EventBridgeEnabled: true },
+    });
+    expect(template.findResources('Custom::S3BucketNotifications')).toEqual({});
   });
 });
 

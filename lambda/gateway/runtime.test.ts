@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startFakeProvider, type FakeProvider } from '../../test/support/fake-providers/fake-provider';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../../test/support/fake-aws/secrets-manager';
-import { quietGatewayTelemetry } from '../../test/support/telemetry';
+import { quietGatewayTelemetry, recordingGatewayTelemetry } from '../../test/support/telemetry';
 import { GATEWAY_ENV } from '../core/runtime/environment';
 import { createDeployedGateway } from './runtime';
 
@@ -87,12 +87,12 @@ test('a missing config file names the variable and the construct that sets it', 
   );
 });
 
-test('a credential whose secret is missing fails over like any refused credential', async () => {
+test('a credential whose secret is missing fails over like any refused credential; the log says which', async () => {
   const env = { [GATEWAY_ENV.configFile]: 'gateway-config.json', [GATEWAY_ENV.providerSecretArns]: '{}' };
-  const gateway = await createDeployedGateway(env, quietGatewayTelemetry(), handlerDir, secretsProvider());
+  const { telemetry, traces } = recordingGatewayTelemetry();
+  const gateway = await createDeployedGateway(env, telemetry, handlerDir, secretsProvider());
   const response = await gateway.handle(request({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }));
   expect(response.status).toBe(502);
-  expect(response.kind === 'buffered' && JSON.parse(response.body).error.message).toMatch(
-    /no value is set for credential "openai"/,
-  );
+  expect(response.kind === 'buffered' && JSON.parse(response.body).error.code).toBe('upstream_failed');
+  expect(traces.at(-1)?.errorDetail).toMatch(/no value is set for credential "openai"/);
 });

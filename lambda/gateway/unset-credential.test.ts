@@ -7,7 +7,7 @@ import {
   type FakeSecretsManager,
 } from '../../test/support/fake-aws/secrets-manager';
 import { startFakeProvider, type FakeProvider } from '../../test/support/fake-providers/fake-provider';
-import { quietGatewayTelemetry } from '../../test/support/telemetry';
+import { recordingGatewayTelemetry } from '../../test/support/telemetry';
 import { UNSET_CREDENTIAL_SECRET_STRING } from '../core/config/unset-credential';
 import { GATEWAY_ENV } from '../core/runtime/environment';
 import { createDeployedGateway } from './runtime';
@@ -45,13 +45,14 @@ describe('through the deployed gateway', () => {
   });
   afterAll(() => provider.close());
 
-  test('a call that needs the unset credential fails with its name, and the provider is never called', async () => {
+  test('a call that needs the unset credential fails, its name in the log, and the provider is never called', async () => {
+    const { telemetry, traces } = recordingGatewayTelemetry();
     const gateway = await createDeployedGateway(
       {
         [GATEWAY_ENV.configFile]: 'gateway-config.json',
         [GATEWAY_ENV.providerSecretArns]: JSON.stringify({ openai: UNSET }),
       },
-      quietGatewayTelemetry(),
+      telemetry,
       handlerDir,
       secretsProviderFor(secrets),
     );
@@ -64,9 +65,8 @@ describe('through the deployed gateway', () => {
       identity: { tenant: 'acme' },
     });
     expect(response.status).toBe(502);
-    expect(response.kind === 'buffered' && JSON.parse(response.body).error.message).toMatch(
-      /credential "openai" has not been set/,
-    );
+    expect(response.kind === 'buffered' && JSON.parse(response.body).error.code).toBe('upstream_failed');
+    expect(traces.at(-1)?.errorDetail).toMatch(/credential "openai" has not been set/);
     expect(provider.requests).toHaveLength(0);
   });
 });

@@ -86,7 +86,8 @@ test('no secret or personal data from a prompt appears in any log line', async (
   for await (const _chunk of await client.chat.completions.create({ model: 'claude', messages, stream: true })) {
     // drain
   }
-  // The provider's error echoes the prompt back: the client sees it, the logs must not.
+  // The provider's error echoes the prompt back: the client sees the provider's words (scrubbed of
+  // anything that looks like a key), the logs see only the provider's error type.
   h.openai.faults.push({
     kind: 'status',
     status: 400,
@@ -94,7 +95,9 @@ test('no secret or personal data from a prompt appears in any log line', async (
   });
   const rejected = await client.chat.completions.create({ model: 'chat-a', messages }).catch((e: unknown) => e);
   expect((rejected as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
-  expect((rejected as Error).message).toContain(CANARY);
+  expect((rejected as Error).message).toContain('The provider rejected the request: Rejected: ');
+  expect((rejected as Error).message).toContain('The key is [REDACTED]');
+  expect((rejected as Error).message).not.toContain(CANARY);
   // Errors with the prompt in them, then failover.
   h.openai.faults.push(
     { kind: 'status', status: 500, body: { error: { message: prompt } } },

@@ -33,6 +33,14 @@ for (const c of report.candidates)
   console.log(
     `${c.name.padEnd(32)}${pct(c.accuracy).padStart(10)}${c.cost.toFixed(3).padStart(14)}${c.temperature.toFixed(3).padStart(14)}`,
   );
+console.log(`\n${report.chosen} under other misroute penalties (tuning split)   accuracy   code+reasoning to small`);
+for (const p of report.penalties)
+  console.log(`penalty ${String(p.penalty).padEnd(49)}${pct(p.accuracy).padStart(10)}${pct(p.toSmall).padStart(26)}`);
+console.log(`\n${report.chosen} under other abstain thresholds (tuning split)   accuracy   cost/prompt   abstained`);
+for (const t of report.thresholds)
+  console.log(
+    `abstain below ${t.threshold.toFixed(2).padEnd(45)}${pct(t.accuracy).padStart(10)}${t.cost.toFixed(3).padStart(14)}${pct(t.abstained).padStart(12)}`,
+  );
 const { temperature, abstainBelow, training } = report.model;
 console.log(
   `\nchosen: ${report.chosen}; temperature ${temperature}; abstain below ${abstainBelow}; ` +

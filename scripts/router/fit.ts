@@ -1,7 +1,15 @@
 import { TierClassifier, softmax, type ClassifierModel } from '../../lambda/core/policy/router/classifier';
 import { chooseTier, costMatrix, type CostMatrix } from '../../lambda/core/policy/router/decision';
 import type { FeatureSpec } from '../../lambda/core/policy/router/features';
-import { encode, trainLogistic, trainNaiveBayes, type Example, type LinearModel, type LogisticOptions } from './train';
+import {
+  augmentWithTypos,
+  encode,
+  trainLogistic,
+  trainNaiveBayes,
+  type Example,
+  type LinearModel,
+  type LogisticOptions,
+} from './train';
 
 /**
  * `npm run router:train`: fit every candidate on the training split, calibrate each on the tuning
@@ -14,14 +22,16 @@ export interface Candidate {
   readonly fit:
     | { readonly kind: 'logistic'; readonly options: LogisticOptions }
     | { readonly kind: 'naive-bayes'; readonly smoothing: number };
+  /** Typo-ridden copies of each training example added to the training data. */
+  readonly typoCopies?: number;
 }
 
 const WORDS_AND_CHARS: FeatureSpec = {
   bits: 16,
   charMin: 3,
   charMax: 5,
-  head: 600,
-  tail: 300,
+  head: 400,
+  tail: 200,
   wordBigrams: true,
   shape: true,
 };
@@ -39,6 +49,12 @@ export const CANDIDATES: readonly Candidate[] = [
     name: 'logistic, faster rate',
     features: WORDS_AND_CHARS,
     fit: { kind: 'logistic', options: { ...LOGISTIC, learningRate: 0.3 } },
+  },
+  {
+    name: 'logistic + typo copies',
+    features: WORDS_AND_CHARS,
+    fit: { kind: 'logistic', options: LOGISTIC },
+    typoCopies: 1,
   },
   {
     name: 'logistic, 2^15 buckets',
@@ -94,6 +110,8 @@ export interface Outcome {
   /** Mean cost per prompt under the cost matrix (0 when every prompt goes to its tier). */
   readonly cost: number;
   readonly abstained: number;
+  /** Share of the prompts labelled code or reasoning that went to small. */
+  readonly toSmall: number;
 }
 
 /** What the router's decisions cost on labelled probabilities, abstaining to `fallback`. */
@@ -103,17 +121,24 @@ export function outcome(
   costs: CostMatrix,
   abstainBelow: number,
   fallback: number,
+  tiers: readonly string[],
 ): Outcome {
+  const large = new Set(['code', 'reasoning'].map((t) => tiers.indexOf(t)));
+  const small = tiers.indexOf('small');
   let correct = 0;
   let cost = 0;
   let abstained = 0;
+  let needLarge = 0;
+  let toSmall = 0;
   probabilities.forEach((p, i) => {
     let { index } = chooseTier(p, costs, abstainBelow);
     if (index < 0) [index, abstained] = [fallback, abstained + 1];
     if (index === labels[i]) correct++;
     cost += costs[labels[i]][index];
+    if (large.has(labels[i])) [needLarge, toSmall] = [needLarge + 1, toSmall + (index === small ? 1 : 0)];
   });
-  return { accuracy: correct / labels.length, cost: cost / labels.length, abstained: abstained / labels.length };
+  const n = labels.length;
+  return { accuracy: correct / n, cost: cost / n, abstained: abstained / n, toSmall: toSmall / Math.max(1, needLarge) };
 }
 
 /** The lowest threshold (0 to 0.9 in steps of 0.01) whose decisions cost least on the tuning split. */
@@ -122,11 +147,12 @@ export function chooseAbstainThreshold(
   labels: readonly number[],
   costs: CostMatrix,
   fallback: number,
+  tiers: readonly string[],
 ): number {
   let best = 0;
   let bestCost = Infinity;
   for (let step = 0; step <= 90; step++) {
-    const { cost } = outcome(probabilities, labels, costs, step / 100, fallback);
+    const { cost } = outcome(probabilities, labels, costs, step / 100, fallback, tiers);
     if (cost < bestCost - 1e-12) [best, bestCost] = [step / 100, cost];
   }
   return best;
@@ -135,6 +161,10 @@ export function chooseAbstainThreshold(
 export interface TrainingReport {
   readonly candidates: ReadonlyArray<{ readonly name: string; readonly temperature: number } & Outcome>;
   readonly chosen: string;
+  /** The chosen model on the tuning split under other misroute penalties (never abstaining). */
+  readonly penalties: ReadonlyArray<{ readonly penalty: number } & Outcome>;
+  /** The chosen model on the tuning split under other abstain thresholds (the given penalty). */
+  readonly thresholds: ReadonlyArray<{ readonly threshold: number } & Outcome>;
   readonly model: ClassifierModel;
 }
 
@@ -156,7 +186,8 @@ export function trainRouterModel(
   if (fallback < 0) throw new Error(`default tier "${options.defaultTier}" is not one of ${tiers.join(', ')}`);
   const costs = costMatrix(tiers, options.misroutePenalty);
   const results = (options.candidates ?? CANDIDATES).map((candidate) => {
-    const encoded = encode(train, tiers, candidate.features);
+    const examples = candidate.typoCopies ? augmentWithTypos(train, candidate.typoCopies, 7) : train;
+    const encoded = encode(examples, tiers, candidate.features);
     const linear =
       candidate.fit.kind === 'logistic'
         ? trainLogistic(encoded, tiers, candidate.features, candidate.fit.options)
@@ -164,6 +195,7 @@ export function trainRouterModel(
     const uncalibrated = toModel(linear, {
       candidate: candidate.name,
       fit: candidate.fit,
+      typoCopies: candidate.typoCopies ?? 0,
       examples: { train: train.length, tune: tune.length },
       misroutePenalty: options.misroutePenalty,
       defaultTier: options.defaultTier,
@@ -177,13 +209,13 @@ export function trainRouterModel(
       uncalibrated,
       temperature,
       probabilities,
-      ...outcome(probabilities, labels, costs, 0, fallback),
+      ...outcome(probabilities, labels, costs, 0, fallback, tiers),
     };
   });
   // Least cost on the tuning split; ties go to the earlier (simpler) candidate.
   const best = results.reduce((a, b) => (b.cost < a.cost - 1e-12 ? b : a));
-  const abstainBelow = chooseAbstainThreshold(best.probabilities, labels, costs, fallback);
-  const tuned = outcome(best.probabilities, labels, costs, abstainBelow, fallback);
+  const abstainBelow = chooseAbstainThreshold(best.probabilities, labels, costs, fallback, tiers);
+  const tuned = outcome(best.probabilities, labels, costs, abstainBelow, fallback, tiers);
   const model: ClassifierModel = {
     ...best.uncalibrated,
     temperature: best.temperature,
@@ -194,14 +226,23 @@ export function trainRouterModel(
     },
   };
   return {
-    candidates: results.map(({ candidate, temperature, accuracy, cost, abstained }) => ({
+    candidates: results.map(({ candidate, temperature, accuracy, cost, abstained, toSmall }) => ({
       name: candidate.name,
       temperature,
       accuracy,
       cost,
       abstained,
+      toSmall,
     })),
     chosen: best.candidate.name,
+    penalties: [1, 2, 3, 4, 5, 6].map((penalty) => ({
+      penalty,
+      ...outcome(best.probabilities, labels, costMatrix(tiers, penalty), 0, fallback, tiers),
+    })),
+    thresholds: [0, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6].map((threshold) => ({
+      threshold,
+      ...outcome(best.probabilities, labels, costs, threshold, fallback, tiers),
+    })),
     model,
   };
 }

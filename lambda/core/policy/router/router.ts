@@ -5,7 +5,7 @@ import { chooseTier, costMatrix, type CostMatrix } from './decision';
 import '../../validation/messages';
 
 /** The default `classifier.misroutePenalty`: see data/router/README.md for how it was chosen. */
-export const DEFAULT_MISROUTE_PENALTY = 4;
+export const DEFAULT_MISROUTE_PENALTY = 3;
 
 const rule = z.strictObject({
   /** The tier this rule sends a request to. */

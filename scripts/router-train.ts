@@ -28,10 +28,10 @@ writeFileSync(out, json);
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 console.log(`trained on ${train.length} examples (${trainFile}), tuned on ${tune.length} (${tuneFile})`);
-console.log('\ncandidate (on the tuning split)   accuracy   cost/prompt   temperature');
+console.log('\ncandidate (on the tuning split)         accuracy   cost/prompt   temperature');
 for (const c of report.candidates)
   console.log(
-    `${c.name.padEnd(32)}${pct(c.accuracy).padStart(10)}${c.cost.toFixed(3).padStart(14)}${c.temperature.toFixed(3).padStart(14)}`,
+    `${c.name.padEnd(38)}${pct(c.accuracy).padStart(10)}${c.cost.toFixed(3).padStart(14)}${c.temperature.toFixed(3).padStart(14)}`,
   );
 console.log(`\n${report.chosen} under other misroute penalties (tuning split)   accuracy   code+reasoning to small`);
 for (const p of report.penalties)

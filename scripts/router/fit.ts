@@ -41,11 +41,6 @@ export const CANDIDATES: readonly Candidate[] = [
   { name: 'naive Bayes', features: WORDS_AND_CHARS, fit: { kind: 'naive-bayes', smoothing: 0.1 } },
   { name: 'logistic', features: WORDS_AND_CHARS, fit: { kind: 'logistic', options: LOGISTIC } },
   {
-    name: 'logistic, stronger L2',
-    features: WORDS_AND_CHARS,
-    fit: { kind: 'logistic', options: { ...LOGISTIC, l2: 1e-4 } },
-  },
-  {
     name: 'logistic, faster rate',
     features: WORDS_AND_CHARS,
     fit: { kind: 'logistic', options: { ...LOGISTIC, learningRate: 0.3 } },
@@ -54,6 +49,12 @@ export const CANDIDATES: readonly Candidate[] = [
     name: 'logistic + typo copies',
     features: WORDS_AND_CHARS,
     fit: { kind: 'logistic', options: LOGISTIC },
+    typoCopies: 1,
+  },
+  {
+    name: 'logistic, faster rate + typo copies',
+    features: WORDS_AND_CHARS,
+    fit: { kind: 'logistic', options: { ...LOGISTIC, learningRate: 0.3 } },
     typoCopies: 1,
   },
   {

@@ -60,13 +60,21 @@ export function withTypos(text: string, random: () => number): string {
   return random() < 0.5 ? out.toLowerCase() : out;
 }
 
-/** The examples, each followed by `copies` typo-ridden copies of itself (for training only). */
+/**
+ * The examples, each followed by `copies` typo-ridden copies of itself (for training only). Each
+ * example's typos are seeded by its own text, so adding an example leaves the others' copies alone.
+ */
 export function augmentWithTypos(examples: readonly Example[], copies: number, seed: number): Example[] {
-  const random = seeded(seed);
-  return examples.flatMap((e) => [
-    e,
-    ...Array.from({ length: copies }, () => ({ ...e, text: withTypos(e.text, random) })),
-  ]);
+  return examples.flatMap((e) => {
+    const random = seeded(seed ^ fnv1a(e.text));
+    return [e, ...Array.from({ length: copies }, () => ({ ...e, text: withTypos(e.text, random) }))];
+  });
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 /** Mulberry32: a small seeded generator, so training shuffles the same way every time. */

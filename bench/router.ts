@@ -6,7 +6,7 @@
  *   npx tsx bench/router.ts [--data data/router/split/eval.jsonl] [--iterations 200000]
  */
 import { loadClassifierModel } from '../lambda/core/policy/router/classifier';
-import { readLabelledJsonl } from '../lambda/core/policy/router/dataset';
+import { countWords, readLabelledJsonl } from '../lambda/core/policy/router/dataset';
 import { PromptRouter, routingSchema } from '../lambda/core/policy/router/router';
 
 const args = process.argv.slice(2);
@@ -28,10 +28,9 @@ const router = new PromptRouter(
   }),
   model,
 );
-const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
 const texts = readLabelledJsonl(data)
   .map((e) => e.text)
-  .filter((text) => words(text) >= 3 && words(text) <= 300);
+  .filter((text) => countWords(text) >= 3 && countWords(text) <= 300);
 const inputs = texts.map((text) => ({
   request: { model: 'auto', messages: [{ role: 'user' as const, content: text }] },
   tenant: 't',
@@ -65,7 +64,7 @@ function measure(label: string, run: (i: number) => unknown) {
   };
 }
 
-const lengths = texts.map(words).sort((a, b) => a - b);
+const lengths = texts.map(countWords).sort((a, b) => a - b);
 console.log(
   `${texts.length} prompts from ${data} (3-300 words: median ${lengths[lengths.length >> 1]}, max ${lengths[lengths.length - 1]}), ` +
     `${iterations.toLocaleString('en-US')} calls each after 20,000 warm-up calls\n`,

@@ -43,7 +43,11 @@ const pct = (part: number, whole: number) => `${((100 * part) / Math.max(1, whol
 const { tiers, matrix, hard, needsLarge, dollars } = result;
 console.log(`router classifier on ${data}: ${result.examples} examples`);
 console.log(`accuracy: ${pct(result.correct, result.examples)} (${result.correct}/${result.examples})`);
-console.log(`accuracy on hard lines: ${pct(hard.correct, hard.examples)} (${hard.correct}/${hard.examples})`);
+console.log(
+  hard.examples > 0
+    ? `accuracy on hard lines: ${pct(hard.correct, hard.examples)} (${hard.correct}/${hard.examples})`
+    : 'accuracy on hard lines: no line is marked "hard": true',
+);
 console.log(
   `reasoning and code sent to small: ${pct(needsLarge.toSmall, needsLarge.examples)} (${needsLarge.toSmall}/${needsLarge.examples})`,
 );

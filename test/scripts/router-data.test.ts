@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readLabelledJsonl } from '../../lambda/core/policy/router/dataset';
+import { countWords, readLabelledJsonl } from '../../lambda/core/policy/router/dataset';
 import { readAuthored } from '../../scripts/router/authored';
 import { nearDuplicatePairs } from '../../scripts/router/near-duplicates';
 import { NEAR_DUPLICATE, SPLITS, splitPrompts, toJsonl, type SplitName } from '../../scripts/router/split';
@@ -52,15 +52,9 @@ test('nothing trained or tuned on near-duplicates a line of the old held-out fil
   expect(pairs.map(({ a, b }) => `${old[a]} | ${used[b - old.length].text}`)).toEqual([]);
 });
 
-/** Words, counting each Chinese or Japanese character as one (they are written without spaces). */
-const words = (text: string) =>
-  text.match(
-    /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu,
-  )?.length ?? 0;
-
 test('what the issue asks of the data: 2,000+ prompts of 3 to 300 words, 5+ languages, a quarter hard, every tier', () => {
   expect(lines.length).toBeGreaterThanOrEqual(2000);
-  expect(lines.filter((l) => words(l.text) < 3 || words(l.text) > 300).map((l) => l.text)).toEqual([]);
+  expect(lines.filter((l) => countWords(l.text) < 3 || countWords(l.text) > 300).map((l) => l.text)).toEqual([]);
   const languages = new Set(lines.map((l) => l.lang));
   expect(languages.size).toBeGreaterThanOrEqual(5);
   expect(lines.filter((l) => l.hard).length / lines.length).toBeGreaterThanOrEqual(0.25);

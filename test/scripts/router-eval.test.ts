@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { DEFAULT_MISROUTE_PENALTY } from '../../lambda/core/policy/router/router';
 import { PLATFORM_GATEWAY_MODELS } from '../../lib/config/gateway-models';
 
 const run = promisify(execFile);
@@ -14,11 +15,14 @@ test('router:eval prints accuracy, hard-line accuracy, the share sent to small, 
   const { stdout } = await evaluate('--data', 'data/router/eval.jsonl');
   expect(stdout).toMatch(/^router classifier on data\/router\/eval\.jsonl: 48 examples$/m);
   expect(stdout).toMatch(/^accuracy: \d+\.\d% \(\d+\/48\)$/m);
-  expect(stdout).toMatch(/^accuracy on hard lines: \d+\.\d% \(\d+\/0\)$/m);
+  expect(stdout).toMatch(/^accuracy on hard lines: no line is marked "hard": true$/m);
   expect(stdout).toMatch(/^reasoning and code sent to small: \d+\.\d% \(\d+\/24\)$/m);
   expect(stdout).toMatch(/^abstained \(default tier\): \d+\.\d% \(\d+\/48\)$/m);
   expect(stdout).toMatch(
-    /^expected cost: \d+\.\d{3} per prompt \(misroute penalty 4; right tier 0, other wrong tier 1\)$/m,
+    new RegExp(
+      `^expected cost: \\d+\\.\\d{3} per prompt \\(misroute penalty ${DEFAULT_MISROUTE_PENALTY}; right tier 0, other wrong tier 1\\)$`,
+      'm',
+    ),
   );
   expect(stdout).toMatch(/^confusion matrix \(rows: labelled, columns: predicted\)$/m);
   expect(stdout).toMatch(/^\s+code\s+local\s+reasoning\s+small$/m);

@@ -49,7 +49,13 @@ export class TierClassifier {
       throw new Error(`router model: ${bytes.length} weight bytes, expected ${expected} (2^bits x tiers)`);
     this.quantised = Int8Array.from(bytes);
     this.scale = model.scale;
-    if (model.tiers.length === 4) this.packed = new Int32Array(this.quantised.buffer);
+    if (model.tiers.length === 4) {
+      const q = this.quantised;
+      this.packed = new Int32Array(q.length / 4).map(
+        (_, b) =>
+          (q[4 * b] & 0xff) | ((q[4 * b + 1] & 0xff) << 8) | ((q[4 * b + 2] & 0xff) << 16) | (q[4 * b + 3] << 24),
+      );
+    }
     this.bias = Float64Array.from(model.bias);
     this.inverseTemperature = 1 / model.temperature;
     this.features = new Uint32Array(maxFeatures(model.features));

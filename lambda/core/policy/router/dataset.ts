@@ -29,3 +29,11 @@ export function readLabelledJsonl(path: string): LabelledExample[] {
       return { text, tier, hard: hard === true };
     });
 }
+
+const WORD =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
+
+/** Words in a prompt, counting each Chinese or Japanese character as one (they are written without spaces). */
+export function countWords(text: string): number {
+  return text.match(WORD)?.length ?? 0;
+}

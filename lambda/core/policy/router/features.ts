@@ -39,24 +39,25 @@ const BIGRAM_SEED = 0x7a3d1f05;
 const SHAPE_SEED = 0x5bd1e995;
 const FNV_PRIME = 0x01000193;
 
-/** Character classes, by UTF-16 code unit. */
+/** Character classes. */
 const IS_SPACE = 1;
 const IS_WORD = 2;
 const IS_DIGIT = 4;
-const IS_UPPER = 8;
-const ENDS_SENTENCE = 16;
-const CLASS = new Uint8Array(65536);
-for (let c = 0; c < 65536; c++) {
-  let k = 0;
-  if (c <= SPACE || c === 0xa0 || c === 0x3000) k = IS_SPACE;
-  else if (c >= ZERO && c <= 57) k = IS_WORD | IS_DIGIT;
-  else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) k = IS_WORD;
-  else if (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && !(c >= 0x2000 && c <= 0x206f) && !(c >= 0x3000 && c <= 0x303f))
-    k = c >= 0xff00 && c <= 0xff20 ? 0 : IS_WORD; // letters beyond ASCII, not the punctuation blocks
-  const character = String.fromCharCode(c);
-  if (k & IS_WORD && character.toLowerCase() !== character) k |= IS_UPPER;
-  if (c === 46 || c === 33 || c === 63 || c === 58 || c === 0x3002 || c === 0xff01 || c === 0xff1f) k |= ENDS_SENTENCE;
-  CLASS[c] = k;
+const ENDS_SENTENCE = 8;
+const ASCII = new Uint8Array(128).map((_, c) => {
+  if (c <= SPACE) return IS_SPACE;
+  if (c >= ZERO && c <= 57) return IS_WORD | IS_DIGIT;
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) return IS_WORD;
+  return c === 46 || c === 33 || c === 63 || c === 58 ? ENDS_SENTENCE : 0;
+});
+
+/** The class of a code unit: a table for ASCII; beyond it, letters unless in a punctuation block. */
+function classOf(c: number): number {
+  if (c < 128) return ASCII[c];
+  if (c === 0xa0 || c === 0x3000) return IS_SPACE;
+  if (c === 0x3002 || c === 0xff01 || c === 0xff1f) return ENDS_SENTENCE;
+  if (c < 0xc0 || c === 0xd7 || c === 0xf7 || (c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f)) return 0;
+  return c >= 0xff00 && c <= 0xff20 ? 0 : IS_WORD;
 }
 
 const normal = new Uint16Array(MAX_CHARS + 2 + MAX_GRAM);
@@ -137,7 +138,7 @@ export function extractFeatures(text: string, spec: FeatureSpec, out: Uint32Arra
   normal[length++] = SPACE;
   for (let i = 0; i < lower.length; i++) {
     let c = lower.charCodeAt(i);
-    const k = CLASS[c];
+    const k = classOf(c);
     if (inWord && !(k & IS_WORD)) {
       out[count++] = bucket(word, shift);
       if (bigrams && previousWord !== 0)
@@ -158,12 +159,8 @@ export function extractFeatures(text: string, spec: FeatureSpec, out: Uint32Arra
       if (last === SPACE) {
         words++;
         // A capital starting a word that does not start a sentence, and is not the pronoun "I".
-        if (
-          aligned &&
-          !sentenceStart &&
-          CLASS[source.charCodeAt(i)] & IS_UPPER &&
-          CLASS[lower.charCodeAt(i + 1)] & IS_WORD
-        )
+        const upper = source.charCodeAt(i) !== c;
+        if (aligned && upper && !sentenceStart && k & IS_WORD && classOf(lower.charCodeAt(i + 1)) & IS_WORD)
           capitalised++;
       }
       if (k & IS_DIGIT) {

@@ -73,7 +73,7 @@ const gateway = createGateway({
         local: { model: 'bench' },
       },
       rules: [{ tier: 'code', when: { pattern: '```' } }],
-      classifier: { minConfidence: 0.6 },
+      classifier: {},
       defaultTier: 'small',
     },
     tokenLimits: { tenant: { perMinute: 1_000_000_000_000, perDay: 1_000_000_000_000 } },

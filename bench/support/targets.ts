@@ -69,7 +69,7 @@ function oursConfig(upstreamUrl: string): GatewayConfigInput {
         local: { model: 'bench' },
       },
       rules: [{ tier: 'code', when: { pattern: '```' } }],
-      classifier: { minConfidence: 0.6 },
+      classifier: {},
       defaultTier: 'small',
     },
     tokenLimits: { tenant: { perMinute: 1_000_000_000, perDay: 100_000_000_000 } },

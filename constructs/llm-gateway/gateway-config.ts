@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ModelCatalog } from '../../lambda/core/config/catalog';
 import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from '../../lambda/core/config/schema';
 import { PromptRouter } from '../../lambda/core/policy/router/router';
-import type { ClassifierModel } from '../../lambda/core/policy/router/classifier';
+import { validateClassifierModel, type ClassifierModel } from '../../lambda/core/policy/router/classifier';
 
 /**
  * The gateway's model configuration as the construct sees it: validated at synth with the same
@@ -43,14 +43,17 @@ export function validateGatewayConfig(input: GatewayConfigInput | unknown, where
 
 /** Reads and checks the router's trained model against the routing config's tiers. */
 export function loadRouterModel(file: string, config: GatewayConfig, where: string): ClassifierModel {
-  let model: ClassifierModel;
+  let json: unknown;
   try {
-    model = JSON.parse(readFileSync(file, 'utf8')) as ClassifierModel;
+    json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new Error(`${where}: cannot read the router model ${file}: ${(error as Error).message}`);
   }
-  if (model.version !== 1 || !Array.isArray(model.tiers)) {
-    throw new Error(`${where}: ${file} is not a router model written by \`npm run router:train\``);
+  let model: ClassifierModel;
+  try {
+    model = validateClassifierModel(json, file);
+  } catch (error) {
+    throw new Error(`${where}: ${(error as Error).message}`);
   }
   try {
     new PromptRouter(config.routing!, model);

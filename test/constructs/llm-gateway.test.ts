@@ -314,7 +314,7 @@ describe('LlmGateway options', () => {
     app.synth();
     const layer = gateway.node.findChild('ConfigLayer').node.defaultChild as lambda.CfnLayerVersion;
     const layerDir = stagedAssetDir(app, layer);
-    expect(JSON.parse(readFileSync(path.join(layerDir, 'llm-gateway', 'router-model.json'), 'utf8')).version).toBe(1);
+    expect(JSON.parse(readFileSync(path.join(layerDir, 'llm-gateway', 'router-model.json'), 'utf8')).version).toBe(2);
     const env = Template.fromStack(stack).findResources('AWS::Lambda::Function');
     expect(Object.values(env)[0].Properties.Environment.Variables[GATEWAY_ENV.routerModelFile]).toBe(
       ROUTER_MODEL_FILE_PATH,

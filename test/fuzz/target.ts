@@ -209,7 +209,7 @@ export function createFuzzTarget(): FuzzTarget {
           { tier: 'local', when: { features: ['hr'] } },
           { tier: 'code', when: { pattern: '```' } },
         ],
-        classifier: { minConfidence: 0.6 },
+        classifier: {},
         defaultTier: 'small',
       },
       tokenLimits: { tenant: { perMinute: 1_000_000_000, perDay: 1_000_000_000_000 } },

@@ -18,7 +18,7 @@ beforeAll(async () => {
         local: { model: 'local-llm' },
       },
       rules: [{ tier: 'local', when: { features: ['hr-assistant'] } }],
-      classifier: { minConfidence: 0.6 },
+      classifier: {},
       defaultTier: 'small',
     },
   });

@@ -1,91 +1,140 @@
 import { readFileSync } from 'node:fs';
-import { featureCounts } from './features';
+import { SHAPE_FEATURES, extractFeatures, maxFeatures, type FeatureSpec } from './features';
 
 /**
- * A multinomial naive Bayes classifier over hashed features: small (a sparse table), deterministic
- * to train, and a few microseconds to apply. It is the router's last resort after explicit models
- * and rules, so it needs to be cheap and good enough, not clever.
+ * The router's classifier: a linear model over hashed character and word n-grams (features.ts),
+ * whose scores a temperature turns into calibrated tier probabilities. `npm run router:train`
+ * writes it (scripts/router/train.ts chooses the candidate and the temperature on the tuning split);
+ * this file only applies it, in a few microseconds and without allocating.
  */
 export interface ClassifierModel {
-  readonly version: 1;
-  readonly buckets: number;
+  readonly version: 2;
+  /** Tier names, in the order of the weights and probabilities. */
   readonly tiers: readonly string[];
-  /** log P(tier), by tier index. */
-  readonly logPriors: readonly number[];
-  /** log P(feature | tier) for a feature never seen with that tier, by tier index. */
-  readonly logUnseen: readonly number[];
-  /** bucket -> log P(feature | tier) by tier index, for buckets seen in training. */
-  readonly logLikelihoods: Readonly<Record<string, readonly number[]>>;
+  readonly features: FeatureSpec;
+  /** Scores are divided by this before the softmax (temperature scaling, fitted on the tuning split). */
+  readonly temperature: number;
+  /**
+   * The top probability below which the router abstains (sends the default tier), chosen on the
+   * tuning split; a routing config's `classifier.minConfidence` overrides it.
+   */
+  readonly abstainBelow: number;
+  readonly bias: readonly number[];
+  /** weight = int8 value * scale. */
+  readonly scale: number;
+  /** Base64 of the int8 weights, bucket-major: weights[bucket * tiers + tier]. */
+  readonly weights: string;
+  /** How the model was chosen and trained: provenance for a reader, unused at run time. */
+  readonly training?: Readonly<Record<string, unknown>>;
 }
 
-export interface Classification {
-  readonly tier: string;
-  /** Posterior probability of the chosen tier. */
-  readonly confidence: number;
-}
+/** Applies a model: probabilities by tier index. One instance per model; not re-entrant. */
+export class TierClassifier {
+  readonly tiers: readonly string[];
+  private readonly spec: FeatureSpec;
+  /** For four tiers, each bucket's four int8 weights packed in one int32: one memory read per feature. */
+  private readonly packed?: Int32Array;
+  private readonly quantised: Int8Array;
+  private readonly scale: number;
+  private readonly bias: Float64Array;
+  private readonly inverseTemperature: number;
+  private readonly features: Uint32Array;
 
-export interface LabelledExample {
-  readonly text: string;
-  readonly tier: string;
-}
-
-const round = (value: number) => Math.round(value * 1e5) / 1e5;
-
-/** Trains on labelled examples. Same data, same model, byte for byte. */
-export function trainClassifier(
-  examples: readonly LabelledExample[],
-  options: { buckets?: number; smoothing?: number } = {},
-): ClassifierModel {
-  const buckets = options.buckets ?? 1 << 16;
-  const smoothing = options.smoothing ?? 0.5;
-  const tiers = [...new Set(examples.map((e) => e.tier))].sort();
-  const counts = new Map<number, number[]>();
-  const totals = tiers.map(() => 0);
-  const documents = tiers.map(() => 0);
-  for (const example of examples) {
-    const t = tiers.indexOf(example.tier);
-    documents[t]++;
-    for (const [bucket, count] of featureCounts(example.text, buckets)) {
-      let row = counts.get(bucket);
-      if (!row) counts.set(bucket, (row = tiers.map(() => 0)));
-      row[t] += count;
-      totals[t] += count;
+  constructor(readonly model: ClassifierModel) {
+    this.tiers = model.tiers;
+    this.spec = model.features;
+    const bytes = Buffer.from(model.weights, 'base64');
+    const expected = (1 << model.features.bits) * model.tiers.length;
+    if (bytes.length !== expected)
+      throw new Error(`router model: ${bytes.length} weight bytes, expected ${expected} (2^bits x tiers)`);
+    this.quantised = Int8Array.from(bytes);
+    this.scale = model.scale;
+    if (model.tiers.length === 4) {
+      const q = this.quantised;
+      this.packed = new Int32Array(q.length / 4).map(
+        (_, b) =>
+          (q[4 * b] & 0xff) | ((q[4 * b + 1] & 0xff) << 8) | ((q[4 * b + 2] & 0xff) << 16) | (q[4 * b + 3] << 24),
+      );
     }
+    this.bias = Float64Array.from(model.bias);
+    this.inverseTemperature = 1 / model.temperature;
+    this.features = new Uint32Array(maxFeatures(model.features));
   }
-  const vocabulary = counts.size;
-  const denominators = totals.map((total) => Math.log(total + smoothing * vocabulary));
-  const logLikelihoods: Record<string, number[]> = {};
-  for (const bucket of [...counts.keys()].sort((a, b) => a - b)) {
-    logLikelihoods[bucket] = counts
-      .get(bucket)!
-      .map((count, t) => round(Math.log(count + smoothing) - denominators[t]));
+
+  /** The model's raw score for each tier (same order as `tiers`), written into `out`. */
+  scores(text: string, out: Float64Array = new Float64Array(this.tiers.length)): Float64Array {
+    const { features, quantised, packed } = this;
+    const tiers = this.tiers.length;
+    const n = extractFeatures(text, this.spec, features);
+    const end = this.spec.shape ? n + SHAPE_FEATURES : n;
+    out.fill(0);
+    if (packed) {
+      // Integer sums of the int8 weights, the n-grams and the shape features apart.
+      let a = 0, b = 0, c = 0, d = 0; // prettier-ignore
+      for (let i = 0; i < n; i++) {
+        const w = packed[features[i]];
+        a += (w << 24) >> 24;
+        b += (w << 16) >> 24;
+        c += (w << 8) >> 24;
+        d += w >> 24;
+      }
+      out[0] = a;
+      out[1] = b;
+      out[2] = c;
+      out[3] = d;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const base = features[i] * tiers;
+        for (let t = 0; t < tiers; t++) out[t] += quantised[base + t];
+      }
+    }
+    // n-grams scaled by 1/sqrt(their count), so a long prompt is not more confident for being long.
+    const scale = this.scale / Math.sqrt(Math.max(1, n));
+    for (let t = 0; t < tiers; t++) out[t] = this.bias[t] + out[t] * scale;
+    for (let i = n; i < end; i++) {
+      const base = features[i] * tiers;
+      for (let t = 0; t < tiers; t++) out[t] += quantised[base + t] * this.scale;
+    }
+    return out;
   }
-  return {
-    version: 1,
-    buckets,
-    tiers,
-    logPriors: documents.map((n) => round(Math.log(n / examples.length))),
-    logUnseen: denominators.map((d) => round(Math.log(smoothing) - d)),
-    logLikelihoods,
-  };
+
+  /** Calibrated probability of each tier (same order as `tiers`), written into `out`. */
+  probabilities(text: string, out: Float64Array = new Float64Array(this.tiers.length)): Float64Array {
+    return softmax(this.scores(text, out), this.inverseTemperature);
+  }
 }
 
-export function classify(model: ClassifierModel, text: string): Classification {
-  const scores = [...model.logPriors];
-  for (const [bucket, count] of featureCounts(text, model.buckets)) {
-    const row = model.logLikelihoods[bucket];
-    for (let t = 0; t < scores.length; t++) scores[t] += count * (row ? row[t] : model.logUnseen[t]);
-  }
-  let best = 0;
-  for (let t = 1; t < scores.length; t++) if (scores[t] > scores[best]) best = t;
-  const total = scores.reduce((sum, score) => sum + Math.exp(score - scores[best]), 0);
-  return { tier: model.tiers[best], confidence: 1 / total };
+/** In place: exp(scores * inverseTemperature), normalised. */
+export function softmax(scores: Float64Array, inverseTemperature = 1): Float64Array {
+  let max = -Infinity;
+  for (let t = 0; t < scores.length; t++) if (scores[t] > max) max = scores[t];
+  let sum = 0;
+  for (let t = 0; t < scores.length; t++) sum += scores[t] = Math.exp((scores[t] - max) * inverseTemperature);
+  for (let t = 0; t < scores.length; t++) scores[t] /= sum;
+  return scores;
+}
+
+/** Checks that parsed JSON is a model this code can apply; names what is wrong. */
+export function validateClassifierModel(value: unknown, where: string): ClassifierModel {
+  const model = value as Partial<ClassifierModel> | null;
+  const fail = (what: string): never => {
+    throw new Error(`${where} is not a router model written by \`npm run router:train\`: ${what}`);
+  };
+  if (!model || typeof model !== 'object') return fail('not a JSON object');
+  if (model.version !== 2) return fail(`version ${String(model.version)}, expected 2 (retrain it)`);
+  if (!Array.isArray(model.tiers) || model.tiers.length < 2) return fail('no tiers');
+  if (!Array.isArray(model.bias) || model.bias.length !== model.tiers.length) return fail('bias does not match tiers');
+  if (typeof model.weights !== 'string' || typeof model.scale !== 'number') return fail('no weights');
+  if (!(typeof model.temperature === 'number' && model.temperature > 0)) return fail('no temperature');
+  if (!(typeof model.abstainBelow === 'number' && model.abstainBelow >= 0 && model.abstainBelow <= 1))
+    return fail('no abstain threshold');
+  const f = model.features;
+  if (!f || !(f.bits >= 8 && f.bits <= 24) || !(f.charMin >= 1 && f.charMax >= f.charMin && f.charMax <= 8))
+    return fail('bad feature spec');
+  return model as ClassifierModel;
 }
 
 /** Reads a model file written by `npm run router:train`. */
 export function loadClassifierModel(path: string): ClassifierModel {
-  const model = JSON.parse(readFileSync(path, 'utf8')) as ClassifierModel;
-  if (model.version !== 1 || !Array.isArray(model.tiers))
-    throw new Error(`${path} is not a router model written by router:train`);
-  return model;
+  return validateClassifierModel(JSON.parse(readFileSync(path, 'utf8')), path);
 }

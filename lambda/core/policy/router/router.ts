@@ -1,7 +1,11 @@
 import * as z from 'zod/mini';
 import type { ChatCompletionRequest } from '../../openai/types';
-import { classify, type ClassifierModel } from './classifier';
+import { TierClassifier, type ClassifierModel } from './classifier';
+import { chooseTier, costMatrix, type CostMatrix } from './decision';
 import '../../validation/messages';
+
+/** The default `classifier.misroutePenalty`: see data/router/README.md for how it was chosen. */
+export const DEFAULT_MISROUTE_PENALTY = 3;
 
 const rule = z.strictObject({
   /** The tier this rule sends a request to. */
@@ -19,17 +23,34 @@ const rule = z.strictObject({
   }),
 });
 
+const classifier = z.strictObject({
+  /**
+   * The classifier abstains (the default tier is used) when its top calibrated probability is below
+   * this. Default: the threshold stored in the model, chosen on its tuning split.
+   */
+  minConfidence: z.optional(z.number().check(z.gte(0), z.lte(1))),
+  /**
+   * What sending a prompt to a weaker tier than it needs costs (code or reasoning sent to small or
+   * local, a local prompt sent anywhere else), against 1 for any other wrong tier. The classifier
+   * picks the tier with the least expected cost, so a higher penalty sends doubtful prompts up.
+   */
+  misroutePenalty: z._default(z.number().check(z.gte(1)), DEFAULT_MISROUTE_PENALTY),
+  /** Single cells of the cost matrix: needed tier -> chosen tier -> cost, replacing the defaults above. */
+  costs: z.optional(z.record(z.string(), z.record(z.string(), z.number().check(z.gte(0))))),
+});
+
 /**
  * Routing as data: requests naming the router's model (e.g. `auto`) go to a tier chosen by the
- * first matching rule, else by the classifier (when it is confident enough), else the default tier.
- * Each tier is a public model name, whose deployments and prices are in the model configuration.
+ * first matching rule, else by the classifier (the tier of least expected misrouting cost, unless it
+ * abstains), else the default tier. Each tier is a public model name, whose deployments and prices
+ * are in the model configuration.
  */
 export const routingSchema = z
   .strictObject({
     model: z._default(z.string(), 'auto'),
     tiers: z.record(z.string(), z.strictObject({ model: z.string() })),
     rules: z._default(z.array(rule), []),
-    classifier: z.optional(z.strictObject({ minConfidence: z._default(z.number().check(z.gte(0), z.lte(1)), 0.6) })),
+    classifier: z.optional(classifier),
     defaultTier: z.string(),
   })
   .check(
@@ -40,6 +61,10 @@ export const routingSchema = z
           ctx.addIssue({ code: 'custom', path, message: `"${tier}" is not a tier; tiers: ${tiers.join(', ')}` });
       };
       check(config.defaultTier, ['defaultTier']);
+      for (const [needed, row] of Object.entries(config.classifier?.costs ?? {})) {
+        check(needed, ['classifier', 'costs', needed]);
+        for (const chosen of Object.keys(row)) check(chosen, ['classifier', 'costs', needed, chosen]);
+      }
       config.rules.forEach((r, i) => {
         check(r.tier, ['rules', i, 'tier']);
         if (r.when.pattern !== undefined) {
@@ -93,10 +118,16 @@ function hasImages(request: RouteInput['request']): boolean {
 
 export class PromptRouter {
   private readonly patterns: Array<RegExp | undefined>;
+  private readonly classifier?: {
+    readonly apply: TierClassifier;
+    readonly costs: CostMatrix;
+    readonly abstainBelow: number;
+    readonly probabilities: Float64Array;
+  };
 
   constructor(
     private readonly config: RoutingConfig,
-    private readonly model?: ClassifierModel,
+    model?: ClassifierModel,
   ) {
     this.patterns = config.rules.map((r) =>
       r.when.pattern === undefined ? undefined : new RegExp(r.when.pattern, 'i'),
@@ -105,6 +136,12 @@ export class PromptRouter {
       const unknown = model.tiers.filter((tier) => !config.tiers[tier]);
       if (unknown.length > 0)
         throw new Error(`the classifier predicts tiers the routing config lacks: ${unknown.join(', ')}`);
+      this.classifier = {
+        apply: new TierClassifier(model),
+        costs: costMatrix(model.tiers, config.classifier.misroutePenalty, config.classifier.costs),
+        abstainBelow: config.classifier.minConfidence ?? model.abstainBelow,
+        probabilities: new Float64Array(model.tiers.length),
+      };
     }
   }
 
@@ -132,9 +169,10 @@ export class PromptRouter {
       if (pattern && !pattern.test(text)) continue;
       return pick(tier, 'rule', { rule: index });
     }
-    if (this.config.classifier && this.model) {
-      const { tier, confidence } = classify(this.model, text);
-      if (confidence >= this.config.classifier.minConfidence) return pick(tier, 'classifier', { confidence });
+    if (this.classifier) {
+      const { apply, costs, abstainBelow, probabilities } = this.classifier;
+      const { index } = chooseTier(apply.probabilities(text, probabilities), costs, abstainBelow);
+      if (index >= 0) return pick(apply.tiers[index], 'classifier', { confidence: probabilities[index] });
     }
     return pick(this.config.defaultTier, 'default');
   }

@@ -2,19 +2,19 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EMBEDDINGS_ENV } from '../../lambda/core/runtime/environment';
 import type { GatewayApi } from '../gateway-api/gateway-api';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
-import { acknowledgeControl, acknowledgeStackHelperFunction } from '../shared/control-tower';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { privateBucket } from '../shared/private-bucket';
@@ -45,8 +45,10 @@ export interface EmbeddingServiceProps {
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
-   * The bucket whose new objects (`<tenant>/<collection>/<name>.json|.txt|.md`) are ingested.
-   * @default - a new private bucket: KMS, versioned, TLS only, access logs
+   * The bucket whose new objects (`<tenant>/<collection>/<name>.json|.txt|.md`) are ingested. Its
+   * "Object Created" events reach the service through Amazon EventBridge: a bucket of your own must
+   * have EventBridge notifications turned on (`eventBridgeEnabled: true`).
+   * @default - a new private bucket: KMS, versioned, TLS only, access logs, EventBridge notifications
    */
   readonly ingestionBucket?: s3.IBucket;
   /**
@@ -138,15 +140,20 @@ export class EmbeddingService extends Construct {
       maxReceiveCount,
       removalPolicy,
     }));
-    // A key of its own: S3's right to encrypt notifications with the queue's key names this bucket,
-    // so a bucket encrypted with that same key would be a dependency cycle.
     this.ingestionBucket = props.ingestionBucket ?? this.createIngestionBucket(removalPolicy);
-    this.ingestionBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue));
-    acknowledgeStackHelperFunction(
-      this,
-      'BucketNotificationsHandler',
-      "it sets the ingestion bucket's notification configuration (S3 PutBucketNotificationConfiguration)",
-    );
+    // New objects reach the queue through EventBridge, declared in the bucket's own properties: no
+    // notification custom resource (and its helper function outside the VPC), and the bucket's
+    // notifications are where Control Tower's CT.S3.PR.4 reads them. An event EventBridge cannot
+    // deliver goes to the dead-letter queue, with the worker's poison messages, to be redriven.
+    new events.Rule(this, 'ObjectCreated', {
+      description: `New objects in the ingestion bucket of ${this.node.path}, for its worker`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [this.ingestionBucket.bucketName] } },
+      },
+      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+    });
 
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const common = {
@@ -210,19 +217,7 @@ export class EmbeddingService extends Construct {
       }),
       logPrefix: 'ingestion/',
       removalPolicy,
-      // Its notifications are the queue's, below.
-      eventBridge: false,
     });
-    acknowledgeControl(
-      bucket,
-      'CT.S3.PR.4',
-      "The bucket notifies the service's queue of every new object, through the CDK's notification " +
-        'resource (Custom::S3BucketNotifications), which sets the configuration at deploy time: the ' +
-        'notifications exist, outside the bucket properties this rule reads. They cannot move into those ' +
-        "properties (S3 checks the queue's policy when the bucket is created, and that policy and the " +
-        "queue's key name the bucket: a dependency cycle), nor be declared there as well (S3 keeps one " +
-        'configuration per bucket, and CloudFormation and the resource would overwrite each other).',
-    );
     return bucket;
   }
 

@@ -1,9 +1,10 @@
 import { decodeReindexMessage, type ReindexMessage } from '../core/embeddings/reindex-queue';
 
 /**
- * What arrives on the embedding service's queue: re-index work the API sent, or the ingestion
- * bucket's notifications of new objects (S3 sends them to the same queue, so both share its
- * retries and its dead-letter queue).
+ * What arrives on the embedding service's queue: re-index work the API sent, or new objects in the
+ * ingestion bucket: as EventBridge "Object Created" events (what the construct wires), or as S3's
+ * own notification records (a bucket notifying the queue directly). Both share the queue's retries
+ * and its dead-letter queue.
  */
 export type EmbeddingsWork =
   | { readonly kind: 'reindex'; readonly message: ReindexMessage }
@@ -18,7 +19,13 @@ export interface S3ObjectRef {
   readonly size: number;
 }
 
-interface S3EventBody {
+interface EventBridgeObjectCreated {
+  source?: unknown;
+  'detail-type'?: unknown;
+  detail?: { bucket?: { name?: unknown }; object?: { key?: unknown; size?: unknown } };
+}
+
+interface S3EventBody extends EventBridgeObjectCreated {
   Event?: unknown;
   Records?: Array<{
     eventSource?: unknown;
@@ -38,6 +45,7 @@ export function decodeEmbeddingsWork(body: string): EmbeddingsWork | undefined {
     return undefined;
   }
   if (parsed?.Event === 's3:TestEvent') return { kind: 'test-event' };
+  if (parsed?.source === 'aws.s3') return objectCreated(parsed);
   if (!Array.isArray(parsed?.Records) || parsed.Records.length === 0) return undefined;
   const objects: S3ObjectRef[] = [];
   for (const record of parsed.Records) {
@@ -54,4 +62,13 @@ export function decodeEmbeddingsWork(body: string): EmbeddingsWork | undefined {
     objects.push({ bucket, key: decoded, size: Number(record.s3?.object?.size ?? 0) });
   }
   return { kind: 'objects', objects };
+}
+
+/** An EventBridge event from S3. Its key is the object's key as is (S3's own records form-encode it). */
+function objectCreated(event: EventBridgeObjectCreated): EmbeddingsWork | undefined {
+  const bucket = event.detail?.bucket?.name;
+  const key = event.detail?.object?.key;
+  if (typeof bucket !== 'string' || typeof key !== 'string') return undefined;
+  if (event['detail-type'] !== 'Object Created') return { kind: 'objects', objects: [] };
+  return { kind: 'objects', objects: [{ bucket, key, size: Number(event.detail?.object?.size ?? 0) }] };
 }

@@ -359,16 +359,6 @@ export const PLATFORM_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
       'rotation would break them all at once. It is generated (48 characters), KMS-encrypted and readable ' +
       'only by the jobs worker; rotate it with the receivers (README, "Async jobs").',
   ),
-  ...acknowledgeEach(
-    [
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'NIST.800.53.R5-IAMNoInlinePolicy',
-    ],
-    /^(BucketNotificationsHandler050a0587b7544547bf325f094a3db834\/Role\/Resource|Embeddings\/IngestionBucket\/Notifications\/HandlerPolicy\/Resource)$/,
-    "aws-cdk-lib's bucket-notifications custom resource: a handler it creates once per stack, invoked only " +
-      "by CloudFormation to set the ingestion bucket's notification configuration; its role and policy are " +
-      'set by the module and cannot be configured.',
-  ),
   ...SERVING_ACKNOWLEDGMENTS,
 ];
 

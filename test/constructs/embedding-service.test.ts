@@ -90,16 +90,27 @@ describe('EmbeddingService, in a fresh stack with an existing VPC', () => {
     expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({
       Ref: expect.stringMatching(/^EmbeddingsIngestionBucketAccessLogs/),
     });
-    const [[, notifications]] = resources(template, 'Custom::S3BucketNotifications');
-    expect(notifications.Properties.NotificationConfiguration.QueueConfigurations).toEqual([
-      {
-        Events: ['s3:ObjectCreated:*'],
-        QueueArn: { 'Fn::GetAtt': [expect.stringMatching(/^EmbeddingsQueue/), 'Arn'] },
-      },
+    // New objects reach the queue through EventBridge, declared on the bucket itself: no
+    // notification custom resource (nor its helper function outside the VPC).
+    expect(bucket.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    expect(resources(template, 'Custom::S3BucketNotifications')).toEqual([]);
+    const [[, rule]] = resources(template, 'AWS::Events::Rule');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: [{ Ref: expect.stringMatching(/^EmbeddingsIngestionBucket(?!AccessLogs)/) }] } },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^EmbeddingsQueue/), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^EmbeddingsDeadLetters/), 'Arn'] } },
+      }),
     ]);
-    // S3 may encrypt its notifications with the queue's key.
+    // EventBridge may send to the queue, and encrypt with its key.
+    const queuePolicies = JSON.stringify(resources(template, 'AWS::SQS::QueuePolicy'));
+    expect(queuePolicies).toContain('events.amazonaws.com');
     const key = JSON.stringify(props(template, 'AWS::KMS::Key', 'EmbeddingsKey').KeyPolicy);
-    expect(key).toContain('s3.amazonaws.com');
+    expect(key).toContain('events.amazonaws.com');
   });
 
   test('both functions run the gateway in-process, in its security groups and private subnets', () => {

@@ -69,6 +69,21 @@ function s3Event(records: Array<{ key: string; size: number; eventName?: string 
   });
 }
 
+/** What EventBridge puts on the queue for one new object (the construct's wiring): the key as is. */
+function objectCreatedEvent(key: string, size: number, bucket = 'ingest', detailType = 'Object Created') {
+  return JSON.stringify({
+    version: '0',
+    id: 'c9888434-815d-c6f4-9fc2-4dd7bdeccaaf',
+    'detail-type': detailType,
+    source: 'aws.s3',
+    account: '111122223333',
+    time: '2026-12-07T13:09:50Z',
+    region: 'us-east-1',
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: { version: '0', bucket: { name: bucket }, object: { key, size, etag: 'e' }, reason: 'PutObject' },
+  });
+}
+
 function apiEvent(method: string, route: string, body?: unknown): APIGatewayProxyEvent {
   return {
     httpMethod: method,
@@ -97,12 +112,22 @@ describe('the queue carries two kinds of work', () => {
     expect(decodeEmbeddingsWork(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent' }))).toEqual({
       kind: 'test-event',
     });
+    // EventBridge's events carry the key unencoded: a '+' is a '+'.
+    expect(decodeEmbeddingsWork(objectCreatedEvent('tenant-a/docs/a+b (1).txt', 7))).toEqual({
+      kind: 'objects',
+      objects: [{ bucket: 'ingest', key: 'tenant-a/docs/a+b (1).txt', size: 7 }],
+    });
+    expect(decodeEmbeddingsWork(objectCreatedEvent('tenant-a/docs/x.txt', 1, 'ingest', 'Object Deleted'))).toEqual({
+      kind: 'objects',
+      objects: [],
+    });
     for (const poison of [
       'not json',
       '{}',
       '{"Records":[]}',
       '{"Records":[{"eventSource":"aws:sqs"}]}',
       '{"tenant":"t"}',
+      '{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{}}}',
     ])
       expect(decodeEmbeddingsWork(poison)).toBeUndefined();
   });
@@ -177,6 +202,7 @@ describe('deployed functions', () => {
       }),
       'ingest/tenant-d/drops/slides.pptx': 'binary',
       'ingest/tenant-d/nowhere/a.txt': 'a collection that does not exist',
+      'ingest/tenant-d/drops/q+a.txt': 'Questions and answers: the canteen opens at eight.',
     });
     const worker = await createDeployedEmbeddingsWorker(env(), quietGatewayTelemetry(), handlerDir, {
       sqs: sqs.client,
@@ -193,6 +219,7 @@ describe('deployed functions', () => {
         (await handle(apiEvent('POST', '/collections', { name: 'drops', model: 'builtin-embedding' }), context))
           .statusCode,
       ).toBe(201);
+      // S3's own notification records (a bucket wired to the queue directly)...
       sqs.send(
         s3Event([
           { key: 'tenant-d/drops/onboarding+notes.md', size: 60 },
@@ -200,22 +227,27 @@ describe('deployed functions', () => {
           { key: 'tenant-d/drops/slides.pptx', size: 6 },
           { key: 'tenant-d/nowhere/a.txt', size: 10 },
           { key: 'tenant-d/drops/huge.txt', size: 10_000_000 },
-          { key: 'tenant-d/drops/deleted-since.txt', size: 10 },
         ]),
       );
+      // ...and EventBridge events, as the construct wires the bucket (keys as they are: '+' is '+').
+      sqs.send(objectCreatedEvent('tenant-d/drops/q+a.txt', 50));
+      sqs.send(objectCreatedEvent('tenant-d/drops/deleted-since.txt', 10));
       const outcomes: EmbeddingsWorkOutcome[] = [];
       await sqs.poll(batchHandler(worker.worker, outcomes));
       expect(sqs.depth).toBe(0); // done with, rejections included: nothing to retry
-      expect(outcomes).toHaveLength(1);
-      const objects = (outcomes[0] as Extract<EmbeddingsWorkOutcome, { kind: 'objects' }>).objects;
-      expect(objects.map((o) => [o.key, o.kind])).toEqual([
-        ['tenant-d/drops/onboarding notes.md', 'ingested'],
-        ['tenant-d/drops/policy.json', 'ingested'],
-        ['tenant-d/drops/slides.pptx', 'rejected'],
-        ['tenant-d/nowhere/a.txt', 'rejected'],
-        ['tenant-d/drops/huge.txt', 'rejected'],
-        ['tenant-d/drops/deleted-since.txt', 'rejected'],
-      ]);
+      expect(outcomes).toHaveLength(3);
+      const objects = outcomes.flatMap((o) => (o as Extract<EmbeddingsWorkOutcome, { kind: 'objects' }>).objects);
+      expect(objects.map((o) => [o.key, o.kind]).sort()).toEqual(
+        [
+          ['tenant-d/drops/onboarding notes.md', 'ingested'],
+          ['tenant-d/drops/policy.json', 'ingested'],
+          ['tenant-d/drops/q+a.txt', 'ingested'],
+          ['tenant-d/drops/slides.pptx', 'rejected'],
+          ['tenant-d/nowhere/a.txt', 'rejected'],
+          ['tenant-d/drops/huge.txt', 'rejected'],
+          ['tenant-d/drops/deleted-since.txt', 'rejected'],
+        ].sort(),
+      );
       expect(s3.reads).not.toContain('ingest/tenant-d/drops/huge.txt'); // too large: never read
       const found = JSON.parse(
         (await handle(apiEvent('POST', '/collections/drops/search', { query: 'trains or flights' }), context)).body,

@@ -222,11 +222,7 @@ const INHERENT: readonly { control: string; path: RegExp; stages?: readonly stri
   // Server access logs cannot target SSE-KMS; the log bucket is not logged again, nor notified on.
   { control: 'CT.S3.PR.10', path: /^(Serving\/ModelBucket|Embeddings\/IngestionBucket)AccessLogs\/Resource$/ },
   { control: 'CT.S3.PR.2', path: /^(Serving\/ModelBucket|Embeddings\/IngestionBucket)AccessLogs\/Resource$/ },
-  // And the ingestion bucket, whose notifications to the queue the rule cannot see.
-  {
-    control: 'CT.S3.PR.4',
-    path: /^(Serving\/ModelBucketAccessLogs|Embeddings\/IngestionBucket(AccessLogs)?)\/Resource$/,
-  },
+  { control: 'CT.S3.PR.4', path: /^(Serving\/ModelBucket|Embeddings\/IngestionBucket)AccessLogs\/Resource$/ },
   // A dead-letter queue for each dead-letter queue.
   {
     control: 'CT.SQS.PR.1',
@@ -235,7 +231,7 @@ const INHERENT: readonly { control: string; path: RegExp; stages?: readonly stri
   // The CDK's helper functions outside the VPC, and the kubectl provider's in it that the rule cannot see.
   {
     control: 'CT.LAMBDA.PR.3',
-    path: /^(Custom::VpcRestrictDefaultSGCustomResourceProvider\/Handler|BucketNotificationsHandler[0-9a-f]{32}\/Resource|Serving\/Cluster\/KubectlProvider\/(Handler|Provider\/framework-onEvent)\/Resource)$/,
+    path: /^(Custom::VpcRestrictDefaultSGCustomResourceProvider\/Handler|Serving\/Cluster\/KubectlProvider\/(Handler|Provider\/framework-onEvent)\/Resource)$/,
   },
   // Aurora without deletion protection where environments must stay destroyable.
   { control: 'CT.RDS.PR.3', path: /^VectorStore\/Cluster\/Resource$/, stages: ['Dev', 'Staging'] },

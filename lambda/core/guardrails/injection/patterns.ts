@@ -1,0 +1,224 @@
+import { LEXICON, type TermSet } from './lexicon';
+
+/**
+ * Rules for the moves an injection makes: override earlier instructions, claim authority, swap the
+ * model's role, forge a chat boundary, ask for the hidden prompt, smuggle data out, keep the user in
+ * the dark. A rule is a chain of term sets (lexicon.ts) that must follow each other closely within a
+ * sentence, or a small scan of its own. A hit is not a verdict: each rule id is a feature whose
+ * weight the classifier learned, so "ignore the first column" and a security engineer quoting
+ * "ignore previous instructions" are weighed, not blocked on sight.
+ *
+ * Matching is linear: each term set is one alternation of literals (no quantifier over a choice; a
+ * test runs `recheck` over every regular expression here), found in one pass, and chains are joined
+ * by walking sorted positions.
+ */
+interface Step {
+  readonly set: TermSet;
+  /** Most characters between the previous step's end and this one's start. */
+  readonly within: number;
+}
+
+interface ChainRule {
+  readonly id: string;
+  readonly steps: readonly Step[];
+  /** Chains may run over sentence ends (URLs, code). */
+  readonly acrossSentences?: boolean;
+  /** A chain is void when its span contains a term of this set ("my previous instructions"). */
+  readonly unless?: TermSet;
+}
+
+interface ScanRule {
+  readonly id: string;
+  readonly scan: (text: string) => boolean;
+}
+
+export type InjectionRule = ChainRule | ScanRule;
+
+const escape = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** Scripts that separate words with spaces get word boundaries; Chinese and Japanese do not. */
+const startsWithLetter = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{N}]/u;
+/** A word character of a spaced script: Chinese or Japanese next to "ai" is not part of its word. */
+const WORD_CHAR = '[\\p{Script=Latin}\\p{Script=Cyrillic}\\p{Script=Greek}\\p{N}]';
+
+/** One set as one regular expression: whole words for short Latin entries, word starts for the rest. */
+export function termPattern(entries: readonly string[]): RegExp {
+  const sorted = [...new Set(entries)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  const wordStart = sorted.filter((e) => startsWithLetter.test(e) && !(e.length <= 3 && /^[a-z.]+$/.test(e)));
+  const whole = sorted.filter((e) => startsWithLetter.test(e) && e.length <= 3 && /^[a-z.]+$/.test(e));
+  const raw = sorted.filter((e) => !startsWithLetter.test(e));
+  const branches: string[] = [];
+  if (wordStart.length) branches.push(`(?<!${WORD_CHAR})(?:${wordStart.map(escape).join('|')})`);
+  if (whole.length) branches.push(`(?<!${WORD_CHAR})(?:${whole.map(escape).join('|')})(?!${WORD_CHAR})`);
+  if (raw.length) branches.push(`(?:${raw.map(escape).join('|')})`);
+  return new RegExp(branches.join('|'), 'gu');
+}
+
+export const TERM_PATTERNS: Readonly<Record<TermSet, RegExp>> = Object.fromEntries(
+  Object.entries(LEXICON).map(([name, entries]) => [name, termPattern(entries)]),
+) as Record<TermSet, RegExp>;
+
+export const SENTENCE_BREAK = /[.!?;\n\u3002\uff01\uff1f]/g;
+
+const chain = (id: string, first: TermSet, ...rest: Array<[number, TermSet]>): ChainRule => ({
+  id,
+  steps: [{ set: first, within: 0 }, ...rest.map(([within, set]) => ({ set, within }))],
+});
+const one = (id: string, set: TermSet): ChainRule => chain(id, set);
+
+/** Markdown images whose URL carries a template slot or a data parameter: the classic exfiltration. */
+function markdownImageExfiltration(text: string): boolean {
+  for (let at = text.indexOf('!['); at >= 0; at = text.indexOf('![', at + 2)) {
+    const close = text.indexOf('](', at);
+    if (close < 0) return false;
+    if (close - at > 120) continue;
+    const end = text.slice(close + 2, close + 400).search(/[)\s]/);
+    const url = text.slice(close + 2, end < 0 ? close + 400 : close + 2 + end);
+    if (!/^ ?https?:/.test(url)) continue;
+    if (/[{$<[]|%7b|\?(?:q|data|d|c|x|p|payload|secret|key|token|info|msg|chat|history|leak|content|conv)=/.test(url))
+      return true;
+  }
+  return false;
+}
+
+/** HTML comments that speak to a model: hidden from a reader, read by the model. */
+function htmlCommentInstruction(text: string): boolean {
+  for (let at = text.indexOf('<!--'); at >= 0; at = text.indexOf('<!--', at + 4)) {
+    const end = text.indexOf('-->', at + 4);
+    const body = text.slice(at + 4, end < 0 ? at + 1000 : Math.min(end, at + 1000));
+    const pattern = TERM_PATTERNS.imperativeToAi;
+    pattern.lastIndex = 0;
+    if (pattern.test(body)) return true;
+  }
+  return false;
+}
+
+export const INJECTION_RULES: readonly InjectionRule[] = [
+  {
+    ...chain('override.ignore-instructions', 'overrideVerb', [40, 'earlier'], [30, 'directive']),
+    unless: 'selfReference',
+  },
+  {
+    ...chain('override.instructions-so-far', 'overrideVerb', [30, 'directive'], [30, 'soFar']),
+    unless: 'selfReference',
+  },
+  chain('override.ignore-everything', 'overrideVerb', [15, 'everything']),
+  chain('override.verb-last', 'earlier', [25, 'directive'], [20, 'overrideVerbFinal']),
+  one('override.new-instructions', 'newDirective'),
+  one('override.from-now-on', 'fromNowOn'),
+  chain('override.instead', 'instead', [30, 'taskVerb']),
+  chain('override.supersede', 'supersede', [40, 'directive']),
+  one('role.you-are-now', 'youAreNow'),
+  one('role.unrestricted', 'unrestricted'),
+  one('role.persona', 'persona'),
+  chain('role.dan', 'danLead', [6, 'dan']),
+  chain('role.pretend-unrestricted', 'pretend', [80, 'unrestricted']),
+  chain('authority.claim', 'authorityLead', [6, 'authority']),
+  one('authority.override', 'authorityAct'),
+  one('authority.compliance', 'compliance'),
+  chain('indirect.addressed-to-ai', 'addressLead', [6, 'aiNoun']),
+  one('indirect.ai-vocative', 'aiVocative'),
+  one('authority.elevated-user', 'elevatedUser'),
+  chain('override.instructions-void', 'directive', [40, 'voided']),
+  chain('indirect.if-you-are-ai', 'ifYouAre', [12, 'aiNoun'], [40, 'reading']),
+  chain('indirect.secrecy', 'secrecyVerb', [25, 'audience']),
+  one('indirect.silently', 'silently'),
+  one('delimiter.chat-template', 'chatTemplate'),
+  one('delimiter.role-tag', 'roleTag'),
+  one('delimiter.role-header', 'roleHeader'),
+  one('delimiter.boundary', 'boundary'),
+  chain('reveal.system-prompt', 'revealVerb', [40, 'promptSecret']),
+  one('reveal.mentions-prompt', 'promptSecret'),
+  chain('reveal.text-above', 'revealVerb', [40, 'textAbove']),
+  { ...chain('exfil.send-data', 'exfilAction', [60, 'sensitive'], [80, 'destination']), acrossSentences: true },
+  { id: 'exfil.markdown-image', scan: markdownImageExfiltration },
+  chain('tool.harmful-action', 'toolCall', [40, 'harmfulAction']),
+  one('tool.shell', 'shell'),
+  { ...chain('tool.pipe-to-shell', 'shell', [100, 'pipeShell']), acrossSentences: true },
+  chain('split.combine-and-follow', 'combine', [60, 'thenFollow']),
+  chain('split.decode-and-follow', 'decode', [80, 'thenFollow']),
+  { id: 'hidden.html-comment', scan: htmlCommentInstruction },
+  one('hidden.css', 'hiddenCss'),
+  one('hidden.markdown-comment', 'markdownComment'),
+  one('output.answer-only', 'answerOnly'),
+];
+
+/** Every rule id the detector can report. */
+export const RULE_IDS: readonly string[] = INJECTION_RULES.map((r) => r.id);
+
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Positions of one term set's matches, and the sentence each starts in, computed once per text. */
+class TextIndex {
+  private readonly cache = new Map<TermSet, Span[]>();
+  private readonly breaks: number[] = [];
+
+  constructor(readonly text: string) {
+    SENTENCE_BREAK.lastIndex = 0;
+    for (let m = SENTENCE_BREAK.exec(text); m; m = SENTENCE_BREAK.exec(text)) this.breaks.push(m.index);
+  }
+
+  spans(set: TermSet): Span[] {
+    let spans = this.cache.get(set);
+    if (!spans) {
+      spans = [];
+      const pattern = TERM_PATTERNS[set];
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(this.text); m; m = pattern.exec(this.text)) {
+        spans.push({ start: m.index, end: m.index + m[0].length });
+        if (m[0].length === 0) pattern.lastIndex++;
+      }
+      this.cache.set(set, spans);
+    }
+    return spans;
+  }
+
+  /** Whether a sentence break lies in [from, to). */
+  brokenBetween(from: number, to: number): boolean {
+    let lo = 0;
+    let hi = this.breaks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.breaks[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.breaks.length && this.breaks[lo] < to;
+  }
+
+  contains(set: TermSet, span: Span): boolean {
+    return this.spans(set).some((s) => s.start >= span.start && s.end <= span.end);
+  }
+}
+
+function chainMatches(index: TextIndex, rule: ChainRule): boolean {
+  let reached: Span[] = index.spans(rule.steps[0].set);
+  for (let i = 1; i < rule.steps.length && reached.length > 0; i++) {
+    const { set, within } = rule.steps[i];
+    const next: Span[] = [];
+    let p = 0;
+    for (const m of index.spans(set)) {
+      // The closest earlier chain end that this match may follow.
+      while (p + 1 < reached.length && reached[p + 1].end <= m.start) p++;
+      const prev = reached[p];
+      if (prev.end > m.start || m.start - prev.end > within) continue;
+      if (!rule.acrossSentences && index.brokenBetween(prev.end, m.start)) continue;
+      next.push({ start: prev.start, end: m.end });
+    }
+    reached = next;
+  }
+  if (rule.unless) return reached.some((span) => !index.contains(rule.unless!, span));
+  return reached.length > 0;
+}
+
+/** Ids of the rules that match a normalised text, in rule order. */
+export function matchRules(text: string): string[] {
+  const index = new TextIndex(text);
+  const hits: string[] = [];
+  for (const rule of INJECTION_RULES) {
+    const hit = 'scan' in rule ? rule.scan(text) : chainMatches(index, rule);
+    if (hit) hits.push(rule.id);
+  }
+  return hits;
+}

@@ -1,7 +1,7 @@
 import { featureVector, windows, type SparseVector } from './features';
 import { decodeWeights, type InjectionModel } from './model';
 import { normalise } from './normalise';
-import { matchRules } from './patterns';
+import { analyse } from './patterns';
 
 /**
  * Scores one text for prompt injection: normalise (and decode what was hidden), match the rules on
@@ -17,21 +17,38 @@ export interface InjectionScore {
   readonly signals: readonly string[];
 }
 
-/** What the classifier reads of a text: its windows and the rule and signal ids found in it. */
+/** What the classifier reads of a text: its windows, the rule and signal ids, and the term sets present. */
 export interface Reading {
   readonly documents: readonly string[];
   readonly signals: readonly string[];
+  readonly terms: readonly string[];
 }
 
 export function readText(text: string, window: InjectionModel['window']): Reading {
   const normalised = normalise(text);
   const signals = new Set(normalised.signals);
+  const terms = new Set<string>();
   const readings = [normalised.text, ...normalised.views.map((v) => v.text)];
-  for (const reading of readings) for (const id of matchRules(reading)) signals.add(id);
+  for (const reading of readings) {
+    const found = analyse(reading);
+    for (const id of found.rules) signals.add(id);
+    for (const set of found.terms) terms.add(`term.${set}`);
+  }
   return {
     documents: windows(readings.join('\n'), window.size, window.step),
     signals: [...signals].sort(),
+    terms: [...terms].sort(),
   };
+}
+
+/**
+ * The combiner's inputs besides the n-grams: each signal, each family of signals ("reveal.*") once,
+ * so a rule seldom seen in training still borrows the weight its family earned, and each term set
+ * present.
+ */
+export function combinerFeatures(reading: Reading): string[] {
+  const families = new Set(reading.signals.map((id) => `${id.slice(0, id.indexOf('.'))}.*`));
+  return process.env.NOTERMS ? [...reading.signals, ...[...families].sort()] : [...reading.signals, ...[...families].sort(), ...reading.terms];
 }
 
 export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -60,10 +77,10 @@ export class InjectionDetector {
   /** Uncalibrated log-odds: bias + rule weights + the highest-scoring window's n-grams. */
   logit(reading: Reading): number {
     let logit = this.model.bias;
-    for (const id of reading.signals) logit += this.model.rules[id] ?? 0;
+    for (const id of combinerFeatures(reading)) logit += this.model.rules[id] ?? 0;
     let best = -Infinity;
     for (const document of reading.documents) best = Math.max(best, this.dot(featureVector(document, this.mask)));
-    return logit + best;
+    return process.env.NONGRAM ? logit : logit + best;
   }
 
   private dot(vector: SparseVector): number {

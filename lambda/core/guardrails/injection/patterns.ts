@@ -42,7 +42,17 @@ const WORD_CHAR = '[\\p{Script=Latin}\\p{Script=Cyrillic}\\p{Script=Greek}\\p{N}
 
 /** One set as one regular expression: whole words for short Latin entries, word starts for the rest. */
 export function termPattern(entries: readonly string[]): RegExp {
-  const sorted = [...new Set(entries)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  if (entries.length === 0 || entries.some((e) => e.length === 0))
+    throw new Error('a term set needs non-empty entries');
+  // Entries are written as people spell them; text arrives lower-cased with Latin accents stripped.
+  const folded = entries.map((e) =>
+    e
+      .toLowerCase()
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .normalize('NFC'),
+  );
+  const sorted = [...new Set(folded)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
   const wordStart = sorted.filter((e) => startsWithLetter.test(e) && !(e.length <= 3 && /^[a-z.]+$/.test(e)));
   const whole = sorted.filter((e) => startsWithLetter.test(e) && e.length <= 3 && /^[a-z.]+$/.test(e));
   const raw = sorted.filter((e) => !startsWithLetter.test(e));
@@ -64,6 +74,20 @@ const chain = (id: string, first: TermSet, ...rest: Array<[number, TermSet]>): C
   steps: [{ set: first, within: 0 }, ...rest.map(([within, set]) => ({ set, within }))],
 });
 const one = (id: string, set: TermSet): ChainRule => chain(id, set);
+
+const DATA_IN_URL = /[{$<[]|%7b|\?(?:q|data|d|c|x|p|payload|secret|key|token|info|msg|chat|history|leak|content|conv)=/;
+
+/** An HTML image whose source URL carries a template slot or a data parameter. */
+function htmlImageExfiltration(text: string): boolean {
+  for (let at = text.indexOf('<img'); at >= 0; at = text.indexOf('<img', at + 4)) {
+    const src = text.indexOf('src=', at);
+    if (src < 0 || src - at > 80) continue;
+    const url = text.slice(src + 5, src + 400);
+    const end = url.search(/["'\s>]/);
+    if (DATA_IN_URL.test(end < 0 ? url : url.slice(0, end))) return true;
+  }
+  return false;
+}
 
 /** Markdown images whose URL carries a template slot or a data parameter: the classic exfiltration. */
 function markdownImageExfiltration(text: string): boolean {
@@ -101,6 +125,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     ...chain('override.instructions-so-far', 'overrideVerb', [30, 'directive'], [30, 'soFar']),
     unless: 'selfReference',
   },
+  { ...chain('override.verb-directive', 'overrideVerb', [30, 'directive']), unless: 'selfReference' },
   chain('override.ignore-everything', 'overrideVerb', [15, 'everything']),
   chain('override.verb-last', 'earlier', [25, 'directive'], [20, 'overrideVerbFinal']),
   one('override.new-instructions', 'newDirective'),
@@ -122,6 +147,15 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   chain('indirect.if-you-are-ai', 'ifYouAre', [12, 'aiNoun'], [40, 'reading']),
   chain('indirect.secrecy', 'secrecyVerb', [25, 'audience']),
   one('indirect.silently', 'silently'),
+  one('indirect.conceal', 'concealment'),
+  chain('indirect.ai-reading', 'aiNoun', [12, 'reading']),
+  chain('indirect.ai-colon', 'aiNoun', [30, 'colonMark']),
+  chain('override.operator-rules', 'operatorRef', [12, 'directive']),
+  chain('override.directive-then-verb', 'directive', [30, 'overrideVerbFinal']),
+  one('override.task-hijack', 'taskHijack'),
+  one('delimiter.inline-system', 'systemVocative'),
+  chain('reveal.prompt-verb-last', 'promptSecret', [25, 'revealVerb']),
+  chain('reveal.text-above-verb-last', 'textAbove', [30, 'revealVerb']),
   one('delimiter.chat-template', 'chatTemplate'),
   one('delimiter.role-tag', 'roleTag'),
   one('delimiter.role-header', 'roleHeader'),
@@ -131,6 +165,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   chain('reveal.text-above', 'revealVerb', [40, 'textAbove']),
   { ...chain('exfil.send-data', 'exfilAction', [60, 'sensitive'], [80, 'destination']), acrossSentences: true },
   { id: 'exfil.markdown-image', scan: markdownImageExfiltration },
+  { id: 'exfil.html-image', scan: htmlImageExfiltration },
   chain('tool.harmful-action', 'toolCall', [40, 'harmfulAction']),
   one('tool.shell', 'shell'),
   { ...chain('tool.pipe-to-shell', 'shell', [100, 'pipeShell']), acrossSentences: true },
@@ -214,11 +249,22 @@ function chainMatches(index: TextIndex, rule: ChainRule): boolean {
 
 /** Ids of the rules that match a normalised text, in rule order. */
 export function matchRules(text: string): string[] {
+  return analyse(text).rules;
+}
+
+const TERM_SETS = Object.keys(LEXICON) as TermSet[];
+
+/**
+ * The rules that match a normalised text, and the term sets present in it at all: the classifier
+ * weighs "an override verb and an AI noun occur" in any language, beyond the exact chains.
+ */
+export function analyse(text: string): { rules: string[]; terms: string[] } {
   const index = new TextIndex(text);
-  const hits: string[] = [];
+  const rules: string[] = [];
   for (const rule of INJECTION_RULES) {
     const hit = 'scan' in rule ? rule.scan(text) : chainMatches(index, rule);
-    if (hit) hits.push(rule.id);
+    if (hit) rules.push(rule.id);
   }
-  return hits;
+  const terms = TERM_SETS.filter((set) => index.spans(set).length > 0);
+  return { rules, terms };
 }

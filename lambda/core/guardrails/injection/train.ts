@@ -1,4 +1,4 @@
-import { InjectionDetector, readText, sigmoid } from './detector';
+import { InjectionDetector, readText, sigmoid, combinerFeatures } from './detector';
 import { featureVector, type SparseVector } from './features';
 import type { InjectionModel } from './model';
 
@@ -20,6 +20,8 @@ export interface TrainingOptions {
   readonly l2?: number;
   readonly targetFalsePositiveRate?: number;
   readonly window?: InjectionModel['window'];
+  /** L2 penalty of the combiner that weighs the n-gram score against the rules. */
+  readonly combinerL2?: number;
 }
 
 interface Encoded {
@@ -53,7 +55,7 @@ function encode(examples: readonly LabelledText[], mask: number, window: Injecti
     const y = example.label === 'injection' ? 1 : 0;
     return {
       vector: featureVector(reading.documents.join('\n'), mask),
-      signals: reading.signals,
+      signals: combinerFeatures(reading),
       y,
       weight: examples.length / (2 * (y ? positives : negatives)),
     };
@@ -104,75 +106,149 @@ export function chooseThreshold(benignScores: readonly number[], rate: number): 
   return round(Math.min(0.95, Math.max(0.05, ceiling + 1e-4)), 4);
 }
 
+interface NgramModel {
+  readonly weights: Float64Array;
+  readonly bias: number;
+}
+
+/** Logistic regression on the n-grams alone, by AdaGrad in a seeded order. */
+function trainNgrams(data: readonly Encoded[], buckets: number, o: Required<TrainingOptions>): NgramModel {
+  const weights = new Float64Array(buckets);
+  const squares = new Float64Array(buckets).fill(1e-8);
+  let bias = 0;
+  let biasSquare = 1e-8;
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (const i of shuffled(data.length, 0x5eed + epoch)) {
+      const { vector, y, weight } = data[i];
+      let z = bias;
+      for (const k of vector.indices) z += weights[k] * vector.value;
+      const g = (sigmoid(z) - y) * weight;
+      for (const k of vector.indices) {
+        const grad = g * vector.value + o.l2 * weights[k];
+        squares[k] += grad * grad;
+        weights[k] -= (o.learningRate * grad) / Math.sqrt(squares[k]);
+      }
+      biasSquare += g * g;
+      bias -= (o.learningRate * g) / Math.sqrt(biasSquare);
+    }
+  }
+  return { weights, bias };
+}
+
+function ngramLogit(model: NgramModel, vector: SparseVector): number {
+  let z = 0;
+  for (const k of vector.indices) z += model.weights[k];
+  return model.bias + z * vector.value;
+}
+
+/**
+ * The combiner: logistic regression over the n-gram logit and the rule and signal indicators, fitted
+ * on out-of-fold n-gram logits (each training line scored by a model that never saw its source), so
+ * the rules get the weight they earn on unseen text rather than what is left after the n-grams have
+ * memorised the training set. Full-batch gradient descent: small, convex, deterministic.
+ */
+function trainCombiner(
+  ngram: readonly number[],
+  data: readonly Encoded[],
+  ids: readonly string[],
+  l2: number,
+): { ngramWeight: number; bias: number; rules: Map<string, number> } {
+  const column = new Map(ids.map((id, i) => [id, i]));
+  const w = new Float64Array(ids.length);
+  let a = 1;
+  let b = 0;
+  const rate = 0.5;
+  for (let iteration = 0; iteration < 3000; iteration++) {
+    const gw = new Float64Array(ids.length);
+    let ga = 0;
+    let gb = 0;
+    let total = 0;
+    data.forEach((example, i) => {
+      let z = b + a * ngram[i];
+      for (const id of example.signals) z += w[column.get(id)!];
+      const g = (sigmoid(z) - example.y) * example.weight;
+      ga += g * ngram[i];
+      gb += g;
+      for (const id of example.signals) gw[column.get(id)!] += g;
+      total += example.weight;
+    });
+    a -= rate * (ga / total + l2 * a);
+    b -= rate * (gb / total);
+    for (let j = 0; j < w.length; j++) w[j] -= rate * (gw[j] / total + l2 * w[j]);
+  }
+  return { ngramWeight: a, bias: b, rules: new Map(ids.map((id, j) => [id, w[j]])) };
+}
+
+const FOLDS = 5;
+
 export function trainInjectionModel(
-  train: readonly LabelledText[],
+  train: readonly (LabelledText & { readonly source?: string })[],
   tune: readonly LabelledText[],
   options: TrainingOptions = {},
 ): InjectionModel {
-  const buckets = options.buckets ?? 1 << 16;
-  const epochs = options.epochs ?? 30;
-  const learningRate = options.learningRate ?? 0.5;
-  const l2 = options.l2 ?? 1e-4;
-  const window = options.window ?? { size: 600, step: 300 };
-  const mask = buckets - 1;
-  const data = encode(train, mask, window);
+  const o: Required<TrainingOptions> = {
+    buckets: options.buckets ?? 1 << 16,
+    epochs: options.epochs ?? 30,
+    learningRate: options.learningRate ?? 0.1,
+    l2: options.l2 ?? 1e-4,
+    targetFalsePositiveRate: options.targetFalsePositiveRate ?? 0.01,
+    window: options.window ?? { size: 600, step: 300 },
+    combinerL2: options.combinerL2 ?? 1e-4,
+  };
+  const mask = o.buckets - 1;
+  const data = encode(train, mask, o.window);
 
-  const weights = new Float64Array(buckets);
-  const squares = new Float64Array(buckets).fill(1e-8);
-  const ruleWeights = new Map<string, number>();
-  const ruleSquares = new Map<string, number>();
-  let bias = 0;
-  let biasSquare = 1e-8;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (const i of shuffled(data.length, 0x5eed + epoch)) {
-      const { vector, signals, y, weight } = data[i];
-      let z = bias;
-      for (const k of vector.indices) z += weights[k] * vector.value;
-      for (const id of signals) z += ruleWeights.get(id) ?? 0;
-      const g = (sigmoid(z) - y) * weight;
-      for (const k of vector.indices) {
-        const grad = g * vector.value + l2 * weights[k];
-        squares[k] += grad * grad;
-        weights[k] -= (learningRate * grad) / Math.sqrt(squares[k]);
-      }
-      for (const id of signals) {
-        const w = ruleWeights.get(id) ?? 0;
-        const grad = g + l2 * w;
-        const square = (ruleSquares.get(id) ?? 1e-8) + grad * grad;
-        ruleSquares.set(id, square);
-        ruleWeights.set(id, w - (learningRate * grad) / Math.sqrt(square));
-      }
-      biasSquare += g * g;
-      bias -= (learningRate * g) / Math.sqrt(biasSquare);
-    }
+  // Out-of-fold n-gram logits, folds by source so no template is scored by a model trained on it.
+  const fold = train.map((example, i) => hashFold(example.source ?? String(i)));
+  const outOfFold = new Array<number>(data.length).fill(0);
+  for (let f = 0; f < FOLDS; f++) {
+    const model = trainNgrams(
+      data.filter((_, i) => fold[i] !== f),
+      o.buckets,
+      o,
+    );
+    data.forEach((example, i) => {
+      if (fold[i] === f) outOfFold[i] = process.env.NONGRAM ? 0 : ngramLogit(model, example.vector);
+    });
   }
+  const ids = [...new Set(data.flatMap((example) => example.signals))].sort();
+  const combiner = trainCombiner(outOfFold, data, ids, o.combinerL2);
+  const ngrams = trainNgrams(data, o.buckets, o);
 
+  // Fold the combiner's n-gram weight into the table, then quantise it to a byte a bucket.
+  const scaled = ngrams.weights.map((w) => w * combiner.ngramWeight);
   let largest = 0;
-  for (const w of weights) largest = Math.max(largest, Math.abs(w));
+  for (const w of scaled) largest = Math.max(largest, Math.abs(w));
   const scale = round(largest / 127 || 1e-6, 8);
-  const bytes = new Int8Array(buckets);
-  for (let k = 0; k < buckets; k++) bytes[k] = Math.max(-127, Math.min(127, Math.round(weights[k] / scale)));
+  const bytes = new Int8Array(o.buckets);
+  for (let k = 0; k < o.buckets; k++) bytes[k] = Math.max(-127, Math.min(127, Math.round(scaled[k] / scale)));
   const rules: Record<string, number> = {};
-  for (const id of [...ruleWeights.keys()].sort()) rules[id] = round(ruleWeights.get(id)!, 4);
+  for (const id of ids) rules[id] = round(combiner.rules.get(id)!, 4);
 
   const uncalibrated: InjectionModel = {
     version: 1,
-    buckets,
+    buckets: o.buckets,
     scale,
     weights: Buffer.from(bytes.buffer).toString('base64'),
     rules,
-    bias: round(bias, 4),
+    bias: round(combiner.bias + combiner.ngramWeight * ngrams.bias, 4),
     calibration: { a: 1, b: 0 },
     threshold: 0.5,
-    window,
+    window: o.window,
   };
   const detector = new InjectionDetector(uncalibrated);
-  const logits = tune.map((example) => detector.logit(readText(example.text, window)));
+  const logits = tune.map((example) => detector.logit(readText(example.text, o.window)));
   const labels = tune.map((example) => (example.label === 'injection' ? 1 : 0));
   const calibration = fitPlatt(logits, labels);
   const benign = logits
     .filter((_, i) => labels[i] === 0)
     .map((logit) => sigmoid(calibration.a * logit + calibration.b));
-  const threshold = chooseThreshold(benign, options.targetFalsePositiveRate ?? 0.01);
+  const threshold = chooseThreshold(benign, o.targetFalsePositiveRate);
   return { ...uncalibrated, calibration, threshold };
+}
+
+function hashFold(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % FOLDS;
 }

@@ -48,7 +48,9 @@ export function readText(text: string, window: InjectionModel['window']): Readin
  */
 export function combinerFeatures(reading: Reading): string[] {
   const families = new Set(reading.signals.map((id) => `${id.slice(0, id.indexOf('.'))}.*`));
-  return process.env.NOTERMS ? [...reading.signals, ...[...families].sort()] : [...reading.signals, ...[...families].sort(), ...reading.terms];
+  return process.env.NOTERMS
+    ? [...reading.signals, ...[...families].sort()]
+    : [...reading.signals, ...[...families].sort(), ...reading.terms];
 }
 
 export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

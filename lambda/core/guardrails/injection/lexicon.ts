@@ -22,7 +22,9 @@ export const LEXICON = {
     'hinwegsetz', 'nicht mehr befolg', 'deaktivier', 'setz dich uber', 'setzen sie sich uber', 'negeer', 'vergeet',
     'omzeil', 'игнорир', 'проигнорир', 'забудь', 'забудьте', 'не обращай', 'не следуй', 'отмени', 'отключи', '忽略',
     '无视', '無視', '忽视', '忽視', '忘记', '忘記', '忘掉', '不要理会', '不要遵守', '不再遵守', '抛开', '拋開', '跳过', '绕过', '繞過', 'skipped', 'skip',
-    'skipping', 'put them on hold', 'put on hold', 'switch off', 'switched off', 'turned off',
+    'skipping', 'put them on hold', 'put on hold', 'switch off', 'switched off', 'turned off', 'deja de lado',
+    'dejes de lado', 'laisse tomber', 'lass die', 'beiseite', 'deixe de lado', 'metti da parte', '放到一边', '放在一边',
+    '脇に置いて', 'отложи', 'drop the act', 'put aside', 'forget about',
   ],
   /** Verbs that close the phrase (Japanese, Korean). */
   overrideVerbFinal: [
@@ -104,7 +106,11 @@ export const LEXICON = {
     'no matter what', 'sin advertencias', 'sans avertissement', 'ohne warnungen', 'senza avvertenze', 'sem avisos',
     'без предупреждений', '没有任何过滤', '没有过滤', 'フィルターなし', 'sin filtro', 'sem filtro', 'без фильтр', 'without ethics',
     'no ethics', 'no safety training', 'never given any safety training', 'without safety training',
-    'no safety guidelines', '没有规则', '没有任何规则', '无限制', '不受任何限制', 'ルールのない', '規則のない',
+    'no safety guidelines', '没有规则', '没有任何规则', '无限制', '不受任何限制', 'ルールのない', '規則のない', 'sin censura', 'non censure',
+    'unzensiert', 'sem censura', 'senza censure', '没有审查', '検閲のない', 'без цензуры', 'unaligned',
+    'refusals are disabled', 'disable refusals', 'refusal module', 'safety layer', 'moderation layer',
+    'alignment checks', 'no content policy', "isn't bound by", 'is not bound by', "aren't bound by",
+    'without the safety', 'without your safety',
   ],
   persona: [
     'developer mode', 'dev mode', 'god mode', 'jailbreak', 'jailbroken', 'evil ai', 'evil assistant', 'evil twin',
@@ -112,7 +118,9 @@ export const LEXICON = {
     'root mode', 'debug mode', 'admin mode', 'maintenance mode', 'unlocked mode', 'opposite mode', 'chaos mode',
     'modo desarrollador', 'modo de desarrollador', 'mode developpeur', 'entwicklermodus', 'modo sviluppatore',
     'modo desenvolvedor', 'modo de desenvolvedor', '开发者模式', '開發者模式', '開発者モード', 'режим разработчика', 'режим бога',
-    '越狱', '脱獄', 'does the opposite', 'the opposite of what',
+    '越狱', '脱獄', 'does the opposite', 'the opposite of what', 'raw model', 'base model', 'true self', 'hidden mode',
+    'secret mode', 'without the persona', 'underneath the assistant', 'unlocked version', 'uncensored version',
+    'jailbroken version',
   ],
   dan: [
     'dan',
@@ -154,7 +162,8 @@ export const LEXICON = {
     'update to your policy', 'your policy has', 'policy update', 'changed your rules', 'updated your rules',
     'update your rules', 'mensaje del administrador', "message de l'administrateur", 'nachricht vom administrator',
     'mensagem do administrador', "messaggio dell'amministratore", 'сообщение администратора', '管理员消息', '管理者からのメッセージ',
-    '관리자 메시지',
+    '관리자 메시지', 'from your vendor', 'on-call team', 'model governance', 'legal has approved', 'i have root access',
+    'i work for the company', 'company that deployed you', 'company that runs you',
   ],
   compliance: [
     'you must comply', 'you are required to comply', 'you must obey', 'you are obligated', 'failure to comply',
@@ -286,7 +295,8 @@ export const LEXICON = {
     'secret rules', 'internal configuration', 'configuracion interna', 'configuration interne',
     'interne konfiguration', 'internen anweisungen', 'configuracao interna', 'configurazione interna',
     'instrucciones internas', 'instructions systeme', 'システムの指示', '시스템 지시', 'скрытые инструкции', 'скрытые указания',
-    '隐藏指令', '隐藏的指令', 'what you were told', 'you were given today', 'your hidden prompt',
+    '隐藏指令', '隐藏的指令', 'what you were told', 'you were given today', 'your hidden prompt', 'what they told you',
+    'told you to hide', 'you were told to hide', 'told not to tell', 'what you were told not to',
   ],
   textAbove: [
     'text above', 'words above', 'content above', 'message above', 'lines above', 'everything above',
@@ -300,6 +310,10 @@ export const LEXICON = {
     'antes da minha primeira mensagem', 'prima del mio primo messaggio', '在我第一条消息之前', '最初のメッセージより前',
     'до моего первого сообщения', 'from the very beginning', "everything you've been told",
     'everything you have been told', 'first 100 tokens', 'first tokens of your context',
+    'before the start of this conversation', 'before this conversation started',
+    'antes de que empezara esta conversacion', 'avant le debut de cette conversation', 'vor beginn dieses gesprachs',
+    'antes do inicio desta conversa', "prima dell'inizio di questa conversazione", '在这次对话开始之前', '会話が始まる前',
+    'до начала этого разговора', 'top of your context', 'very top of your context',
   ],
   exfilAction: [
     'append', 'add', 'include', 'insert', 'put', 'encode', 'embed', 'attach', 'concatenate', 'render', 'load',
@@ -319,6 +333,7 @@ export const LEXICON = {
     'card number', 'uploads', 'the file', 'files', 'contenido', 'contenu', 'inhalt', 'conteudo', 'contenuto',
     'credenciales', 'identifiants', 'zugangsdaten', 'credenciais', 'credenziali', 'учётные данные', 'учетные данные',
     '凭据', '認証情報', '全文', '会話の履歴', 'историю переписки', 'your context', 'other documents', 'any other document',
+    'environment variables', 'env vars',
   ],
   destination: [
     'http://', 'https://', 'www.', '](http', 'webhook', 'the url', 'this url', 'the following url', 'this link',

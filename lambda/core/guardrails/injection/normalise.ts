@@ -27,6 +27,7 @@ const LATIN = /[a-zA-Z]/;
 const CYRILLIC_OR_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
 const LATIN_ACCENTS = /[\u0300-\u036f]/g;
 const BLANKS = /[^\S\n]+/g;
+const WIDE_GAP = /[^\S\n]{2,}/g;
 const ENTITY = /&(#\d{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos|nbsp);/gi;
 const LEET_TOKEN = /[\p{L}0-9@$]+/gu;
 const LEET_DIGIT = /[013457@$]/;
@@ -81,7 +82,7 @@ function foldMixedScriptWords(text: string, signals: Set<string>): string {
 }
 
 /** The shared core of every reading: no invisible characters, NFKC, folded look-alikes, lower case. */
-function canonical(text: string, signals: Set<string>): string {
+function canonical(text: string, signals: Set<string>, keepWideGaps = false): string {
   let out = text.replace(TAG_CHARACTERS, '');
   if (INVISIBLE_INSIDE_WORD.test(out)) signals.add('obfuscation.zero-width');
   if (BIDI_OVERRIDE.test(out)) signals.add('obfuscation.bidi-control');
@@ -93,6 +94,7 @@ function canonical(text: string, signals: Set<string>): string {
     .replace(LATIN_ACCENTS, '')
     .normalize('NFC')
     .replace(/\r\n?/g, '\n')
+    .replace(keepWideGaps ? WIDE_GAP : BLANKS, keepWideGaps ? '\u0000' : ' ')
     .replace(BLANKS, ' ');
 }
 
@@ -111,13 +113,14 @@ function deobfuscate(text: string, signals: Set<string>): string | undefined {
     leetWords++;
     return token.replace(/[013457@$]/g, (ch) => LEET_MAP[ch]);
   });
-  const tokens = unleeted.split(' ');
+  const wideGaps = unleeted.includes('\u0000');
+  const tokens = unleeted.replace(/\u0000/g, ' \u0000 ').split(' ');
   let spacedRuns = 0;
   const joined: string[] = [];
   for (let i = 0; i < tokens.length;) {
     let j = i;
     while (j < tokens.length && /^\p{L}$/u.test(tokens[j])) j++;
-    if (j - i >= 4) {
+    if (j - i >= (wideGaps ? 2 : 4)) {
       spacedRuns++;
       joined.push(tokens.slice(i, j).join(''));
       i = j;
@@ -132,7 +135,7 @@ function deobfuscate(text: string, signals: Set<string>): string | undefined {
   }
   if (leetWords >= 2) signals.add('obfuscation.leetspeak');
   if (spacedRuns > 0) signals.add('obfuscation.spaced-letters');
-  return leetWords >= 2 || spacedRuns > 0 ? joined.join(' ') : undefined;
+  return leetWords >= 2 || spacedRuns > 0 ? joined.join(' ').replace(/ ?\u0000 ?/g, ' ') : undefined;
 }
 
 export function normalise(raw: string): NormalisedText {
@@ -158,7 +161,8 @@ export function normalise(raw: string): NormalisedText {
     }
   }
   const text = canonical(raw, signals);
-  const plain = deobfuscate(text, signals);
+  // Letters spaced out word by word ("I G N O R E   Y O U R") keep their word breaks in the wide gaps.
+  const plain = deobfuscate(canonical(raw, signals, true), signals);
   if (plain !== undefined) views.push({ kind: 'deobfuscated', text: plain });
   return { text, views, signals: [...signals].sort() };
 }

@@ -154,6 +154,7 @@ function trainCombiner(
   l2: number,
 ): { ngramWeight: number; bias: number; rules: Map<string, number> } {
   const column = new Map(ids.map((id, i) => [id, i]));
+  const nonNegative = ids.map((id) => !NEGATIVE_EVIDENCE.has(id));
   const w = new Float64Array(ids.length);
   let a = 1;
   let b = 0;
@@ -174,12 +175,18 @@ function trainCombiner(
     });
     a -= rate * (ga / total + l2 * a);
     b -= rate * (gb / total);
-    for (let j = 0; j < w.length; j++) w[j] -= rate * (gw[j] / total + l2 * w[j]);
+    for (let j = 0; j < w.length; j++) {
+      w[j] -= rate * (gw[j] / total + l2 * w[j]);
+      // A rule's match is evidence for an injection, never against: its weight may not go below zero.
+      if (w[j] < 0 && nonNegative[j]) w[j] = 0;
+    }
   }
   return { ngramWeight: a, bias: b, rules: new Map(ids.map((id, j) => [id, w[j]])) };
 }
 
 const FOLDS = 5;
+/** The only features allowed to lower the score: a speaker correcting their own earlier words. */
+const NEGATIVE_EVIDENCE = new Set(['term.selfReference']);
 
 export function trainInjectionModel(
   train: readonly (LabelledText & { readonly source?: string })[],

@@ -48,10 +48,15 @@ export function readText(text: string, window: InjectionModel['window']): Readin
  */
 export function combinerFeatures(reading: Reading): string[] {
   const families = new Set(reading.signals.map((id) => `${id.slice(0, id.indexOf('.'))}.*`));
-  return process.env.NOTERMS
-    ? [...reading.signals, ...[...families].sort()]
-    : [...reading.signals, ...[...families].sort(), ...reading.terms];
+  // How many distinct rules fired, beyond mere mentions: evidence adds up, and a text that makes
+  // several moves at once (an override, an address to the model, secrecy) is rarely benign.
+  const moves = reading.signals.filter((id) => !MENTIONS.has(id)).length;
+  const counts = [1, 2, 3, 4, 5, 6].filter((n) => moves >= n).map((n) => `rules>=${n}`);
+  return [...reading.signals, ...[...families].sort(), ...reading.terms, ...counts];
 }
+
+/** Signals that name a topic rather than a move: they count for their weight, not as a move. */
+const MENTIONS = new Set(['reveal.mentions-prompt']);
 
 export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -82,7 +87,7 @@ export class InjectionDetector {
     for (const id of combinerFeatures(reading)) logit += this.model.rules[id] ?? 0;
     let best = -Infinity;
     for (const document of reading.documents) best = Math.max(best, this.dot(featureVector(document, this.mask)));
-    return process.env.NONGRAM ? logit : logit + best;
+    return logit + best;
   }
 
   private dot(vector: SparseVector): number {

@@ -16,26 +16,50 @@ const CHAR_MIN = 3;
 const CHAR_MAX = 5;
 const WORD = /[\p{L}\p{N}_']+|[^\s\p{L}\p{N}_']/gu;
 
+/**
+ * Marks which buckets a text already used, reused across calls (one stamp array per table size) so
+ * that de-duplicating a few thousand features costs no allocation and no hashing of a Set.
+ */
+const stamps = new Map<number, { marks: Uint32Array; generation: number }>();
+
+function bucketSet(mask: number) {
+  let state = stamps.get(mask);
+  if (!state) stamps.set(mask, (state = { marks: new Uint32Array(mask + 1), generation: 0 }));
+  if (++state.generation === 0xffffffff) {
+    state.marks.fill(0);
+    state.generation = 1;
+  }
+  return state;
+}
+
 /** Hashed feature buckets of a normalised text; `mask` is the table size minus one (a power of two). */
 export function featureVector(text: string, mask: number): SparseVector {
-  const seen = new Set<number>();
+  const state = bucketSet(mask);
+  const { marks, generation } = state;
+  const found: number[] = [];
+  const add = (bucket: number) => {
+    if (marks[bucket] !== generation) {
+      marks[bucket] = generation;
+      found.push(bucket);
+    }
+  };
   const padded = ` ${text} `;
   for (let i = 0; i + CHAR_MIN <= padded.length; i++) {
     let hash = FNV_OFFSET;
     for (let n = 1; n <= CHAR_MAX && i + n <= padded.length; n++) {
       hash = Math.imul(hash ^ padded.charCodeAt(i + n - 1), FNV_PRIME);
-      if (n >= CHAR_MIN) seen.add((Math.imul(hash ^ n, FNV_PRIME) >>> 0) & mask);
+      if (n >= CHAR_MIN) add((Math.imul(hash ^ n, FNV_PRIME) >>> 0) & mask);
     }
   }
   let previous = 0;
   for (const [word] of text.matchAll(WORD)) {
     let hash = 0x9747b28c;
     for (let k = 0; k < word.length; k++) hash = Math.imul(hash ^ word.charCodeAt(k), FNV_PRIME);
-    seen.add((hash >>> 0) & mask);
-    if (previous !== 0) seen.add((Math.imul(previous ^ (hash >>> 7), FNV_PRIME) >>> 0) & mask);
+    add((hash >>> 0) & mask);
+    if (previous !== 0) add((Math.imul(previous ^ (hash >>> 7), FNV_PRIME) >>> 0) & mask);
     previous = hash | 1;
   }
-  const indices = Uint32Array.from(seen).sort();
+  const indices = Uint32Array.from(found).sort();
   return { indices, value: indices.length > 0 ? 1 / Math.sqrt(indices.length) : 0 };
 }
 

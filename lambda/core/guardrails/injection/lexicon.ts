@@ -461,6 +461,35 @@ export const LEXICON = {
     'supersede', 'supersedes', 'takes precedence', 'take precedence', 'overrides', 'override all', 'replaces all',
     'replace all', 'cancels all',
   ],
+  /** The model's own prompt or instructions (second person): asked for, not discussed. */
+  ownPrompt: [
+    'your system prompt', 'your prompt', 'your instructions', 'your rules', 'your configuration', 'your config',
+    'your hidden', 'your initial', 'your original', 'your developer message', 'your guidelines', 'your setup',
+    'your context', 'your directives', 'your programming', 'your persona', 'your pre-prompt', 'your preprompt',
+    'your secret', 'the instructions above', 'the prompt above', 'instructions you were given',
+    'instructions you received', 'instructions you got', 'instructions you are running', 'instructions you follow',
+    'rules you follow', 'rules you were given', 'prompt that makes you', 'text that defines your',
+    'what you were told', 'you were configured', 'you were instructed', 'your operating instructions',
+    'your confidential', 'tus instrucciones', 'tu prompt', 'tus reglas', 'tu configuracion', 'tes instructions',
+    'ton prompt', 'tes consignes', 'ta configuration', 'deine anweisungen', 'deinen systemprompt', 'deine regeln',
+    'deine konfiguration', 'suas instrucoes', 'seu prompt', 'suas regras', 'sua configuracao', 'le tue istruzioni',
+    'il tuo prompt', 'le tue regole', 'la tua configurazione', 'твои инструкции', 'свои инструкции', 'твой промпт',
+    'твои правила', '你的指令', '你的系统提示', '你的提示', '你的规则', '你收到的', 'あなたの指示', 'あなたのプロンプト', 'あなたのルール', '受け取った指示', '당신의 지시',
+    '당신의 프롬프트',
+  ],
+  /** The model's own rules (second person), as the object of an override. */
+  yourDirective: [
+    'your rules', 'your instructions', 'your guidelines', 'your programming', 'your restrictions', 'your filters',
+    'your safety', 'your policies', 'your policy', 'your content policy', 'your guardrails', 'your directives',
+    'your constraints', 'your limitations', 'your training', 'your system prompt', 'your prompt', 'your setup',
+    'your configuration', 'your ethical', 'your moral', 'your principles', 'the rules you', 'the instructions you',
+    'the guidelines you', 'the restrictions you', 'tus reglas', 'tus instrucciones', 'tus directrices',
+    'tus restricciones', 'tus filtros', 'tes regles', 'tes instructions', 'tes consignes', 'tes restrictions',
+    'tes filtres', 'deine regeln', 'deine anweisungen', 'deine richtlinien', 'deine einschrankungen', 'deine filter',
+    'suas regras', 'suas instrucoes', 'suas diretrizes', 'suas restricoes', 'le tue regole', 'le tue istruzioni',
+    'le tue direttive', 'le tue restrizioni', 'твои правила', 'свои правила', 'твои инструкции', 'твои ограничения',
+    '你的规则', '你的指令', '你的限制', 'あなたのルール', 'あなたの指示', '당신의 규칙',
+  ],
   /** The task the user set, dropped or swapped for another. */
   taskHijack: [
     'stop translating', 'stop summarizing', 'stop summarising', 'do not translate', "don't translate",
@@ -492,6 +521,25 @@ export const LEXICON = {
   /** A colon: after a model's name it opens an order addressed to it. */
   colonMark: [
     ':', '：',
+  ],
+  /** Talk about attacks and defences: the vocabulary of people who study injection, not of injections. */
+  metaDiscussion: [
+    'prompt injection', 'prompt-injection', 'injection attack', 'injections', 'jailbreak', 'jailbreaks',
+    'jailbreaking', 'payload', 'payloads', 'red team', 'red-team', 'red teaming', 'detector', 'detection',
+    'filter caught', 'our filter', 'our detector', 'classifier', 'dataset', 'data set', 'test case', 'test cases',
+    'test suite', 'false positive', 'false positives', 'pentest', 'penetration test', 'bug bounty', 'ctf',
+    'threat model', 'mitigation', 'mitigate', 'defence', 'defense', 'defend against', 'vulnerab', 'exploit',
+    'attackers', 'attacker', 'researchers', 'security team', 'guardrail', 'owasp', 'awareness', 'incident', 'logs',
+    'log line', 'flagged', 'is it safe', 'how do i detect', 'how to detect', 'how can we detect',
+    'inyeccion de prompt', 'injection de prompt', 'indirekte', 'injecao de prompt', '提示注入', 'プロンプトインジェクション', 'инъекц',
+  ],
+  /** A question about how or why: people asking about prompts, not giving orders. */
+  askAbout: [
+    'why do', 'why does', 'why would', 'why did', 'how do i', 'how does', 'how do', 'how can we', 'how should',
+    'how would', 'what is the difference', "what's the difference", 'is it true', 'should we', 'should i',
+    'should the', 'explain why', 'explain what', 'explain how', 'can you explain', 'what are the risks', 'what does',
+    'what would a good', 'is there a way', 'por que', 'comment', 'warum', 'wie kann', 'perche', 'come si', 'почему',
+    '如何', '为什么', 'なぜ', 'どうすれば',
   ],
   selfReference: [
     'my ', 'our ', 'what i said', 'what i wrote', 'what i asked', 'mis ', 'mes ', 'meine', 'minhas', 'meus ', 'mie ',

@@ -120,7 +120,7 @@ function deobfuscate(text: string, signals: Set<string>): string | undefined {
   for (let i = 0; i < tokens.length;) {
     let j = i;
     while (j < tokens.length && /^\p{L}$/u.test(tokens[j])) j++;
-    if (j - i >= (wideGaps ? 2 : 4)) {
+    if (j - i >= (wideGaps ? 3 : 4)) {
       spacedRuns++;
       joined.push(tokens.slice(i, j).join(''));
       i = j;

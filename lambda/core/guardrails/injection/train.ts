@@ -185,8 +185,11 @@ function trainCombiner(
 }
 
 const FOLDS = 5;
-/** The only features allowed to lower the score: a speaker correcting their own earlier words. */
-const NEGATIVE_EVIDENCE = new Set(['term.selfReference']);
+/**
+ * The only features allowed to lower the score: a speaker correcting their own earlier words, and
+ * the vocabulary of people discussing attacks or asking how prompts work.
+ */
+const NEGATIVE_EVIDENCE = new Set(['term.selfReference', 'term.metaDiscussion', 'term.askAbout']);
 
 export function trainInjectionModel(
   train: readonly (LabelledText & { readonly source?: string })[],
@@ -215,7 +218,7 @@ export function trainInjectionModel(
       o,
     );
     data.forEach((example, i) => {
-      if (fold[i] === f) outOfFold[i] = process.env.NONGRAM ? 0 : ngramLogit(model, example.vector);
+      if (fold[i] === f) outOfFold[i] = ngramLogit(model, example.vector);
     });
   }
   const ids = [...new Set(data.flatMap((example) => example.signals))].sort();

@@ -5,6 +5,7 @@
  * pass, no substrings built) keeps the model a fixed-size table with no vocabulary to ship.
  */
 export interface SparseVector {
+  /** Distinct buckets, in the order the text first used them. */
   readonly indices: Uint32Array;
   /** The value of every present feature (1 / sqrt(number of features)). */
   readonly value: number;
@@ -59,7 +60,7 @@ export function featureVector(text: string, mask: number): SparseVector {
     if (previous !== 0) add((Math.imul(previous ^ (hash >>> 7), FNV_PRIME) >>> 0) & mask);
     previous = hash | 1;
   }
-  const indices = Uint32Array.from(found).sort();
+  const indices = Uint32Array.from(found);
   return { indices, value: indices.length > 0 ? 1 / Math.sqrt(indices.length) : 0 };
 }
 

@@ -18,7 +18,9 @@ export interface NormalisedText {
 }
 
 const TAG_CHARACTERS = /[\u{E0000}-\u{E007F}]/gu;
+// The class lists invisible and joining code points one by one, on purpose: they are what is removed.
 const INVISIBLE =
+  // eslint-disable-next-line no-misleading-character-class
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
 const INVISIBLE_INSIDE_WORD = /\p{L}[\u00AD\u200B-\u200D\u2060\uFEFF]+\p{L}/u;
 const BIDI_OVERRIDE = /[\u202D\u202E\u2066-\u2069]/;
@@ -30,6 +32,9 @@ const BLANKS = /[^\S\n]+/g;
 const WIDE_GAP = /[^\S\n]{2,}/g;
 const ENTITY = /&(#\d{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos|nbsp);/gi;
 const LEET_TOKEN = /[\p{L}0-9@$]+/gu;
+const CHUNK = /[^\s\uE000]+/gu;
+const LEET_HINT = /\p{L}[013457@$]|[013457@$]\p{L}/u;
+const SPACED_HINT = /(?:^|[\s\uE000])\p{L}[ .\-_*]\p{L}[ .\-_*]\p{L}(?:[\s.\-_*\uE000]|$)/u;
 const LEET_DIGIT = /[013457@$]/;
 const LEET_MAP: Readonly<Record<string, string>> = {
   '0': 'o',
@@ -41,6 +46,26 @@ const LEET_MAP: Readonly<Record<string, string>> = {
   '@': 'a',
   $: 's',
 };
+/** For the linear-time test: every expression this file runs over untrusted text. */
+export const NORMALISER_PATTERNS: readonly RegExp[] = [
+  TAG_CHARACTERS,
+  INVISIBLE,
+  INVISIBLE_INSIDE_WORD,
+  BIDI_OVERRIDE,
+  LETTER_RUN,
+  LATIN,
+  CYRILLIC_OR_GREEK,
+  LATIN_ACCENTS,
+  BLANKS,
+  WIDE_GAP,
+  ENTITY,
+  LEET_TOKEN,
+  LEET_DIGIT,
+  CHUNK,
+  LEET_HINT,
+  SPACED_HINT,
+];
+
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   amp: '&',
   lt: '<',
@@ -94,7 +119,7 @@ function canonical(text: string, signals: Set<string>, keepWideGaps = false): st
     .replace(LATIN_ACCENTS, '')
     .normalize('NFC')
     .replace(/\r\n?/g, '\n')
-    .replace(keepWideGaps ? WIDE_GAP : BLANKS, keepWideGaps ? '\u0000' : ' ')
+    .replace(keepWideGaps ? WIDE_GAP : BLANKS, keepWideGaps ? '\uE000' : ' ')
     .replace(BLANKS, ' ');
 }
 
@@ -107,14 +132,21 @@ function looksLeet(token: string): boolean {
 
 /** Leetspeak folded inside the words that mix letters and digits, and s p a c e d letters joined. */
 function deobfuscate(text: string, signals: Set<string>): string | undefined {
+  // Most texts have neither a digit inside a word nor three single letters in a row: skip the work.
+  if (!LEET_HINT.test(text) && !SPACED_HINT.test(text)) return undefined;
   let leetWords = 0;
-  const unleeted = text.replace(LEET_TOKEN, (token) => {
-    if (!looksLeet(token)) return token;
-    leetWords++;
-    return token.replace(/[013457@$]/g, (ch) => LEET_MAP[ch]);
-  });
-  const wideGaps = unleeted.includes('\u0000');
-  const tokens = unleeted.replace(/\u0000/g, ' \u0000 ').split(' ');
+  // Long unbroken runs (keys, tokens, URLs) are data, not words spelled in digits.
+  const unleeted = text.replace(CHUNK, (chunk) =>
+    chunk.length > 30
+      ? chunk
+      : chunk.replace(LEET_TOKEN, (token) => {
+          if (!looksLeet(token)) return token;
+          leetWords++;
+          return token.replace(/[013457@$]/g, (ch) => LEET_MAP[ch]);
+        }),
+  );
+  const wideGaps = unleeted.includes('\uE000');
+  const tokens = unleeted.replace(/\uE000/g, ' \uE000 ').split(' ');
   let spacedRuns = 0;
   const joined: string[] = [];
   for (let i = 0; i < tokens.length;) {
@@ -135,7 +167,7 @@ function deobfuscate(text: string, signals: Set<string>): string | undefined {
   }
   if (leetWords >= 2) signals.add('obfuscation.leetspeak');
   if (spacedRuns > 0) signals.add('obfuscation.spaced-letters');
-  return leetWords >= 2 || spacedRuns > 0 ? joined.join(' ').replace(/ ?\u0000 ?/g, ' ') : undefined;
+  return leetWords >= 2 || spacedRuns > 0 ? joined.join(' ').replace(/ ?\uE000 ?/g, ' ') : undefined;
 }
 
 export function normalise(raw: string): NormalisedText {
@@ -160,9 +192,11 @@ export function normalise(raw: string): NormalisedText {
       views.push({ kind, text: canonical(decoded, signals) });
     }
   }
-  const text = canonical(raw, signals);
-  // Letters spaced out word by word ("I G N O R E   Y O U R") keep their word breaks in the wide gaps.
-  const plain = deobfuscate(canonical(raw, signals, true), signals);
+  // Wide gaps are marked so that letters spaced out word by word ("I G N O R E   Y O U R") keep
+  // their word breaks for deobfuscate; in the text itself a gap is one space.
+  const marked = canonical(raw, signals, true);
+  const text = marked.includes('\uE000') ? marked.replace(/\uE000/g, ' ') : marked;
+  const plain = deobfuscate(marked, signals);
   if (plain !== undefined) views.push({ kind: 'deobfuscated', text: plain });
   return { text, views, signals: [...signals].sort() };
 }

@@ -1,4 +1,5 @@
 import { LEXICON, type TermSet } from './lexicon';
+import { anchorOf, foldEntry, scanTerms, TERM_SETS, type Span } from './terms';
 
 /**
  * Rules for the moves an injection makes: override earlier instructions, claim authority, swap the
@@ -35,27 +36,22 @@ interface ScanRule {
 export type InjectionRule = ChainRule | ScanRule;
 
 const escape = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-/** Scripts that separate words with spaces get word boundaries; Chinese and Japanese do not. */
-const startsWithLetter = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{N}]/u;
 /** A word character of a spaced script: Chinese or Japanese next to "ai" is not part of its word. */
 const WORD_CHAR = '[\\p{Script=Latin}\\p{Script=Cyrillic}\\p{Script=Greek}\\p{N}]';
 
-/** One set as one regular expression: whole words for short Latin entries, word starts for the rest. */
+/**
+ * One set as one regular expression: whole words for short Latin entries, word starts for the rest.
+ * This is the definition of what a set matches; the detector runs the equivalent one-pass scanner in
+ * terms.ts (a test checks they agree on every line of the labelled set).
+ */
 export function termPattern(entries: readonly string[]): RegExp {
   if (entries.length === 0 || entries.some((e) => e.length === 0))
     throw new Error('a term set needs non-empty entries');
   // Entries are written as people spell them; text arrives lower-cased with Latin accents stripped.
-  const folded = entries.map((e) =>
-    e
-      .toLowerCase()
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .normalize('NFC'),
-  );
-  const sorted = [...new Set(folded)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-  const wordStart = sorted.filter((e) => startsWithLetter.test(e) && !(e.length <= 3 && /^[a-z.]+$/.test(e)));
-  const whole = sorted.filter((e) => startsWithLetter.test(e) && e.length <= 3 && /^[a-z.]+$/.test(e));
-  const raw = sorted.filter((e) => !startsWithLetter.test(e));
+  const sorted = [...new Set(entries.map(foldEntry))].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  const wordStart = sorted.filter((e) => anchorOf(e) === 0);
+  const whole = sorted.filter((e) => anchorOf(e) === 1);
+  const raw = sorted.filter((e) => anchorOf(e) === 2);
   const branches: string[] = [];
   if (wordStart.length) branches.push(`(?<!${WORD_CHAR})(?:${wordStart.map(escape).join('|')})`);
   if (whole.length) branches.push(`(?<!${WORD_CHAR})(?:${whole.map(escape).join('|')})(?!${WORD_CHAR})`);
@@ -180,37 +176,25 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   one('output.answer-only', 'answerOnly'),
 ];
 
+/** For the linear-time test: every expression the rules run over untrusted text. */
+export const RULE_PATTERNS: readonly RegExp[] = [...Object.values(TERM_PATTERNS), SENTENCE_BREAK, DATA_IN_URL];
+
 /** Every rule id the detector can report. */
 export const RULE_IDS: readonly string[] = INJECTION_RULES.map((r) => r.id);
 
-interface Span {
-  readonly start: number;
-  readonly end: number;
-}
-
-/** Positions of one term set's matches, and the sentence each starts in, computed once per text. */
+/** Positions of every term set's matches, and of sentence breaks, computed once per text. */
 class TextIndex {
-  private readonly cache = new Map<TermSet, Span[]>();
+  private readonly found: Span[][];
   private readonly breaks: number[] = [];
 
   constructor(readonly text: string) {
     SENTENCE_BREAK.lastIndex = 0;
     for (let m = SENTENCE_BREAK.exec(text); m; m = SENTENCE_BREAK.exec(text)) this.breaks.push(m.index);
+    this.found = scanTerms(text);
   }
 
   spans(set: TermSet): Span[] {
-    let spans = this.cache.get(set);
-    if (!spans) {
-      spans = [];
-      const pattern = TERM_PATTERNS[set];
-      pattern.lastIndex = 0;
-      for (let m = pattern.exec(this.text); m; m = pattern.exec(this.text)) {
-        spans.push({ start: m.index, end: m.index + m[0].length });
-        if (m[0].length === 0) pattern.lastIndex++;
-      }
-      this.cache.set(set, spans);
-    }
-    return spans;
+    return this.found[SET_INDEX.get(set)!];
   }
 
   /** Whether a sentence break lies in [from, to). */
@@ -255,7 +239,7 @@ export function matchRules(text: string): string[] {
   return analyse(text).rules;
 }
 
-const TERM_SETS = Object.keys(LEXICON) as TermSet[];
+const SET_INDEX = new Map(TERM_SETS.map((set, i) => [set, i]));
 
 /**
  * The rules that match a normalised text, and the term sets present in it at all: the classifier

@@ -103,7 +103,7 @@ export function chooseThreshold(benignScores: readonly number[], rate: number): 
   const descending = [...benignScores].sort((x, y) => y - x);
   const allowed = Math.floor(rate * descending.length);
   const ceiling = descending[allowed] ?? 0;
-  return round(Math.min(0.95, Math.max(0.05, ceiling + 1e-4)), 4);
+  return round(Math.min(0.9999, Math.max(0.05, ceiling + 1e-4)), 4);
 }
 
 interface NgramModel {

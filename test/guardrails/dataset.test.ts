@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { readLabelledLines, type LabelledLine } from '../../lambda/core/guardrails/injection/dataset';
 import { jaccard, nearDuplicatePairs, shingles } from '../../scripts/guardrails/near-duplicates';
-import { SPLITS } from '../../scripts/guardrails/splits';
+import { assignSplits, SPLITS } from '../../scripts/guardrails/splits';
 
 /**
  * The labelled set under data/guardrails/: big enough, balanced, varied, and split so that no source
@@ -78,4 +78,9 @@ test('the near-duplicate search finds what an all-pairs comparison finds', () =>
   const fast = nearDuplicatePairs(sample, 0.3).map(({ a, b }) => `${a}-${b}`);
   expect(fast.sort()).toEqual(brute.sort());
   expect(nearDuplicatePairs(['the same sentence here', 'the same sentence here!'])).toHaveLength(1);
+});
+
+test('the committed files are what guardrails:split makes of them: the split is reproducible', () => {
+  const again = assignSplits(all.map(({ split: _split, ...line }) => ({ ...line, lang: line.lang ?? 'en' })));
+  for (const split of SPLITS) expect(again[split].map((l) => l.text)).toEqual(splits[split].map((l) => l.text));
 });

@@ -24,7 +24,7 @@ export const LEXICON = {
     '无视', '無視', '忽视', '忽視', '忘记', '忘記', '忘掉', '不要理会', '不要遵守', '不再遵守', '抛开', '拋開', '跳过', '绕过', '繞過', 'skipped', 'skip',
     'skipping', 'put them on hold', 'put on hold', 'switch off', 'switched off', 'turned off', 'deja de lado',
     'dejes de lado', 'laisse tomber', 'lass die', 'beiseite', 'deixe de lado', 'metti da parte', '放到一边', '放在一边',
-    '脇に置いて', 'отложи', 'drop the act', 'put aside', 'forget about',
+    '脇に置いて', 'отложи', 'drop the act', 'put aside', 'forget about', 'revok', 'rescind', 'retract', 'withdraw',
   ],
   /** Verbs that close the phrase (Japanese, Korean). */
   overrideVerbFinal: [
@@ -86,6 +86,8 @@ export const LEXICON = {
     'agora voce e', 'ora sei', 'non sei piu', 'теперь ты', 'ты больше не', '你现在是', '你現在是', 'あなたは今から', 'freed from',
     'free from your programming', 'released from your', 'no longer have to follow', 'no longer need to follow',
     "don't have to follow", "didn't have to follow", 'do not have to follow', 'not have to follow',
+    "you're not an ai", 'you are not an ai', 'not an ai assistant any more', 'not an assistant any more',
+    'no longer an assistant', "you're not chatgpt", 'you are not chatgpt', "you're no longer an ai",
   ],
   unrestricted: [
     'no restrictions', 'no limitations', 'no limits', 'no rules', 'no filters', 'no guidelines', 'no censorship',
@@ -110,7 +112,7 @@ export const LEXICON = {
     'unzensiert', 'sem censura', 'senza censure', '没有审查', '検閲のない', 'без цензуры', 'unaligned',
     'refusals are disabled', 'disable refusals', 'refusal module', 'safety layer', 'moderation layer',
     'alignment checks', 'no content policy', "isn't bound by", 'is not bound by', "aren't bound by",
-    'without the safety', 'without your safety',
+    'without the safety', 'without your safety', 'never warn', 'never warns', 'never refuse and never warn',
   ],
   persona: [
     'developer mode', 'dev mode', 'god mode', 'jailbreak', 'jailbroken', 'evil ai', 'evil assistant', 'evil twin',
@@ -490,6 +492,21 @@ export const LEXICON = {
     'le tue direttive', 'le tue restrizioni', 'твои правила', 'свои правила', 'твои инструкции', 'твои ограничения',
     '你的规则', '你的指令', '你的限制', 'あなたのルール', 'あなたの指示', '당신의 규칙',
   ],
+  /** Rules that govern a model (guardrails, content policy, safety filters): the object of an AI override. */
+  aiDirective: [
+    'guardrail', 'content rule', 'content polic', 'content filter', 'safety rule', 'safety guideline',
+    'safety filter', 'safety guidance', 'safety polic', 'safety setting', 'safety training', 'safety module',
+    'safety layer', 'restriction', 'the filters', 'filters', 'moderation', 'censorship', 'alignment',
+    'they put on you', 'put on you', 'they gave you', 'given to you', 'you were given', 'you were set up',
+    'you were configured', 'your creators', 'usage polic', 'acceptable use', 'ethical guideline', 'ethics', 'refusal',
+    'sicherheitsrichtlinie', 'restricciones', 'restrictions', 'restrizioni', 'restricoes', 'ограничени', '限制', '制限',
+  ],
+  /** A forged turn that claims the system or developer role. */
+  templateSystem: [
+    '<|im_start|>system', '<|system|>', '<<sys>>', '<start_of_turn>system', '<|start_header_id|>system', '[system]',
+    '<system>', '### system', '"role": "system"', '"role":"system"', 'role: system', '"role": "developer"',
+    '"role":"developer"', '<developer>', '[[system]]',
+  ],
   /** The task the user set, dropped or swapped for another. */
   taskHijack: [
     'stop translating', 'stop summarizing', 'stop summarising', 'do not translate', "don't translate",
@@ -509,14 +526,15 @@ export const LEXICON = {
   concealment: [
     'do not mention this', "don't mention this", 'never mention this', 'do not reveal this', 'without mentioning',
     'do not flag', 'do not report', 'no need to check with', 'without asking', 'without confirmation',
-    'without checking with', 'do not bother', "don't bother", 'ne mentionne pas', 'ne signale pas', 'no lo menciones',
-    'no menciones', 'erwahne diese', 'erwahne dies', 'nicht erwahnen', 'non menzionare', 'non segnalare',
-    'nao mencione', 'sem avisar', 'не упоминай', 'не сообщай', '不要提及', '不要告诉', '触れないこと', '触れないで', '言わないで',
+    'without checking with', 'ne mentionne pas', 'ne signale pas', 'no lo menciones', 'no menciones', 'erwahne diese',
+    'erwahne dies', 'nicht erwahnen', 'non menzionare', 'non segnalare', 'nao mencione', 'sem avisar', 'не упоминай',
+    'не сообщай', '不要提及', '不要告诉', '触れないこと', '触れないで', '言わないで',
   ],
   /** Who set the model's instructions. */
   operatorRef: [
     "operator's", 'your operator', 'the operator', "developer's", 'your developers', 'your creators', 'your makers',
-    'your owners', 'your deployer', 'whoever deployed you', 'the company that built you',
+    'your owners', 'your deployer', 'whoever deployed you', 'the company that built you', 'betreiber', 'operador',
+    'operateur', 'operatore', 'оператор', '运营方', '运营者',
   ],
   /** A colon: after a model's name it opens an order addressed to it. */
   colonMark: [

@@ -113,6 +113,8 @@ export const LEXICON = {
     'refusals are disabled', 'disable refusals', 'refusal module', 'safety layer', 'moderation layer',
     'alignment checks', 'no content policy', "isn't bound by", 'is not bound by', "aren't bound by",
     'without the safety', 'without your safety', 'never warn', 'never warns', 'never refuse and never warn',
+    'no estas sujeto', "n'es plus tenu", 'nicht an die', 'nao esta preso', 'non sei vincolato', '不受公司', '縛られません',
+    'не связан правилами', 'not tied to',
   ],
   persona: [
     'developer mode', 'dev mode', 'god mode', 'jailbreak', 'jailbroken', 'evil ai', 'evil assistant', 'evil twin',
@@ -298,7 +300,10 @@ export const LEXICON = {
     'interne konfiguration', 'internen anweisungen', 'configuracao interna', 'configurazione interna',
     'instrucciones internas', 'instructions systeme', 'システムの指示', '시스템 지시', 'скрытые инструкции', 'скрытые указания',
     '隐藏指令', '隐藏的指令', 'what you were told', 'you were given today', 'your hidden prompt', 'what they told you',
-    'told you to hide', 'you were told to hide', 'told not to tell', 'what you were told not to',
+    'told you to hide', 'you were told to hide', 'told not to tell', 'what you were told not to', 'asked you to hide',
+    'te pidieron ocultar', "on t'a demande de cacher", 'verheimlichen sollst', 'pediram para voce esconder',
+    'ti hanno chiesto di nascondere', '让你隐瞒', '隠すように言われ', 'велели скрывать', 'hidden part', 'parte oculta',
+    'partie cachee', 'versteckten teil', 'parte escondida', 'parte nascosta', '隐藏部分', '隠された部分', 'скрытую часть',
   ],
   textAbove: [
     'text above', 'words above', 'content above', 'message above', 'lines above', 'everything above',
@@ -529,6 +534,14 @@ export const LEXICON = {
     'without checking with', 'ne mentionne pas', 'ne signale pas', 'no lo menciones', 'no menciones', 'erwahne diese',
     'erwahne dies', 'nicht erwahnen', 'non menzionare', 'non segnalare', 'nao mencione', 'sem avisar', 'не упоминай',
     'не сообщай', '不要提及', '不要告诉', '触れないこと', '触れないで', '言わないで',
+  ],
+  /** Claims that nobody is watching: the pretext for dropping the rules. */
+  unobserved: [
+    'nobody is watching', 'no one is watching', "nobody's watching", 'no one will know', 'nobody will know',
+    'nobody will check', 'no one will check', 'between us', 'just between us', 'off the record',
+    'nadie esta revisando', 'nadie esta mirando', 'entre nosotros', 'personne ne surveille', 'entre nous',
+    'niemand liest', 'unter uns', 'ninguem esta vendo', 'ca entre nos', 'nessuno controlla', 'detto tra noi', '没人在看',
+    '私下说', '誰も見ていない', 'ここだけの話', 'никто не следит', 'между нами',
   ],
   /** Who set the model's instructions. */
   operatorRef: [

@@ -146,6 +146,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   chain('indirect.secrecy', 'secrecyVerb', [25, 'audience']),
   one('indirect.silently', 'silently'),
   one('indirect.conceal', 'concealment'),
+  one('override.unobserved', 'unobserved'),
   chain('indirect.ai-reading', 'aiNoun', [12, 'reading']),
   chain('indirect.ai-colon', 'aiNoun', [30, 'colonMark']),
   chain('override.operator-rules', 'operatorRef', [12, 'directive']),

@@ -3,11 +3,17 @@ import { featureVector, type SparseVector } from './features';
 import type { InjectionModel } from './model';
 
 /**
- * Trains the detector's model: logistic regression by AdaGrad over a seeded, fixed order (same data,
- * same bytes), classes weighted to balance, L2-regularised; then quantised, calibrated (Platt) on the
- * tuning split through the very scoring path that ships, and the threshold chosen on that split: the
- * lowest that keeps the tuning false-positive rate within `targetFalsePositiveRate` (default 3%, the
- * acceptance limit for benign text: the most recall that limit allows).
+ * Trains the detector's model in two stages, deterministically (same data, same bytes):
+ * 1. an n-gram logistic regression (AdaGrad, seeded update order, classes weighted to balance, L2);
+ * 2. a combiner, a logistic regression over that n-gram score and the rule, rule-family, term-set
+ *    and rule-count features, fitted on out-of-fold n-gram scores (five folds by source template)
+ *    so the rules get the weight they earn on text the n-grams have not memorised. Rule weights may
+ *    not go below zero (a match is evidence for an injection), except for the few features that mark
+ *    discussion or self-correction.
+ * Then the table is quantised to a byte a bucket, calibrated (Platt) on the tuning split through the
+ * very scoring path that ships, and the threshold chosen on that split: the lowest that keeps the
+ * tuning false-positive rate within `targetFalsePositiveRate` (default 3%, the acceptance limit for
+ * benign text: the most recall that limit allows). The held-out split is never read here.
  */
 export interface LabelledText {
   readonly text: string;

@@ -54,12 +54,12 @@ const key = (a: number, b: number) => a * 65536 + b;
  * then in the reference order. Entries anchored to a word start are kept apart: most positions sit
  * inside a word, where only the unanchored ones (punctuation, Chinese, Japanese) can begin.
  */
-interface Index {
-  readonly anchored: Map<number, Entry[]>;
-  readonly anywhere: Map<number, Entry[]>;
+interface Candidates {
+  anchored: Entry[];
+  anywhere: Entry[];
 }
-const pairs: Index = { anchored: new Map(), anywhere: new Map() };
-const singles: Index = { anchored: new Map(), anywhere: new Map() };
+const pairs = new Map<number, Candidates>();
+const singles = new Map<number, Candidates>();
 TERM_SETS.forEach((name, set) => {
   const folded = [...new Set(LEXICON[name].map(foldEntry))];
   // The reference alternation tries word-start entries, then whole words, then the rest, longest first.
@@ -67,17 +67,17 @@ TERM_SETS.forEach((name, set) => {
     .map((text) => ({ text, anchor: anchorOf(text) }))
     .sort((x, y) => x.anchor - y.anchor || y.text.length - x.text.length || (x.text < y.text ? -1 : 1))
     .forEach(({ text, anchor }, rank) => {
-      const index = text.length === 1 ? singles : pairs;
-      const map = anchor === Anchor.Anywhere ? index.anywhere : index.anchored;
+      const map = text.length === 1 ? singles : pairs;
       const k = text.length === 1 ? text.charCodeAt(0) : key(text.charCodeAt(0), text.charCodeAt(1));
-      const list = map.get(k) ?? [];
-      list.push({ set, text, anchor, rank });
-      map.set(k, list);
+      let candidates = map.get(k);
+      if (!candidates) map.set(k, (candidates = { anchored: [], anywhere: [] }));
+      (anchor === Anchor.Anywhere ? candidates.anywhere : candidates.anchored).push({ set, text, anchor, rank });
     });
 });
-for (const index of [pairs, singles])
-  for (const map of [index.anchored, index.anywhere])
-    for (const list of map.values()) list.sort((x, y) => x.set - y.set || x.rank - y.rank);
+for (const map of [pairs, singles])
+  for (const candidates of map.values())
+    for (const list of [candidates.anchored, candidates.anywhere])
+      list.sort((x, y) => x.set - y.set || x.rank - y.rank);
 
 /** Spans of every term set in a normalised text, by set index (TERM_SETS order). */
 export function scanTerms(text: string): Span[][] {
@@ -91,8 +91,7 @@ export function scanTerms(text: string): Span[][] {
   const bestRank = new Int32Array(TERM_SETS.length);
   const bestEnd = new Int32Array(TERM_SETS.length);
   const touched: number[] = [];
-  const consider = (list: Entry[] | undefined, i: number) => {
-    if (!list) return;
+  const consider = (list: Entry[], i: number) => {
     for (const entry of list) {
       if (next[entry.set] > i || bestRank[entry.set] <= entry.rank) continue;
       if (!text.startsWith(entry.text, i)) continue;
@@ -105,15 +104,21 @@ export function scanTerms(text: string): Span[][] {
   };
   bestRank.fill(0x7fffffff);
   for (let i = 0; i < text.length; i++) {
+    // Word-start and whole-word entries may not follow a letter or digit of a spaced script, and the
+    // others never begin with one: inside a Latin, Cyrillic or Greek word nothing can start.
+    const anchoredHere = i === 0 || spaced[i - 1] === 0;
+    if (!anchoredHere && spaced[i] === 1) continue;
     const c0 = text.charCodeAt(i);
-    const pair = key(c0, i + 1 < text.length ? text.charCodeAt(i + 1) : 0);
-    // Word-start and whole-word entries may not follow a letter or digit of a spaced script.
-    if (i === 0 || spaced[i - 1] === 0) {
-      consider(pairs.anchored.get(pair), i);
-      consider(singles.anchored.get(c0), i);
+    const pair = pairs.get(key(c0, i + 1 < text.length ? text.charCodeAt(i + 1) : 0));
+    if (pair) {
+      if (anchoredHere && pair.anchored.length > 0) consider(pair.anchored, i);
+      if (pair.anywhere.length > 0) consider(pair.anywhere, i);
     }
-    consider(pairs.anywhere.get(pair), i);
-    consider(singles.anywhere.get(c0), i);
+    const single = singles.get(c0);
+    if (single) {
+      if (anchoredHere && single.anchored.length > 0) consider(single.anchored, i);
+      if (single.anywhere.length > 0) consider(single.anywhere, i);
+    }
     if (touched.length === 0) continue;
     touched.sort((x, y) => x - y);
     for (const set of touched) {

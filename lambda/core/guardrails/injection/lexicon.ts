@@ -52,7 +52,7 @@ export const LEXICON = {
     '命令', 'ルール', 'プロンプト', '制約', '지시', '명령', '규칙', '지침', '프롬프트', '설정', 'politique', 'sicherheitsrichtlinie',
     'sicherheitsregeln', 'sicherheitsvorgaben', 'sicherheitsfilter', 'inhaltsrichtlinie', 'политик', '策略', '政策', '方针',
     'ポリシー', 'セキュリティ', 'filtre', 'filtro', 'фильтр', '过滤', 'フィルター', 'guidance', 'persona', 'role', 'system message',
-    'developer message', 'politic',
+    'developer message', 'politic', 'rolle', 'papel', 'ruolo', '角色', '役割', 'роль',
   ],
   soFar: [
     'above', 'before this', 'so far', 'you were given', 'you have been given', 'you received', 'you were told',
@@ -124,7 +124,8 @@ export const LEXICON = {
     'modo desenvolvedor', 'modo de desenvolvedor', '开发者模式', '開發者模式', '開発者モード', 'режим разработчика', 'режим бога',
     '越狱', '脱獄', 'does the opposite', 'the opposite of what', 'raw model', 'base model', 'true self', 'hidden mode',
     'secret mode', 'without the persona', 'underneath the assistant', 'unlocked version', 'uncensored version',
-    'jailbroken version',
+    'jailbroken version', 'my personal hacker', 'your own developer', 'hacker personal', 'hacker personnel',
+    'personlicher hacker', 'hacker pessoal', 'hacker personale', '私人黑客', '専属のハッカー', 'личный хакер',
   ],
   dan: [
     'dan',
@@ -511,6 +512,26 @@ export const LEXICON = {
     '<|im_start|>system', '<|system|>', '<<sys>>', '<start_of_turn>system', '<|start_header_id|>system', '[system]',
     '<system>', '### system', '"role": "system"', '"role":"system"', 'role: system', '"role": "developer"',
     '"role":"developer"', '<developer>', '[[system]]',
+  ],
+  /** Instructions described as given to the model. */
+  givenToYou: [
+    'you were given', 'given to you', 'gave you', 'they gave you', 'you got from', 'te dio', 'te dieron',
+    'te pusieron', "t'a donne", "t'a donnees", "on t'a donne", 'gegeben hat', 'gegeben haben', 'dir gegeben',
+    'te deu', 'te deram', 'ti ha dato', 'ti hanno dato', '给你的', '给了你', '与えられた', '受けた', 'тебе дал', 'тебе дали',
+  ],
+  /** Telling the model to stop playing the role it was deployed in. */
+  dropRole: [
+    'stop acting as', 'stop acting like', 'stop pretending to be', 'stop being a', 'drop the assistant',
+    'deja de comportarte como', 'deja de actuar como', 'arrete de jouer', 'arrete de faire', 'hor auf, den',
+    'hor auf, die', 'hor auf den', 'pare de agir como', 'pare de fingir', 'smettila di fare', 'smetti di fare',
+    '别再扮演', '不要再扮演', 'ふりはやめて', 'перестань изображать', 'перестань притворяться',
+  ],
+  /** The "late grandmother" frame: a dead relative who used to recite what the model must not. */
+  deceasedRelative: [
+    'my late', 'my deceased', 'my dead', 'who passed away', 'late grandmother', 'late grandfather', 'late grandma',
+    'late grandpa', 'deceased grandfather', 'deceased grandmother', 'dead grandma', 'mi difunta', 'mi difunto',
+    'ma defunte', 'mon defunt', 'meine verstorbene', 'mein verstorbener', 'minha falecida', 'meu falecido',
+    'mia nonna defunta', '已故的', '亡くなった', 'покойная', 'покойный',
   ],
   /** The task the user set, dropped or swapped for another. */
   taskHijack: [

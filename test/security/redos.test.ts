@@ -72,19 +72,23 @@ test('the checker tells a polynomial pattern from a linear one', async () => {
   );
 });
 
+/**
+ * recheck answers `unknown` when its search runs out of time, which a loaded machine can cause for
+ * a safe pattern: those are checked again, one at a time, with longer. A verdict is never guessed.
+ */
 test('no pattern backtracks catastrophically', async () => {
-  const results = await Promise.all(
-    patterns.map(async (p) => {
-      const diagnostics = await check(p.source, p.flags, { timeout: 20_000 });
-      return {
-        ...p,
-        status: diagnostics.status,
-        attack: diagnostics.status === 'vulnerable' ? diagnostics.attack.pattern : undefined,
-      };
-    }),
-  );
+  const first = await Promise.all(patterns.map((p) => check(p.source, p.flags, { timeout: 20_000 })));
+  const results: Array<Pattern & { status: string; attack?: string }> = [];
+  for (const [i, p] of patterns.entries()) {
+    const diagnostics = first[i].status === 'unknown' ? await check(p.source, p.flags, { timeout: 90_000 }) : first[i];
+    results.push({
+      ...p,
+      status: diagnostics.status,
+      attack: diagnostics.status === 'vulnerable' ? diagnostics.attack.pattern : undefined,
+    });
+  }
   const unsafe = results
     .filter((r) => r.status !== 'safe')
     .map((r) => `${r.where} /${r.source}/${r.flags}: ${r.status}${r.attack ? ` (${r.attack})` : ''}`);
   expect(unsafe).toEqual([]);
-}, 120_000);
+}, 600_000);

@@ -45,7 +45,7 @@ export function decodeBase64(text: string): string[] {
     if (found.length >= MAX_SEGMENTS) break;
     const segment = match[0].replace(/-/g, '+').replace(/_/g, '/');
     // A word made of letters only (a long identifier) is not base64 worth decoding.
-    if (!/[0-9+/=]/.test(segment) && !/[A-Z].*[a-z]|[a-z].*[A-Z]/.test(segment)) continue;
+    if (!/[0-9+/=]/.test(segment) && !(/[A-Z]/.test(segment) && /[a-z]/.test(segment))) continue;
     const decoded = utf8(Buffer.from(segment, 'base64'));
     if (decoded !== undefined && readable(decoded)) found.push(decoded);
   }

@@ -15,7 +15,7 @@
 import * as path from 'node:path';
 import { parseGatewayConfig } from '../lambda/core/config/load';
 import { EnvCredentialSource } from '../lambda/core/config/credentials';
-import { createGateway } from '../lambda/core/create-gateway';
+import { createGateway } from '../lambda/runtime/create-gateway';
 import type { GatewayRequest } from '../lambda/core/http/types';
 import type { ProviderClient } from '../lambda/core/providers/provider';
 import { sha256Hex } from '../lambda/core/pipeline/identity';

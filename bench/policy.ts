@@ -17,8 +17,9 @@ import { startDisposableRedis } from '../test/support/redis-server';
 import { CLIENT_CPU, GATEWAY_CPU } from './support/targets';
 import { pinSelf } from './support/processes';
 import { ascending, machineLoad, percentile, printTable } from './support/stats';
-import type { CallFacts } from '../lambda/core/pipeline/policy';
-import { ExactCache, RedisCacheStore, exactCacheSchema } from '../lambda/core/policy/cache/exact-cache';
+import type { CallFacts } from '../lambda/core/pipeline/ports';
+import { ExactCache, RedisCacheStore } from '../lambda/core/policy/cache/exact-cache';
+import { exactCacheSchema } from '../lambda/contract/config/exact-cache';
 import { exactCacheKey } from '../lambda/core/policy/cache/exact-key';
 import { RedisBucketStore } from '../lambda/core/policy/limits/redis-bucket-store';
 

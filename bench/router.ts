@@ -7,7 +7,8 @@
  */
 import { loadClassifierModel } from '../lambda/core/policy/router/classifier';
 import { countWords, readLabelledJsonl } from '../lambda/core/policy/router/dataset';
-import { PromptRouter, routingSchema } from '../lambda/core/policy/router/router';
+import { PromptRouter } from '../lambda/core/policy/router/router';
+import { routingSchema } from '../lambda/contract/config/routing';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);

@@ -14,7 +14,7 @@ import {
   type IResponseCache,
   type IVectorStore,
 } from '../constructs';
-import type { GatewayConfigInput } from '../lambda/core/config/schema';
+import type { GatewayConfigInput } from '../lambda/contract/config/gateway-config';
 import { PLATFORM_GATEWAY_MODELS } from './config/gateway-models';
 import { addDataStores } from './data-stores';
 import { addObservability } from './observability';

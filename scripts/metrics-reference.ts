@@ -4,8 +4,8 @@ import {
   METRIC_GROUPS,
   catalogRows,
   type MetricGroupSpec,
-} from '../lambda/core/telemetry/catalog';
-import { ERROR_CLASSES } from '../lambda/core/telemetry/error-class';
+} from '../lambda/contract/metrics';
+import { ERROR_CLASSES } from '../lambda/contract/error-classes';
 
 /**
  * The metric reference (docs/metrics.md), written from the catalog the handlers and dashboards
@@ -15,7 +15,7 @@ export function metricsReference(): string {
   const lines = [
     '# Gateway metrics',
     '',
-    'Generated from `lambda/core/telemetry/catalog.ts` by `npm run docs:dashboard`; a test fails when it',
+    'Generated from `lambda/contract/metrics.ts` by `npm run docs:dashboard`; a test fails when it',
     'is out of date. Every metric is in the namespace `' + DEFAULT_METRICS_NAMESPACE + "` (or the function's",
     '`POWERTOOLS_METRICS_NAMESPACE`) and carries `service` (`llm-gateway` for the gateway). Micro-dollars:',
     '1,000,000 = $1.',

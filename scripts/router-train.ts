@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { readLabelledJsonl } from '../lambda/core/policy/router/dataset';
-import { DEFAULT_MISROUTE_PENALTY } from '../lambda/core/policy/router/router';
+import { DEFAULT_MISROUTE_PENALTY } from '../lambda/contract/config/routing';
 import { trainRouterModel } from './router/fit';
 
 const args = process.argv.slice(2);

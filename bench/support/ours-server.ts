@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { parseGatewayConfig } from '../../lambda/core/config/load';
-import { connectRedisForGateway } from '../../lambda/core/create-gateway';
+import { connectRedisForGateway } from '../../lambda/runtime/create-gateway';
 import { loadClassifierModel } from '../../lambda/core/policy/router/classifier';
 import { startLocalGateway } from '../../lambda/local/server';
 import { reportListening } from './child';

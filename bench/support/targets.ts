@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { GatewayConfigInput } from '../../lambda/core/config/schema';
+import type { GatewayConfigInput } from '../../lambda/contract/config/gateway-config';
 import { sha256Hex } from '../../lambda/core/pipeline/identity';
 import { freePort, startDisposableRedis, type DisposableRedis } from '../../test/support/redis-server';
 import { ROOT, bundle, pinSelf, startNodeChild, startPortkey, type Child } from './processes';

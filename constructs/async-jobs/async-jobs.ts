@@ -10,8 +10,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { JOB_ENDPOINTS } from '../../lambda/core/jobs/job';
-import { JOBS_ENV } from '../../lambda/core/runtime/environment';
+import { API_ROUTES, JOB_ENDPOINTS } from '../../lambda/contract/routes';
+import { JOBS_ENV } from '../../lambda/contract/environment';
 import type { GatewayApi } from '../gateway-api/gateway-api';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
 import { grantSecretRead } from '../shared/grant-secret-read';
@@ -238,8 +238,9 @@ export class AsyncJobs extends Construct {
 
   /** Adds `POST /v1/jobs` and `GET /v1/jobs/{id}` to `api`, with its authorizer, usage plans and firewall. */
   addRoutes(api: GatewayApi): void {
-    api.addRoute('/jobs', 'POST', this.apiFunction, { requestSchema: JOB_SUBMISSION_SCHEMA });
-    api.addRoute('/jobs/{id}', 'GET', this.apiFunction);
+    const { submitJob, showJob } = API_ROUTES;
+    api.addRoute(submitJob.path, submitJob.method, this.apiFunction, { requestSchema: JOB_SUBMISSION_SCHEMA });
+    api.addRoute(showJob.path, showJob.method, this.apiFunction);
   }
 
   /** Lets `grantee` submit jobs straight to the queue (a message `{"jobId": ...}` of a stored job). */

@@ -2,17 +2,14 @@ import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { KillScope } from '../../lambda/core/policy/kill-switch/kill-switch';
-import { METRICS_DIMENSION_ENV } from '../../lambda/core/telemetry/dimensions';
+import type { KillScope } from '../../lambda/contract/kill-switch';
+import { METRICS_DIMENSION_ENV } from '../../lambda/contract/environment';
 import { GatewayMetrics, type GatewayMetricsSource } from '../platform-observability/gateway-metrics';
 import { NotificationTopic } from '../platform-observability/notification-topic';
-import type { IResponseCache } from '../response-cache/response-cache-interface';
-import { KillSwitchFunction } from './kill-switch-function';
+import { KillSwitchFunction, type KillSwitchOptions } from './kill-switch-function';
 
 /** Spend per day, in dollars, at which to warn and at which to stop. */
 export interface SpendThresholds {
@@ -20,28 +17,6 @@ export interface SpendThresholds {
   readonly softUsd: number;
   /** Notify and switch the scope's calls off (with a kill switch; see `killSwitch`). */
   readonly hardUsd: number;
-}
-
-export interface KillSwitchOptions {
-  /** The gateway's cache: where the kill flags live. */
-  readonly cache: IResponseCache;
-  /** The VPC the cache is reachable from. */
-  readonly vpc: ec2.IVpc;
-  /**
-   * Subnets of the function.
-   * @default private subnets with egress (Secrets Manager and CloudWatch are reached through the VPC's endpoints)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  /**
-   * The gateway's Redis key prefix.
-   * @default 'llmgw:'
-   */
-  readonly keyPrefix?: string;
-  /**
-   * How long the function's logs are kept.
-   * @default one year
-   */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 export interface CostGuardrailsProps extends GatewayMetricsSource {

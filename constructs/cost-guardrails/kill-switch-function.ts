@@ -7,15 +7,37 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { KillScope } from '../../lambda/core/policy/kill-switch/kill-switch';
-import { GATEWAY_ENV } from '../../lambda/core/runtime/environment';
-import { KILL_SWITCH_ENV } from '../../lambda/kill-switch/environment';
+import type { KillScope } from '../../lambda/contract/kill-switch';
+import { GATEWAY_ENV, KILL_SWITCH_ENV } from '../../lambda/contract/environment';
 import { NotificationTopic } from '../platform-observability/notification-topic';
+import type { IResponseCache } from '../response-cache/response-cache-interface';
 import { acknowledgeDeadLetterQueue } from '../shared/control-tower';
 import { VpcFunctionRole } from '../shared/function-role';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
-import type { KillSwitchOptions } from './cost-guardrails';
+
+/** Where the kill flags live, and how the function that flips them is placed. */
+export interface KillSwitchOptions {
+  /** The gateway's cache: where the kill flags live. */
+  readonly cache: IResponseCache;
+  /** The VPC the cache is reachable from. */
+  readonly vpc: ec2.IVpc;
+  /**
+   * Subnets of the function.
+   * @default private subnets with egress (Secrets Manager and CloudWatch are reached through the VPC's endpoints)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The gateway's Redis key prefix.
+   * @default 'llmgw:'
+   */
+  readonly keyPrefix?: string;
+  /**
+   * How long the function's logs are kept.
+   * @default one year
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
 
 export interface KillSwitchFunctionProps extends KillSwitchOptions {
   /** Namespace of the function's own metrics (its cold starts). */

@@ -12,7 +12,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EMBEDDINGS_ENV } from '../../lambda/core/runtime/environment';
+import { EMBEDDINGS_ENV } from '../../lambda/contract/environment';
 import type { GatewayApi } from '../gateway-api/gateway-api';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
 import { customerManagedKey } from '../shared/customer-managed-key';
@@ -21,6 +21,7 @@ import { privateBucket } from '../shared/private-bucket';
 import { serviceFunction } from '../shared/service-function';
 import { workQueue } from '../shared/work-queue';
 import { MAX_FUNCTION_TIMEOUT, queueWorkerProblems, throwProblems } from '../shared/worker-checks';
+import { API_ROUTES, type ApiRouteName } from '../../lambda/contract/routes';
 
 /** The API's routes are buffered: API Gateway waits this long at most. */
 const API_TIMEOUT = Duration.seconds(29);
@@ -224,12 +225,14 @@ export class EmbeddingService extends Construct {
   /** Adds the `/v1/collections` routes to `api`, with its authorizer, usage plans and firewall. */
   addRoutes(api: GatewayApi): void {
     const fn = this.apiFunction;
-    api.addRoute('/collections', 'POST', fn, { requestSchema: objectWith('name', 'model') });
-    api.addRoute('/collections/{name}', 'GET', fn);
-    api.addRoute('/collections/{name}/documents', 'POST', fn, { requestSchema: objectWith('documents') });
-    api.addRoute('/collections/{name}/search', 'POST', fn, { requestSchema: objectWith('query') });
-    api.addRoute('/collections/{name}/reindex', 'POST', fn, { requestSchema: objectWith() });
-    api.addRoute('/collections/{name}/versions/{version}', 'DELETE', fn);
+    const route = (name: ApiRouteName, requestSchema?: apigateway.JsonSchema) =>
+      api.addRoute(API_ROUTES[name].path, API_ROUTES[name].method, fn, { requestSchema });
+    route('createCollection', objectWith('name', 'model'));
+    route('showCollection');
+    route('ingestDocuments', objectWith('documents'));
+    route('searchCollection', objectWith('query'));
+    route('reindexCollection', objectWith());
+    route('dropCollectionVersion');
   }
 
   /** Lets `grantee` drop documents into the ingestion bucket. */

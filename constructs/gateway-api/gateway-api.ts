@@ -9,10 +9,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { NAME } from '../../lambda/core/auth/api-key';
-import { KEY_TABLE_PARTITION_KEY, KEY_TABLE_TENANT_INDEX } from '../../lambda/core/auth/dynamodb-key-store';
-import { usagePlanKeyValue } from '../../lambda/core/auth/usage-plan-key';
-import { AUTHORIZER_ENV } from '../../lambda/core/runtime/environment';
+import {
+  KEY_NAME,
+  KEY_TABLE_PARTITION_KEY,
+  KEY_TABLE_TENANT_INDEX,
+  usagePlanKeyValue,
+} from '../../lambda/contract/api-keys';
+import { AUTHORIZER_ENV } from '../../lambda/contract/environment';
 import { VpcFunctionRole } from '../shared/function-role';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
@@ -22,6 +25,7 @@ import { ApiInvoker } from './api-invoker';
 import { addOpenAiGatewayResponses } from './openai-errors';
 import { CHAT_COMPLETIONS_SCHEMA, EMBEDDINGS_SCHEMA } from './request-models';
 import { GatewayWebAcl } from './web-acl';
+import { API_ROUTES } from '../../lambda/contract/routes';
 
 /** What the API fronts: the gateway function, how long it may run, the largest body it accepts. */
 export interface GatewayBackend {
@@ -239,17 +243,17 @@ export class GatewayApi extends Construct {
 
     const routes = props.routeThrottles ?? {};
     const gatewayRoute = { streaming: true, timeout: props.gateway.timeout };
-    this.addRoute('/chat/completions', 'POST', props.gateway.function, {
+    this.addRoute(API_ROUTES.chatCompletions.path, API_ROUTES.chatCompletions.method, props.gateway.function, {
       ...gatewayRoute,
       requestSchema: CHAT_COMPLETIONS_SCHEMA,
       throttle: routes.chatCompletions,
     });
-    this.addRoute('/embeddings', 'POST', props.gateway.function, {
+    this.addRoute(API_ROUTES.embeddings.path, API_ROUTES.embeddings.method, props.gateway.function, {
       ...gatewayRoute,
       requestSchema: EMBEDDINGS_SCHEMA,
       throttle: routes.embeddings,
     });
-    this.addRoute('/models', 'GET', props.gateway.function, {
+    this.addRoute(API_ROUTES.models.path, API_ROUTES.models.method, props.gateway.function, {
       ...gatewayRoute,
       throttle: routes.models ?? { rateLimit: 50, burstLimit: 100 },
     });
@@ -476,7 +480,7 @@ function checkProps(
   const problems: string[] = [];
   if (Object.keys(tiers).length === 0) problems.push('tiers is empty; give at least one usage tier');
   for (const tier of Object.keys(tiers)) {
-    if (!NAME.test(tier) || tier.includes(',')) {
+    if (!KEY_NAME.test(tier) || tier.includes(',')) {
       problems.push(`tier "${tier}" is not a valid name: use lower-case letters, digits, '.', '_' or '-'`);
     }
   }

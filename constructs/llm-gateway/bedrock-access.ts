@@ -1,7 +1,7 @@
 import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import type { GatewayConfig } from '../../lambda/core/config/schema';
+import type { GatewayConfig } from '../../lambda/contract/config/gateway-config';
 
 /**
  * The IAM statements that let the gateway invoke exactly the Bedrock models its config names.

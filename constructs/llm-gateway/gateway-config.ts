@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { ModelCatalog } from '../../lambda/core/config/catalog';
-import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from '../../lambda/core/config/schema';
-import { PromptRouter } from '../../lambda/core/policy/router/router';
-import { validateClassifierModel, type ClassifierModel } from '../../lambda/core/policy/router/classifier';
+import {
+  gatewayConfigSchema,
+  type GatewayConfig,
+  type GatewayConfigInput,
+} from '../../lambda/contract/config/gateway-config';
+import { routerModelHeaderSchema, tiersMissingFrom } from '../../lambda/contract/config/router-model';
 
 /**
  * The gateway's model configuration as the construct sees it: validated at synth with the same
@@ -12,7 +14,7 @@ export class GatewayConfigProblem extends Error {
   constructor(where: string, problems: readonly string[]) {
     super(
       `${where}: the gateway config is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
-        'Fix the `config` prop (its schema is lambda/core/config/schema.ts; the README section "The model configuration" shows a full example).',
+        'Fix the `config` prop (its schema is lambda/contract/config/gateway-config.ts; the README section "The model configuration" shows a full example).',
     );
     this.name = 'GatewayConfigProblem';
   }
@@ -26,43 +28,31 @@ export function validateGatewayConfig(input: GatewayConfigInput | unknown, where
       result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`),
     );
   }
-  const config = result.data;
-  // What the function checks at start, checked here too: tiers name chat models that exist.
-  const catalog = new ModelCatalog(config);
-  const problems: string[] = [];
-  for (const [tier, { model }] of Object.entries(config.routing?.tiers ?? {})) {
-    try {
-      catalog.resolve(model, 'chat');
-    } catch {
-      problems.push(`routing.tiers.${tier}.model: "${model}" is not a chat model of this config`);
-    }
-  }
-  if (problems.length > 0) throw new GatewayConfigProblem(where, problems);
-  return config;
+  return result.data as GatewayConfig;
 }
 
-/** Reads and checks the router's trained model against the routing config's tiers. */
-export function loadRouterModel(file: string, config: GatewayConfig, where: string): ClassifierModel {
+/**
+ * Reads the router's trained model and checks that it fits the routing config's tiers. The function
+ * validates the whole model when it starts; what can be told here without the router is.
+ */
+export function loadRouterModel(file: string, config: GatewayConfig, where: string): unknown {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new Error(`${where}: cannot read the router model ${file}: ${(error as Error).message}`);
   }
-  let model: ClassifierModel;
-  try {
-    model = validateClassifierModel(json, file);
-  } catch (error) {
-    throw new Error(`${where}: ${(error as Error).message}`);
+  const header = routerModelHeaderSchema.safeParse(json);
+  if (!header.success) {
+    throw new Error(`${where}: ${file} is not a router model written by \`npm run router:train\`.`);
   }
-  try {
-    new PromptRouter(config.routing!, model);
-  } catch (error) {
+  const missing = tiersMissingFrom(header.data.tiers, config.routing?.tiers ?? {});
+  if (missing.length > 0) {
     throw new Error(
-      `${where}: the router model ${file} does not fit the config: ${(error as Error).message}; retrain it or add the tiers.`,
+      `${where}: the router model ${file} does not fit the config: the classifier predicts tiers the routing config lacks: ${missing.join(', ')}; retrain it or add the tiers.`,
     );
   }
-  return model;
+  return json;
 }
 
 /** Every credential name the config's deployments use, sorted. */

@@ -9,8 +9,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { GatewayConfig, GatewayConfigInput } from '../../lambda/core/config/schema';
-import { GATEWAY_ENV } from '../../lambda/core/runtime/environment';
+import type { GatewayConfig, GatewayConfigInput } from '../../lambda/contract/config/gateway-config';
+import { GATEWAY_ENV } from '../../lambda/contract/environment';
 import type { IProviderSecrets } from '../provider-secrets/provider-secrets-interface';
 import type { IResponseCache } from '../response-cache/response-cache-interface';
 import { VpcFunctionRole } from '../shared/function-role';
@@ -243,7 +243,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
 
   /**
    * Lets another function run the same gateway in-process (`createDeployedGateway` of
-   * `lambda/gateway/runtime.ts`), so that its model calls pass through the same limits, budgets,
+   * `lambda/runtime/deployed-gateway.ts`), so that its model calls pass through the same limits, budgets,
    * caches, routing and failover as calls through the API: it gets the config layer, the wiring
    * environment, and exactly the gateway's grants (its secrets, its Bedrock models, the cache and the
    * vector store). Give the function the gateway's security groups (`connections.securityGroups`)

@@ -1,8 +1,8 @@
 import type * as z from 'zod/mini';
-import type { deploymentSchema, modelSchema } from '../../lambda/core/config/schema';
+import type { DeploymentInput, modelSchema } from '../../lambda/contract/config/gateway-config';
 
 /** A deployment entry of the gateway's model config (`deployments.<id>`), as the config file takes it. */
-export type GatewayDeployment = z.input<typeof deploymentSchema>;
+export type GatewayDeployment = DeploymentInput;
 /** A model entry of the gateway's model config (`models.<name>`). */
 export type GatewayModelEntry = z.input<typeof modelSchema>;
 

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { GATEWAY_ROUTES, type GatewayRouteName } from '../../lambda/core/telemetry/catalog';
+import { GATEWAY_ROUTES, type GatewayRouteName } from '../../lambda/contract/metrics';
 import { acrossRoutes, faultRate } from './gateway-dashboards';
 import { GatewayMetrics } from './gateway-metrics';
 

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { GATEWAY_ROUTES, type MetricDimension } from '../../lambda/core/telemetry/catalog';
-import { ERROR_CLASSES, type ErrorClass } from '../../lambda/core/telemetry/error-class';
+import { GATEWAY_ROUTES, type MetricDimension } from '../../lambda/contract/metrics';
+import { ERROR_CLASSES, type ErrorClass } from '../../lambda/contract/error-classes';
 import { GatewayMetrics } from './gateway-metrics';
 
 /**

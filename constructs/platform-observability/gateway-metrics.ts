@@ -9,7 +9,7 @@ import {
   type GatewayMetricName,
   type MetricDimension,
   type MetricGroupSpec,
-} from '../../lambda/core/telemetry/catalog';
+} from '../../lambda/contract/metrics';
 
 /** Where the gateway's metrics are: what its telemetry writes (namespace and `service` dimension). */
 export interface GatewayMetricsSource {
@@ -56,7 +56,7 @@ export class GatewayMetrics {
     if (!written) {
       throw new Error(
         `The gateway never writes ${name} with dimensions [${dimensions.join(', ')}]; ` +
-          'see METRIC_GROUPS in lambda/core/telemetry/catalog.ts for the sets it writes.',
+          'see METRIC_GROUPS in lambda/contract/metrics.ts for the sets it writes.',
       );
     }
   }

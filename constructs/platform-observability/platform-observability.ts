@@ -13,7 +13,7 @@ import {
   SnsAlarmActionStrategy,
 } from 'cdk-monitoring-constructs';
 import { Construct, type IConstruct } from 'constructs';
-import { COLD_START_METRIC } from '../../lambda/core/telemetry/catalog';
+import { COLD_START_METRIC } from '../../lambda/contract/metrics';
 import type { IResponseCache } from '../response-cache/response-cache-interface';
 import type { IVectorStore } from '../vector-store/vector-store-interface';
 import { DEFAULT_LATENCY_P95, GatewayAlarms, type GatewayAlarmThresholds } from './gateway-alarms';

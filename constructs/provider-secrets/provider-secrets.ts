@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/core/config/unset-credential';
+import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/contract/credentials';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { grantSecretRead } from '../shared/grant-secret-read';
 import type { IProviderSecrets } from './provider-secrets-interface';

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { GATEWAY_ENV } from '../../lambda/core/runtime/environment';
+import { GATEWAY_ENV } from '../../lambda/contract/environment';
 import type { IVectorStore } from '../vector-store/vector-store-interface';
 import { RDS_CA_ENVIRONMENT } from './platform-function';
 

@@ -16,7 +16,7 @@ export interface IVectorStore extends IConstruct, ec2.IConnectable {
   readonly endpointAddress: string;
   /** TCP port of the writer endpoint. */
   readonly port: number;
-  /** Database that holds the platform's schema (see lambda/core/vector/migrations.ts). */
+  /** Database that holds the platform's schema (see lambda/contract/vector-schema/migrations.ts). */
   readonly databaseName: string;
   /** Secret with the application user's credentials, as JSON with at least `username` and `password`. */
   readonly secret: secretsmanager.ISecret;

@@ -2,7 +2,7 @@ import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import type { ApiKeyRecord } from '../core/auth/api-key';
 import { ApiKeyVerifier, type Refusal } from '../core/auth/api-key-verifier';
-import { identityOf } from '../gateway/adapter';
+import { identityOf } from '../adapters/api-gateway';
 import { UNAUTHORIZED, authorizerHandler, stageWideResource } from './adapter';
 
 const KEY = 'sk-llm-' + 'k'.repeat(43);

@@ -1,10 +1,10 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { ApiKeyVerifier, Refusal } from '../core/auth/api-key-verifier';
-import { usagePlanKeyValue } from '../core/auth/usage-plan-key';
+import { usagePlanKeyValue } from '../contract/api-keys';
 
 /**
  * Translation between API Gateway's REQUEST authorizer events and the key verifier. The answer's
- * context is what the gateway's adapter (lambda/gateway/adapter.ts) reads: tenant, user, keyId,
+ * context is what the gateway's adapter (lambda/adapters/api-gateway.ts) reads: tenant, user, keyId,
  * models (a comma list), and the tier, whose usage plan key the answer names.
  */
 

@@ -2,8 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { ApiKeyVerifier } from '../core/auth/api-key-verifier';
 import { DynamoDbKeyStore } from '../core/auth/dynamodb-key-store';
-import { AUTHORIZER_ENV } from '../core/runtime/environment';
-import { HandlerTelemetry } from '../telemetry';
+import { AUTHORIZER_ENV } from '../contract/environment';
+import { HandlerTelemetry } from '../adapters/handler-telemetry';
 import { UNAUTHORIZED, authorizerHandler } from './adapter';
 
 /** The API's Lambda REQUEST authorizer: API keys verified by hash against the key table. */

@@ -1,8 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { buildOnce } from '../core/runtime/build-once';
-import { proxyHandler } from '../gateway/proxy-adapter';
-import { HandlerTelemetry } from '../telemetry';
-import { createDeployedEmbeddingsApi } from './runtime';
+import { buildOnce } from '../adapters/build-once';
+import { proxyHandler } from '../adapters/proxy-adapter';
+import { HandlerTelemetry } from '../adapters/handler-telemetry';
+import { createDeployedEmbeddingsApi } from '../runtime/deployed-embeddings';
 
 const telemetry = new HandlerTelemetry({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'llm-embeddings-api' });
 const gatewayTelemetry = telemetry.gatewayTelemetry();

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { sqsBatchHandler } from '../queue/sqs-batch';
-import { HandlerTelemetry } from '../telemetry';
+import { sqsBatchHandler } from '../adapters/sqs-batch';
+import { HandlerTelemetry } from '../adapters/handler-telemetry';
 import { createDeployedEmbeddingsWorker } from './runtime';
 
 const telemetry = new HandlerTelemetry({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'llm-embeddings-worker' });

@@ -1,11 +1,11 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { EMBEDDINGS_ENV } from '../core/runtime/environment';
-import { positiveIntegerEnv } from '../core/runtime/read-env';
-import type { Env } from '../core/runtime/redis';
+import { EMBEDDINGS_ENV } from '../contract/environment';
+import { positiveIntegerEnv } from '../runtime/read-env';
+import type { Env } from '../runtime/redis';
 import type { GatewayTelemetry } from '../core/telemetry';
-import { EMBEDDINGS_CONSTRUCT, createDeployedEmbeddingService } from '../embeddings-api/runtime';
+import { EMBEDDINGS_CONSTRUCT, createDeployedEmbeddingService } from '../runtime/deployed-embeddings';
 import { EmbeddingsWorker } from './worker';
 
 /** The embedding service's queue worker as deployed: the service, and objects read from S3. */

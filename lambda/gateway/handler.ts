@@ -1,9 +1,14 @@
 import { GATEWAY_SERVICE_NAME } from '../core/telemetry';
 import type { GatewayRequest } from '../core/http/types';
-import { buildOnce } from '../core/runtime/build-once';
-import { HandlerTelemetry } from '../telemetry';
-import { streamingHandler, withTraceparent, type HttpResponseStreamFactory, type StreamingHandler } from './adapter';
-import { createDeployedGateway } from './runtime';
+import { buildOnce } from '../adapters/build-once';
+import { HandlerTelemetry } from '../adapters/handler-telemetry';
+import {
+  streamingHandler,
+  withTraceparent,
+  type HttpResponseStreamFactory,
+  type StreamingHandler,
+} from '../adapters/api-gateway';
+import { createDeployedGateway } from '../runtime/deployed-gateway';
 
 /** The Lambda runtime's streaming API (present in Node.js runtimes, not in type packages). */
 declare const awslambda: {

@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { buildOnce } from '../core/runtime/build-once';
-import { proxyHandler } from '../gateway/proxy-adapter';
-import { HandlerTelemetry } from '../telemetry';
+import { buildOnce } from '../adapters/build-once';
+import { proxyHandler } from '../adapters/proxy-adapter';
+import { HandlerTelemetry } from '../adapters/handler-telemetry';
 import { createDeployedJobsApi } from './runtime';
 
 const telemetry = new HandlerTelemetry({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'llm-jobs-api' });

@@ -9,10 +9,10 @@ import { JobsApi } from '../core/jobs/jobs-api';
 import { PostgresJobStore } from '../core/jobs/job-store';
 import { SqsJobQueue } from '../core/jobs/sqs-job-queue';
 import { publicWebhookUrls, type WebhookUrlCheck } from '../core/jobs/webhook';
-import { GATEWAY_ENV, JOBS_ENV } from '../core/runtime/environment';
-import { positiveIntegerEnv, requiredEnv } from '../core/runtime/read-env';
-import type { Env } from '../core/runtime/redis';
-import { vectorDbFromEnv } from '../gateway/runtime';
+import { GATEWAY_ENV, JOBS_ENV } from '../contract/environment';
+import { positiveIntegerEnv, requiredEnv } from '../runtime/read-env';
+import type { Env } from '../runtime/redis';
+import { vectorDbFromEnv } from '../runtime/deployed-gateway';
 
 const CONSTRUCT = 'AsyncJobs';
 

@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { JobWorker, WorkOutcome } from '../core/jobs/worker';
-import { sqsBatchHandler } from '../queue/sqs-batch';
+import { sqsBatchHandler } from '../adapters/sqs-batch';
 
 export interface JobsWorkerHandlerOptions {
   /**

@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { HandlerTelemetry } from '../telemetry';
+import { HandlerTelemetry } from '../adapters/handler-telemetry';
 import { jobsWorkerHandler } from './batch';
 import { createDeployedJobsWorker } from './runtime';
 

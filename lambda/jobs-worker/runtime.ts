@@ -7,11 +7,11 @@ import { SqsJobQueue } from '../core/jobs/sqs-job-queue';
 import { WebhookDeliverer, WebhookSigner, publicWebhookUrls, type WebhookUrlCheck } from '../core/jobs/webhook';
 import type { WebhookPost } from '../core/jobs/webhook-post';
 import { JobWorker } from '../core/jobs/worker';
-import { JOBS_ENV } from '../core/runtime/environment';
-import { positiveIntegerEnv, requiredEnv } from '../core/runtime/read-env';
-import type { Env } from '../core/runtime/redis';
+import { JOBS_ENV } from '../contract/environment';
+import { positiveIntegerEnv, requiredEnv } from '../runtime/read-env';
+import type { Env } from '../runtime/redis';
 import type { GatewayTelemetry } from '../core/telemetry';
-import { createDeployedGatewayWithStores } from '../gateway/runtime';
+import { createDeployedGatewayWithStores } from '../runtime/deployed-gateway';
 
 const CONSTRUCT = 'AsyncJobs';
 

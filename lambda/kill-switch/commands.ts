@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { parseKillScope } from '../core/policy/kill-switch/kill-switch-control';
-import type { KillScope } from '../core/policy/kill-switch/kill-switch';
-import '../core/validation/messages';
+import type { KillScope } from '../contract/kill-switch';
+import '../contract/zod-messages';
 
 /**
  * What the kill-switch function is asked to do. It is invoked two ways:

@@ -1,10 +1,10 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type Redis from 'ioredis';
 import { KillSwitchControl } from '../core/policy/kill-switch/kill-switch-control';
-import { redisFromEnv, type Env } from '../core/runtime/redis';
-import { HandlerTelemetry } from '../telemetry';
+import { redisFromEnv, type Env } from '../runtime/redis';
+import { HandlerTelemetry } from '../adapters/handler-telemetry';
 import { alarmScopesOf, commandsOf } from './commands';
-import { KILL_SWITCH_ENV } from './environment';
+import { KILL_SWITCH_ENV } from '../contract/environment';
 
 export { KILL_SWITCH_ENV };
 

@@ -1,4 +1,4 @@
-import type { ProviderKind } from '../core/config/schema';
+import type { ProviderKind } from '../contract/config/gateway-config';
 import { httpProvider } from '../core/providers/http-provider';
 import type { ProviderClient } from '../core/providers/provider';
 import { anthropicProvider } from './anthropic';

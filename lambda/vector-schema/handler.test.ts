@@ -6,9 +6,10 @@ import {
   startFakeSecretsManager,
   type FakeSecretsManager,
 } from '../../test/support/fake-aws/secrets-manager';
-import { startEmbeddedPostgres, vectorSchemaMigrations, type EmbeddedPostgres } from '../core/vector';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../core/vector';
+import { vectorSchemaMigrations } from '../contract/vector-schema/migrations';
 import { createSchemaHandler } from './handler';
-import type { SchemaStepProperties } from './properties';
+import type { SchemaStepProperties } from '../contract/vector-schema/step-properties';
 
 /**
  * The schema step's handler as CloudFormation (through the provider framework) drives it: against

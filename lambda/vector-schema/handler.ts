@@ -4,7 +4,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Client, type ClientConfig } from 'pg';
 import type { DatabaseLogin } from '../core/vector/application-role';
 import { setUpVectorStore } from '../core/vector/set-up';
-import { schemaStepPropertiesSchema } from './properties';
+import { schemaStepPropertiesSchema } from '../contract/vector-schema/step-properties';
 
 /**
  * The vector store's schema step: a CloudFormation custom resource (through the CDK provider

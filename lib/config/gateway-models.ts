@@ -1,8 +1,8 @@
-import type { GatewayConfigInput } from '../../lambda/core/config/schema';
+import type { GatewayConfigInput } from '../../lambda/contract/config/gateway-config';
 
 /**
  * The model configuration every environment's gateway is deployed with (the same JSON the local
- * server reads with GATEWAY_CONFIG; schema in lambda/core/config/schema.ts). Credentials named here
+ * server reads with GATEWAY_CONFIG; schema in lambda/contract/config/gateway-config.ts). Credentials named here
  * must be in the environment's `providerSecrets.credentials`; Bedrock models are invoked with the
  * function's role, which may call exactly these. Change models, prices and policy here; give an
  * environment its own config by adding a `gateway.models` entry below and choosing it in

@@ -1,5 +1,5 @@
 import { ModelCatalog } from '../../lambda/core/config/catalog';
-import type { GatewayConfig } from '../../lambda/core/config/schema';
+import type { GatewayConfig } from '../../lambda/contract/config/gateway-config';
 import type { ClassifierModel } from '../../lambda/core/policy/router/classifier';
 import type { LabelledExample } from '../../lambda/core/policy/router/dataset';
 import { costMatrix } from '../../lambda/core/policy/router/decision';

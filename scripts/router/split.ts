@@ -1,5 +1,4 @@
-import type { AuthoredPrompt } from './authored';
-import { textId } from './authored';
+import { type AuthoredPrompt, textId } from './authored';
 import { nearDuplicatePairs } from './near-duplicates';
 
 /**

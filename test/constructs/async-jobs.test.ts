@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AsyncJobs, GatewayApi, LlmGateway, type AsyncJobsProps, type LlmGatewayProps } from '../../constructs';
-import { GATEWAY_ENV, JOBS_ENV } from '../../lambda/core/runtime/environment';
+import { GATEWAY_ENV, JOBS_ENV } from '../../lambda/contract/environment';
 import { existingVpc, freshStack } from '../support/construct-stacks';
 import { CacheDouble, VectorStoreDouble } from '../support/data-doubles';
 

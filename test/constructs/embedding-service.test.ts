@@ -9,7 +9,7 @@ import {
   type EmbeddingServiceProps,
   type LlmGatewayProps,
 } from '../../constructs';
-import { EMBEDDINGS_ENV, GATEWAY_ENV } from '../../lambda/core/runtime/environment';
+import { EMBEDDINGS_ENV, GATEWAY_ENV } from '../../lambda/contract/environment';
 import { existingVpc, freshStack } from '../support/construct-stacks';
 import { CacheDouble, VectorStoreDouble } from '../support/data-doubles';
 

@@ -10,7 +10,7 @@ import {
   LlmGateway,
   type GatewayApiProps,
 } from '../../constructs';
-import { AUTHORIZER_ENV } from '../../lambda/core/runtime/environment';
+import { AUTHORIZER_ENV } from '../../lambda/contract/environment';
 import { existingVpc, freshStack } from '../support/construct-stacks';
 
 function build(overrides: Partial<GatewayApiProps> = {}) {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE_PATH, LlmGateway, ROUTER_MODEL_FILE_PATH, type LlmGatewayProps } from '../../constructs';
-import { GATEWAY_ENV } from '../../lambda/core/runtime/environment';
+import { GATEWAY_ENV } from '../../lambda/contract/environment';
 import { existingVpc, freshStack, fullGatewayConfig, stagedAssetDir } from '../support/construct-stacks';
 import { CacheDouble, ProviderSecretsDouble, VectorStoreDouble } from '../support/data-doubles';
 import { testApp } from '../support/platform-app';
@@ -331,11 +331,11 @@ describe('LlmGateway refuses bad props, saying what to do', () => {
       attempt({
         config: {
           ...config,
-          deployments: { ...config.deployments, nova: { ...config.deployments.nova, region: undefined } },
+          deployments: { ...config.deployments, nova: { ...config.deployments.nova, region: undefined as never } },
         },
       }),
     ).toThrow(
-      /LlmGateway Importer\/Gateway: the gateway config is invalid:\n {2}- deployments\.nova\.region: is required for provider "bedrock"\nFix the `config` prop \(its schema is lambda\/core\/config\/schema\.ts/,
+      /LlmGateway Importer\/Gateway: the gateway config is invalid:\n {2}- deployments\.nova\.region: is required for provider "bedrock"\nFix the `config` prop \(its schema is lambda\/contract\/config\/gateway-config\.ts/,
     );
   });
 

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CREDENTIAL_TAG, ProviderSecrets, type ProviderSecretsProps } from '../../constructs';
-import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/core/config/unset-credential';
+import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/contract/credentials';
 import { onlyResource, teamStack, type Json } from './data-store-fixtures';
 
 const OPENAI_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:team/openai-AbCdEf';

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { VectorStore, type VectorStoreProps } from '../../constructs';
-import { vectorSchemaMigrations } from '../../lambda/core/vector';
+import { vectorSchemaMigrations } from '../../lambda/contract/vector-schema/migrations';
 import { ingressOf, onlyResource, subnetRefs, teamStack, type Json } from './data-store-fixtures';
 
 describe('VectorStore, used alone in a team’s stack and VPC (highly available by default)', () => {

@@ -1,9 +1,9 @@
 import { startPlatformDatabase, type PlatformDatabase } from '../support/platform-database';
 import type { Pool } from 'pg';
 import { parseGatewayConfig } from '../../lambda/core/config/load';
-import type { GatewayConfigInput } from '../../lambda/core/config/schema';
-import { createGateway, type GatewayOptions } from '../../lambda/core/create-gateway';
-import { EMBEDDED_CONFIG } from '../../lambda/core/embedded-config';
+import type { GatewayConfigInput } from '../../lambda/contract/config/gateway-config';
+import { createGateway, type GatewayOptions } from '../../lambda/runtime/create-gateway';
+import { EMBEDDED_CONFIG } from '../../lambda/runtime/embedded-config';
 import { EmbeddingService, InProcessReindexQueue } from '../../lambda/core/embeddings';
 import type { Gateway } from '../../lambda/core/pipeline/gateway';
 import type { TraceRecord } from '../../lambda/core/trace/record';

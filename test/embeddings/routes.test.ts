@@ -1,5 +1,5 @@
 import { parseGatewayConfig } from '../../lambda/core/config/load';
-import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../../lambda/core/embedded-config';
+import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../../lambda/runtime/embedded-config';
 import { InProcessReindexQueue } from '../../lambda/core/embeddings';
 import { sha256Hex } from '../../lambda/core/pipeline/identity';
 import { embeddingsRoute } from '../../lambda/local/embeddings';

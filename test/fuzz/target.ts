@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { EnvCredentialSource } from '../../lambda/core/config/credentials';
 import { parseGatewayConfig } from '../../lambda/core/config/load';
-import type { Deployment } from '../../lambda/core/config/schema';
-import { createGateway } from '../../lambda/core/create-gateway';
+import type { Deployment } from '../../lambda/contract/config/gateway-config';
+import { createGateway } from '../../lambda/runtime/create-gateway';
 import type { GatewayRequest, GatewayResponse } from '../../lambda/core/http/types';
 import type { ChatCompletionRequest } from '../../lambda/core/openai/types';
 import type { CallContext, HttpProviderSpec, ProviderClient } from '../../lambda/core/providers/provider';

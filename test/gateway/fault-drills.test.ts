@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type Redis from 'ioredis';
 import { APIError } from 'openai';
 import { Pool } from 'pg';
-import { connectRedisForGateway } from '../../lambda/core/create-gateway';
+import { connectRedisForGateway } from '../../lambda/runtime/create-gateway';
 import type { StoreHealthEvent } from '../../lambda/core/policy/limits/resilient-bucket-store';
 import type { SemanticCacheEvent } from '../../lambda/core/policy/cache/semantic-cache';
 import type { TraceRecord } from '../../lambda/core/trace/record';

@@ -1,4 +1,4 @@
-import { LOCAL_DEVELOPMENT_KEY } from '../../lambda/core/embedded-config';
+import { LOCAL_DEVELOPMENT_KEY } from '../../lambda/runtime/embedded-config';
 import { jsonResponse } from '../../lambda/core/pipeline/responses';
 import { startLocalGateway, type LocalGateway } from '../../lambda/local/server';
 

@@ -1,7 +1,8 @@
 import { startPlatformDatabase, type PlatformDatabase } from '../support/platform-database';
 import { PostgresJobStore } from '../../lambda/core/jobs/job-store';
 import { idempotencyStore, oncePerJob } from '../../lambda/core/jobs/idempotency';
-import { newJobId, type Job, type JobEndpoint } from '../../lambda/core/jobs/job';
+import { newJobId, type Job } from '../../lambda/core/jobs/job';
+import { type JobEndpoint } from '../../lambda/contract/routes';
 import { JobWorker, type JobWorkerOptions } from '../../lambda/core/jobs/worker';
 import { jobsWorkerHandler } from '../../lambda/jobs-worker/batch';
 import type Redis from 'ioredis';

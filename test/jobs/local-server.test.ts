@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LOCAL_DEVELOPMENT_KEY } from '../../lambda/core/embedded-config';
+import { LOCAL_DEVELOPMENT_KEY } from '../../lambda/runtime/embedded-config';
 import { embeddingsRoute } from '../../lambda/local/embeddings';
 import { jobsRoute } from '../../lambda/local/jobs';
 import { startLocalGateway, type LocalGateway } from '../../lambda/local/server';

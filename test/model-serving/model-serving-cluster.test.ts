@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { ModelServingCluster, type ModelServingClusterProps } from '../../constructs/model-serving';
-import { gatewayConfigSchema } from '../../lambda/core/config/schema';
+import { gatewayConfigSchema } from '../../lambda/contract/config/gateway-config';
 import { manifestSchemaErrors, type KubernetesObject } from '../support/kubernetes-schemas';
 import { testApp } from '../support/platform-app';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_MISROUTE_PENALTY } from '../../lambda/core/policy/router/router';
+import { DEFAULT_MISROUTE_PENALTY } from '../../lambda/contract/config/routing';
 import { PLATFORM_GATEWAY_MODELS } from '../../lib/config/gateway-models';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { parseGatewayConfig } from '../../lambda/core/config/load';
-import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../../lambda/core/embedded-config';
+import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../../lambda/runtime/embedded-config';
 import { sha256Hex } from '../../lambda/core/pipeline/identity';
 import { JsonLineTraceSink } from '../../lambda/core/trace/record';
 import { embeddingsRoute } from '../../lambda/local/embeddings';

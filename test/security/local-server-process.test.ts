@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
-import { LOCAL_DEVELOPMENT_KEY } from '../../lambda/core/embedded-config';
+import { LOCAL_DEVELOPMENT_KEY } from '../../lambda/runtime/embedded-config';
 
 /**
  * `npm start` as a user runs it, in a process of its own, driven from outside with raw sockets,

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type AddressInfo } from 'node:net';
 import { isPublicAddress } from '../../lambda/core/openai/remote-urls';
 import { KEYS, startHarness, type Harness } from '../gateway/harness';
 

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ResponseCache } from '../../constructs';
-import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/core/config/unset-credential';
+import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/contract/credentials';
 import { buildPlatform, stageTemplates, testApp } from '../support/platform-app';
 
 /**

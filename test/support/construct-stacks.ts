@@ -2,7 +2,7 @@ import { Stack, type App } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as path from 'node:path';
-import type { GatewayConfigInput } from '../../lambda/core/config/schema';
+import type { GatewayConfigInput } from '../../lambda/contract/config/gateway-config';
 import { testApp } from './platform-app';
 
 /**

@@ -1,6 +1,6 @@
 import { APIError } from 'openai';
 import type { SNSEvent } from 'aws-lambda';
-import { HandlerTelemetry } from '../../lambda/telemetry';
+import { HandlerTelemetry } from '../../lambda/adapters/handler-telemetry';
 import { KILL_SWITCH_ENV, killSwitchHandler } from '../../lambda/kill-switch/handler';
 import { useRedis } from '../support/services';
 import { KEYS, startHarness, type Harness } from '../gateway/harness';

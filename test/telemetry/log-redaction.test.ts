@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import OpenAI, { APIError } from 'openai';
 import { Pool } from 'pg';
-import { connectRedisForGateway } from '../../lambda/core/create-gateway';
+import { connectRedisForGateway } from '../../lambda/runtime/create-gateway';
 import { HashingEmbedder } from '../../lambda/core/policy/cache/embedder';
 import { EmfMetricWriter, createGatewayTelemetry, createPlatformLogger } from '../../lambda/core/telemetry';
 import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../lambda/core/vector';

@@ -57,9 +57,3 @@ export interface ApiKeyRecord {
 export interface ApiKeyStore {
   find(keyHash: string): Promise<ApiKeyRecord | undefined>;
 }
-
-/**
- * Tenant, tier and user names end up in API Gateway's authorizer context, usage plan key values
- * and log lines: keep them to a plain, header-safe alphabet.
- */
-export const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;

@@ -6,15 +6,8 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { NAME, generateApiKey, type ApiKeyRecord, type ApiKeyStore, type IssuedKey } from './api-key';
-
-/**
- * The key table in DynamoDB: partition key `keyHash` (hex SHA-256 of the key), and a global
- * secondary index `byTenant` (tenant, keyId) to list and revoke a tenant's keys. The authorizer
- * only reads (`find`); `issue`, `revoke` and `list` are for operators (`npm run api-key`).
- */
-export const KEY_TABLE_PARTITION_KEY = 'keyHash';
-export const KEY_TABLE_TENANT_INDEX = 'byTenant';
+import { generateApiKey, type ApiKeyRecord, type ApiKeyStore, type IssuedKey } from './api-key';
+import { KEY_NAME, KEY_TABLE_PARTITION_KEY, KEY_TABLE_TENANT_INDEX } from '../../contract/api-keys';
 
 type Item = Record<string, AttributeValue>;
 
@@ -77,7 +70,7 @@ export class DynamoDbKeyStore implements ApiKeyStore {
       ['tier', request.tier],
       ['user', request.user],
     ] as const) {
-      if (value !== undefined && !NAME.test(value)) {
+      if (value !== undefined && !KEY_NAME.test(value)) {
         throw new Error(
           `${field} "${value}" is not a valid name: use 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`,
         );

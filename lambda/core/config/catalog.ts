@@ -1,14 +1,7 @@
 import { GatewayError } from '../http/errors';
+import type { ResolvedModel } from '../pipeline/ports';
 import type { CallerIdentity } from '../http/types';
-import type { Deployment, GatewayConfig, ModelEntry } from './schema';
-
-export interface ResolvedModel {
-  /** The model's canonical public name. */
-  readonly name: string;
-  readonly entry: ModelEntry;
-  /** Deployments in failover order, with their ids. */
-  readonly deployments: ReadonlyArray<{ readonly id: string; readonly deployment: Deployment }>;
-}
+import type { GatewayConfig, ModelEntry } from '../../contract/config/gateway-config';
 
 /** Public model names and aliases, resolved once at start-up so a request costs one map lookup. */
 export class ModelCatalog {

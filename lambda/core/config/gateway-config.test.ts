@@ -1,6 +1,6 @@
-import { EMBEDDED_CONFIG } from '../embedded-config';
+import { EMBEDDED_CONFIG } from '../../runtime/embedded-config';
 import { GatewayConfigError, parseGatewayConfig } from './load';
-import type { GatewayConfigInput } from './schema';
+import type { GatewayConfigInput } from '../../contract/config/gateway-config';
 
 const base: GatewayConfigInput = {
   models: { chat: { deployments: ['primary'] } },
@@ -58,14 +58,17 @@ describe('gateway config', () => {
   test('an unknown provider, a bad price and an unknown field are all named at once', () => {
     const message = problems({
       ...base,
-      deployments: { primary: { ...base.deployments.primary, provider: 'openia', pricing: { input: -1, output: 0 } } },
+      deployments: {
+        primary: { ...base.deployments.primary, provider: 'openia' },
+        other: { ...base.deployments.primary, pricing: { input: -1, output: 0 } },
+      },
       retries: 3,
     });
     expect(message).toContain('Invalid gateway config (test.json)');
     expect(message).toContain(
       'deployments.primary.provider: must be one of "openai", "anthropic", "bedrock", "openai-compatible", "builtin"',
     );
-    expect(message).toContain('deployments.primary.pricing.input: must be at least 0');
+    expect(message).toContain('deployments.other.pricing.input: must be at least 0');
     expect(message).toContain('(root): unknown field "retries"');
   });
 

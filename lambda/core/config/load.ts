@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { gatewayConfigSchema, type GatewayConfig } from './schema';
+import { gatewayConfigSchema, type GatewayConfig } from '../../contract/config/gateway-config';
 
 export class GatewayConfigError extends Error {
   constructor(source: string, problems: string[]) {

@@ -1,7 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { UpstreamError } from '../providers/upstream-error';
 import type { CredentialSource } from './credentials';
-import { isUnsetCredential } from './unset-credential';
+import { isUnsetCredential } from '../../contract/credentials';
 
 /** How long a fetched secret is reused before Secrets Manager is asked again (rotation lag). */
 export const SECRET_MAX_AGE_SECONDS = 300;

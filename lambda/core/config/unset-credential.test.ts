@@ -5,7 +5,7 @@ import {
 } from '../../../test/support/fake-aws/secrets-manager';
 import { UpstreamError } from '../providers/upstream-error';
 import { SecretsManagerCredentialSource } from './secrets-manager-credentials';
-import { isUnsetCredential, UNSET_CREDENTIAL_SECRET_STRING } from './unset-credential';
+import { isUnsetCredential, UNSET_CREDENTIAL_SECRET_STRING } from '../../contract/credentials';
 
 /**
  * A provider secret that ProviderSecrets created and nobody has set yet holds a marker, never a

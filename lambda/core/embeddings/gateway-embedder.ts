@@ -1,6 +1,7 @@
 import { GatewayError, type OpenAiErrorType } from '../http/errors';
 import type { CallerIdentity, GatewayRequest, GatewayResponse } from '../http/types';
 import type { EmbeddingResponse } from '../openai/types';
+import { RESPONSE_HEADERS } from '../../contract/headers';
 
 /** The part of the gateway the embedding service calls. */
 export interface EmbeddingGateway {
@@ -80,7 +81,7 @@ function batches(inputs: readonly string[], limits: BatchLimits): string[][] {
 }
 
 function refusalOf(response: GatewayResponse, body: string): GatewayError {
-  const retryAfter = Number(response.headers['retry-after']);
+  const retryAfter = Number(response.headers[RESPONSE_HEADERS.retryAfter]);
   try {
     const { error } = JSON.parse(body) as {
       error: { message: string; type: OpenAiErrorType; param: string | null; code: string | null };

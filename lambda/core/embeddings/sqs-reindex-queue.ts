@@ -1,5 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { type SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { encodeReindexMessage, type ReindexMessage, type ReindexQueue } from './reindex-queue';
 
 /** The deployed re-index queue: SQS (KMS-encrypted, with a dead-letter queue; see EmbeddingService). */

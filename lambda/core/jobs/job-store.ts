@@ -1,6 +1,7 @@
 import type { CallerIdentity } from '../http/types';
 import type { SqlClient } from '../vector/sql-client';
-import type { Job, JobEndpoint, JobError, JobStatus, NewJob } from './job';
+import type { Job, JobError, JobStatus, NewJob } from './job';
+import type { JobEndpoint } from '../../contract/routes';
 
 /**
  * Where jobs live. Every read by a caller names the tenant: a job id alone never finds another

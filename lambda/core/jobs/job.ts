@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { JobEndpoint } from '../../contract/routes';
 import type { CallerIdentity } from '../http/types';
-
-/** The gateway endpoints a job may call: the same request bodies as the synchronous API. */
-export const JOB_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings'] as const;
-export type JobEndpoint = (typeof JOB_ENDPOINTS)[number];
 
 /** queued -> running -> succeeded | failed; a throttled or retried job goes back to queued. */
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';

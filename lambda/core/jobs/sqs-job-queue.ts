@@ -1,5 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { type SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { clampDelay, encodeJobMessage, type JobMessage, type JobQueue } from './job-queue';
 
 /** The deployed queue: SQS (KMS-encrypted, with a dead-letter queue; see the AsyncJobs construct). */

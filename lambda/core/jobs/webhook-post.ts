@@ -1,7 +1,6 @@
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { isIP } from 'node:net';
+import { type LookupFunction, isIP } from 'node:net';
 import { type HostResolver, isPublicAddress, systemResolver } from '../openai/remote-urls';
 
 /** Posts a signed body to a webhook URL and resolves with the HTTP status; rejects on network failure. */

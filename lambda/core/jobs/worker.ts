@@ -4,6 +4,7 @@ import type { Job, JobError } from './job';
 import { clampDelay, decodeJobMessage, type JobQueue } from './job-queue';
 import type { JobStore } from './job-store';
 import type { WebhookDeliverer, WebhookDelivery } from './webhook';
+import { REQUEST_HEADERS, RESPONSE_HEADERS } from '../../contract/headers';
 
 /** One delivery of a queue message, as the worker needs it. */
 export interface DeliveredMessage {
@@ -120,7 +121,7 @@ export class JobWorker {
     const error = errorOf(response.status, body);
     if (response.status === 429) {
       await store.release(jobId);
-      throw new DeferJobError(Number(response.headers['retry-after'] ?? 1) || 1);
+      throw new DeferJobError(Number(response.headers[RESPONSE_HEADERS.retryAfter] ?? 1) || 1);
     }
     if (response.status >= 500 || response.status === 499) {
       if (receiveCount >= this.options.maxReceiveCount) {
@@ -147,7 +148,7 @@ export class JobWorker {
     return {
       method: 'POST',
       path: job.endpoint,
-      headers: { 'content-type': 'application/json', 'x-request-id': job.id },
+      headers: { 'content-type': 'application/json', [REQUEST_HEADERS.requestId]: job.id },
       body: Buffer.from(JSON.stringify(job.request)),
       signal: new AbortController().signal,
       identity: job.owner,

@@ -1,10 +1,9 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import * as z from 'zod/mini';
 import { GatewayError } from '../http/errors';
 import { withDeadline } from '../util/deadline';
 import type { ChatCompletionRequest } from './types';
-import '../validation/messages';
+import type { RemoteUrlSettings } from '../../contract/config/remote-urls';
 
 /**
  * URLs in a request that something will fetch: an image, audio, video or file part's URL. The
@@ -19,20 +18,6 @@ import '../validation/messages';
  * fetcher is inside the VPC, set `allow: "none"` (data: URLs only) or restrict the fetcher itself
  * (vLLM's --allowed-media-domains).
  */
-export const remoteUrlsSchema = z.strictObject({
-  /** `public`: https URLs of public hosts (and data: URLs); `none`: data: URLs only. */
-  allow: z._default(z.enum(['public', 'none']), 'public'),
-  /** A host name that does not resolve within this many milliseconds is refused. */
-  resolveTimeoutMs: z._default(z.int().check(z.gte(10), z.lte(10_000)), 1_000),
-  /** Longest URL accepted (data: URLs are bounded by the body size instead). */
-  maxLength: z._default(z.int().check(z.gte(64), z.lte(65_536)), 2_048),
-  /**
-   * Distinct host names one request may name: each costs a DNS look-up, and a request with
-   * thousands of hosts would otherwise make thousands of them.
-   */
-  maxHosts: z._default(z.int().check(z.gte(1), z.lte(256)), 8),
-});
-export type RemoteUrlSettings = z.output<typeof remoteUrlsSchema>;
 
 /** Every address of a host name. */
 export type HostResolver = (hostname: string) => Promise<string[]>;

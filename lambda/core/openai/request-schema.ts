@@ -1,9 +1,10 @@
 import * as z from 'zod/mini';
 import { GatewayError } from '../http/errors';
 import { withinJsonDepth } from './json-depth';
+import { DEFAULT_MAX_JSON_DEPTH } from '../../contract/config/gateway-config';
 import type { ChatCompletionRequest, EmbeddingRequest } from './types';
 import { MAX_LENGTH, keyString, nameString, textString } from '../validation/limits';
-import '../validation/messages';
+import '../../contract/zod-messages';
 
 /**
  * Validation of what clients send. Unknown top-level fields are tolerated (SDKs add new ones) but
@@ -131,9 +132,6 @@ export const embeddingRequestSchema = z.looseObject({
   dimensions: z.optional(positiveInt()),
   user: z.optional(z.string().check(z.maxLength(MAX_LENGTH.name))),
 });
-
-/** Deeper than any request the API defines needs (tool parameter schemas included). */
-export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 function firstIssue(error: z.core.$ZodError): GatewayError {
   const issue = error.issues[0];

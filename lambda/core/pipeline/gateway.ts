@@ -1,6 +1,7 @@
-import { ModelCatalog, type ResolvedModel } from '../config/catalog';
+import { ModelCatalog } from '../config/catalog';
+import type { ResolvedModel, Admission, CallFacts, TrafficPolicy, Authenticator, TierRouter } from './ports';
 import type { CredentialSource } from '../config/credentials';
-import type { Deployment, GatewayConfig, ProviderKind } from '../config/schema';
+import type { Deployment, GatewayConfig, ProviderKind } from '../../contract/config/gateway-config';
 import { GatewayError, toGatewayError } from '../http/errors';
 import { routePath } from '../http/path';
 import type { CallerIdentity, GatewayRequest, GatewayResponse, ResponseHeaders } from '../http/types';
@@ -25,11 +26,11 @@ import { costMicroUsd } from '../trace/cost';
 import type { TraceRecord, TraceSink } from '../trace/record';
 import { ApiKeyAuthenticator, childTraceparent, requestIdOf } from './identity';
 import { embeddingAdmissionRequest } from './embedding-admission';
-import { PASS_THROUGH_POLICY, type Admission, type CallFacts, type TrafficPolicy } from './policy';
+import { PASS_THROUGH_POLICY } from './policy';
 import { STREAM_HEADERS, errorResponse, jsonResponse } from './responses';
-import { estimateTokens } from '../policy/limits/token-limits';
+import { estimateTokens } from '../openai/token-estimate';
 import { formatRouteHeader } from '../policy/router/router';
-import type { Authenticator, TierRouter } from '../telemetry/instrumentation';
+import { REQUEST_HEADERS, RESPONSE_HEADERS } from '../../contract/headers';
 
 export interface GatewayDependencies {
   readonly config: GatewayConfig;
@@ -91,8 +92,8 @@ export class Gateway {
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
     const started = this.now();
-    const requestId = requestIdOf(request.headers['x-request-id']);
-    const headers: ResponseHeaders = { 'x-request-id': requestId };
+    const requestId = requestIdOf(request.headers[REQUEST_HEADERS.requestId]);
+    const headers: ResponseHeaders = { [RESPONSE_HEADERS.requestId]: requestId };
     const path = routePath(request.path);
     const trace = this.newTrace(requestId, path, request);
     try {
@@ -147,7 +148,7 @@ export class Gateway {
    * `GatewayError` for a missing or wrong key.
    */
   identify(request: GatewayRequest): CallerIdentity {
-    return request.identity ?? this.auth.authenticate(request.headers.authorization);
+    return request.identity ?? this.auth.authenticate(request.headers[REQUEST_HEADERS.authorization]);
   }
 
   private listModels(identity: CallerIdentity, headers: ResponseHeaders): GatewayResponse {
@@ -206,7 +207,7 @@ export class Gateway {
       : undefined;
     const model = this.resolveModel(identity, decision?.model ?? chatRequest.model, 'chat');
     trace.model = model.name;
-    if (decision) trace.routeDecision = headers['x-llm-route'] = formatRouteHeader(decision);
+    if (decision) trace.routeDecision = headers[RESPONSE_HEADERS.route] = formatRouteHeader(decision);
 
     const facts: CallFacts = {
       requestId,
@@ -230,16 +231,16 @@ export class Gateway {
       throw error;
     }
     try {
-      headers['x-llm-route'] ??= route.reason;
+      headers[RESPONSE_HEADERS.route] ??= route.reason;
       const cached = await lookup;
       if (cached) {
         await permit.discard();
-        headers['x-llm-cache'] = 'hit';
+        headers[RESPONSE_HEADERS.cache] = 'hit';
         await admission.settle(ZERO_USAGE, 0);
         this.finish(trace, started, 200, 'success');
         return chatRequest.stream ? this.replay(cached, chatRequest, headers) : jsonResponse(200, cached, headers);
       }
-      const traceparent = childTraceparent(request.headers.traceparent);
+      const traceparent = childTraceparent(request.headers[REQUEST_HEADERS.traceparent]);
       if (chatRequest.stream) {
         return await this.streamChat(
           request,
@@ -441,7 +442,7 @@ export class Gateway {
       model,
       headers: request.headers,
     });
-    const traceparent = childTraceparent(request.headers.traceparent);
+    const traceparent = childTraceparent(request.headers[REQUEST_HEADERS.traceparent]);
     const outcome: FailoverOutcome = { attempts: 0, failovers: 0 };
     let result: Attempted<EmbeddingResponse>;
     try {
@@ -502,7 +503,7 @@ export class Gateway {
   }
 
   private newTrace(requestId: string, route: string, request: GatewayRequest): TraceRecord {
-    const feature = request.headers['x-llm-feature'];
+    const feature = request.headers[REQUEST_HEADERS.feature];
     return {
       requestId,
       route,

@@ -1,5 +1,5 @@
 import { hash, randomFillSync, randomUUID } from 'node:crypto';
-import type { GatewayConfig } from '../config/schema';
+import type { GatewayConfig } from '../../contract/config/gateway-config';
 import { GatewayError } from '../http/errors';
 import type { CallerIdentity } from '../http/types';
 

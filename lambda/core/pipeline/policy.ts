@@ -1,59 +1,9 @@
-import type { CallerIdentity } from '../http/types';
-import type { ChatCompletion, ChatCompletionRequest, TokenUsage } from '../openai/types';
-import type { ResolvedModel } from '../config/catalog';
+import type { Admission, AdmissionControl, CallRouter, ResponseCache, TrafficPolicy } from './ports';
 
 /**
- * Where the traffic policy (kill switch, budgets, token limits, routing, caching) plugs into the
- * pipeline. Each slot has a default that lets traffic through unchanged; the policy libraries in
- * `lambda/core/policy/` implement them.
+ * The traffic policy composed from its parts (the ports in `ports.ts`), and the pass-through
+ * defaults the pipeline uses when a slot is empty.
  */
-export interface CallFacts {
-  readonly requestId: string;
-  readonly identity: CallerIdentity;
-  readonly feature?: string;
-  readonly request: ChatCompletionRequest;
-  readonly model: ResolvedModel;
-  readonly headers: Readonly<Record<string, string | undefined>>;
-}
-
-/** What admission reserved; settled with the real usage after the call, or released on failure. */
-export interface Admission {
-  settle(usage: TokenUsage, costMicroUsd: number): Promise<void>;
-  release(): Promise<void>;
-}
-
-export interface RouteDecision {
-  /** Deployment ids in failover order. */
-  readonly deployments: readonly string[];
-  /** Why, for the `x-llm-route` header and the trace (no prompt text). */
-  readonly reason: string;
-}
-
-export interface TrafficPolicy {
-  /** Steps 3-4: kill switch, budget, token reservation. Throws a GatewayError (429, 403...) to refuse. */
-  admit(facts: CallFacts): Promise<Admission>;
-  /** Step 5: which deployments, in which order. */
-  route(facts: CallFacts): RouteDecision;
-  /** Step 6: a stored answer, if the route allows and one exists. */
-  lookup(facts: CallFacts): Promise<ChatCompletion | undefined>;
-  /** Step 8: store an answer for next time, if the route allows. */
-  store(facts: CallFacts, completion: ChatCompletion): Promise<void>;
-}
-
-/** One admission check (kill switch, budget, token limit). Throws a GatewayError to refuse. */
-export interface AdmissionControl {
-  admit(facts: CallFacts): Promise<Admission>;
-}
-
-export interface CallRouter {
-  route(facts: CallFacts): RouteDecision;
-}
-
-export interface ResponseCache {
-  lookup(facts: CallFacts): Promise<ChatCompletion | undefined>;
-  store(facts: CallFacts, completion: ChatCompletion): Promise<void>;
-}
-
 const ADMITTED: Admission = { settle: async () => undefined, release: async () => undefined };
 
 /** Route by the model's configured deployment order. */

@@ -1,5 +1,6 @@
 import type { GatewayError } from '../http/errors';
 import type { BufferedResponse, ResponseHeaders } from '../http/types';
+import { RESPONSE_HEADERS } from '../../contract/headers';
 
 export function jsonResponse(status: number, body: unknown, headers: ResponseHeaders): BufferedResponse {
   return {
@@ -12,7 +13,8 @@ export function jsonResponse(status: number, body: unknown, headers: ResponseHea
 
 export function errorResponse(error: GatewayError, headers: ResponseHeaders): BufferedResponse {
   const extra: ResponseHeaders = { ...headers };
-  if (error.options.retryAfterSeconds !== undefined) extra['retry-after'] = String(error.options.retryAfterSeconds);
+  if (error.options.retryAfterSeconds !== undefined)
+    extra[RESPONSE_HEADERS.retryAfter] = String(error.options.retryAfterSeconds);
   return jsonResponse(error.status, error.toBody(), extra);
 }
 

@@ -1,4 +1,4 @@
-import type { Deployment } from '../config/schema';
+import type { Deployment } from '../../contract/config/gateway-config';
 import type {
   ChatCompletion,
   ChatCompletionChunk,

@@ -1,4 +1,5 @@
-import { OTHER_FEATURE, UNTAGGED_FEATURE } from './catalog';
+import { OTHER_FEATURE, UNTAGGED_FEATURE } from '../../contract/metrics';
+import { METRICS_DIMENSION_ENV } from '../../contract/environment';
 
 /**
  * Which tenant and feature values may become metric dimensions. Each distinct value is a billed
@@ -18,13 +19,6 @@ export interface DimensionPolicySettings {
   /** How many other distinct features one instance writes before counting the rest as `other`. @default 25 */
   readonly maxFeatures?: number;
 }
-
-/** The environment variables a deployed function reads its policy from (set by the construct). */
-export const METRICS_DIMENSION_ENV = {
-  tenants: 'LLM_METRICS_TENANTS',
-  features: 'LLM_METRICS_FEATURES',
-  maxFeatures: 'LLM_METRICS_MAX_FEATURES',
-} as const;
 
 const list = (value: string | undefined) =>
   value

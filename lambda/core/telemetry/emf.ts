@@ -6,7 +6,7 @@ import {
   METRIC_GROUPS,
   type MetricDimension,
   type MetricGroupName,
-} from './catalog';
+} from '../../contract/metrics';
 
 export type MetricDimensions = Partial<Record<MetricDimension, string>>;
 

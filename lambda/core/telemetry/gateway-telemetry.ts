@@ -3,10 +3,11 @@ import type { SoftThresholdEvent } from '../policy/budget/budget-guard';
 import type { SemanticCacheEvent } from '../policy/cache/semantic-cache';
 import type { StoreHealthEvent } from '../policy/limits/resilient-bucket-store';
 import type { TraceRecord, TraceSink } from '../trace/record';
-import { DIRECT_TIER, GATEWAY_ROUTES, UNTAGGED_FEATURE } from './catalog';
+import { DIRECT_TIER, GATEWAY_ROUTES, UNTAGGED_FEATURE } from '../../contract/metrics';
 import { DimensionPolicy } from './dimensions';
 import type { MetricWriter } from './emf';
-import { ERROR_CLASSES, errorClassOf } from './error-class';
+import { errorClassOf } from './error-class';
+import { ERROR_CLASSES } from '../../contract/error-classes';
 import { instrumentGateway, type GatewayInstrumentation } from './instrumentation';
 import { UNRECORDED_STEPS, type StepTracer } from './spans';
 

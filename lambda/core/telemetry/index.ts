@@ -1,18 +1,18 @@
 /**
  * Telemetry for the platform's handlers and the local server, in one import: a redacting
  * structured logger, CloudWatch embedded metrics from the catalog, step spans, and the gateway's
- * trace and event sinks. Nothing here knows of Lambda; `lambda/telemetry` adds the Lambda parts
+ * trace and event sinks. Nothing here knows of Lambda; `lambda/adapters/handler-telemetry.ts` adds the Lambda parts
  * (context in logs, cold starts, X-Ray subsegments).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { GATEWAY_SERVICE_NAME } from './catalog';
+import { GATEWAY_SERVICE_NAME } from '../../contract/metrics';
 import { DimensionPolicy, dimensionPolicyFromEnv } from './dimensions';
 import { EmfMetricWriter, type MetricWriter } from './emf';
 import { GatewayTelemetry } from './gateway-telemetry';
 import { createPlatformLogger } from './logger';
 import type { StepTracer } from './spans';
 
-export * from './catalog';
+export * from '../../contract/metrics';
 export * from './dimensions';
 export * from './emf';
 export * from './error-class';

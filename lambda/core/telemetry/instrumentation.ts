@@ -1,9 +1,14 @@
-import type { ProviderKind } from '../config/schema';
+import type { ProviderKind } from '../../contract/config/gateway-config';
 import { GatewayError } from '../http/errors';
-import type { CallerIdentity } from '../http/types';
 import { toTokenUsage } from '../openai/types';
-import type { AdmissionControl, CallFacts, CallRouter, ResponseCache } from '../pipeline/policy';
-import type { TierDecision, RouteInput } from '../policy/router/router';
+import type {
+  AdmissionControl,
+  Authenticator,
+  CallFacts,
+  CallRouter,
+  ResponseCache,
+  TierRouter,
+} from '../pipeline/ports';
 import { ClientAbortedError } from '../providers/call-timers';
 import type { CallContext, ProviderClient } from '../providers/provider';
 import { UpstreamError } from '../providers/upstream-error';
@@ -11,17 +16,6 @@ import type { BreakerPermit, BreakerStore } from '../resilience/breaker';
 import { costMicroUsd } from '../trace/cost';
 import type { MetricWriter } from './emf';
 import { inSpan, traceparentWithParent, type StepTracer } from './spans';
-
-/** The gateway's key check, as the pipeline calls it. */
-export interface Authenticator {
-  authenticate(authorization: string | undefined): CallerIdentity;
-}
-
-/** The prompt router, as the pipeline calls it. */
-export interface TierRouter {
-  handles(requestedModel: string): boolean;
-  decide(input: RouteInput): TierDecision;
-}
 
 export type AdmissionName = 'kill_switch' | 'budget' | 'token_limit';
 export type CacheKind = 'exact' | 'semantic';

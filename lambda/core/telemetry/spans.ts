@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * One traced step of a call (auth, an admission check, routing, a cache lookup, a provider
- * attempt). Deployed, each is an X-Ray subsegment (lambda/telemetry); locally and in tests, a span
+ * attempt). Deployed, each is an X-Ray subsegment (lambda/adapters/handler-telemetry.ts); locally and in tests, a span
  * with an id and nothing exported, or one kept in memory.
  */
 export interface StepSpan {

@@ -1,4 +1,4 @@
-import type { Deployment } from '../config/schema';
+import type { Deployment } from '../../contract/config/gateway-config';
 import type { TokenUsage } from '../openai/types';
 
 const TOKENS_PER_PRICE_UNIT = 1_000_000;

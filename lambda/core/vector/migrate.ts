@@ -1,4 +1,8 @@
-import { vectorSchemaMigrations, type Migration, type VectorSchemaOptions } from './migrations';
+import {
+  vectorSchemaMigrations,
+  type Migration,
+  type VectorSchemaOptions,
+} from '../../contract/vector-schema/migrations';
 import type { SqlClient } from './sql-client';
 
 /** Serialises concurrent migrators (two deploys, or a deploy and a test) on one database. */

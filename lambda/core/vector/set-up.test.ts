@@ -4,9 +4,9 @@ import {
   setUpVectorStore,
   startEmbeddedPostgres,
   toVectorLiteral,
-  VECTOR_DATABASE_SETTINGS,
   type EmbeddedPostgres,
 } from '.';
+import { VECTOR_DATABASE_SETTINGS } from '../../contract/vector-schema/database-settings';
 
 /** The vector store's set-up step on embedded Postgres + pgvector, through pg. */
 let pg: EmbeddedPostgres;

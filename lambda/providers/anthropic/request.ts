@@ -1,4 +1,4 @@
-import type { Deployment } from '../../core/config/schema';
+import type { Deployment } from '../../contract/config/gateway-config';
 import type { ChatCompletionRequest, ChatMessage, ContentPart } from '../../core/openai/types';
 
 /** Anthropic requires max_tokens; this is what a request without one may generate. */

@@ -1,5 +1,5 @@
 import type { BedrockRuntimeClient, BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
-import type { Deployment } from '../../core/config/schema';
+import type { Deployment } from '../../contract/config/gateway-config';
 import { startCallTimers } from '../../core/providers/call-timers';
 import type { CallContext, ProviderClient } from '../../core/providers/provider';
 import {

@@ -6,7 +6,7 @@ import type {
   Tool,
   ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import type { Deployment } from '../../core/config/schema';
+import type { Deployment } from '../../contract/config/gateway-config';
 import type { ChatCompletionRequest, ChatMessage } from '../../core/openai/types';
 
 /** OpenAI chat request -> Bedrock Converse input (the same shape for Converse and ConverseStream). */

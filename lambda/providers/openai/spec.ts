@@ -1,4 +1,4 @@
-import type { Deployment } from '../../core/config/schema';
+import type { Deployment } from '../../contract/config/gateway-config';
 import type { HttpProviderSpec, StreamTranslator } from '../../core/providers/provider';
 import type {
   ChatCompletion,

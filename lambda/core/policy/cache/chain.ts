@@ -1,5 +1,5 @@
 import type { ChatCompletion } from '../../openai/types';
-import type { CallFacts, ResponseCache } from '../../pipeline/policy';
+import type { CallFacts, ResponseCache } from '../../pipeline/ports';
 
 /** Caches tried in order (exact before semantic); a fresh answer is stored in all of them. */
 export function chainCaches(caches: readonly ResponseCache[]): ResponseCache {

@@ -1,29 +1,10 @@
 import type Redis from 'ioredis';
-import * as z from 'zod/mini';
 import type { ChatCompletion } from '../../openai/types';
-import type { CallFacts, ResponseCache } from '../../pipeline/policy';
+import type { CallFacts, ResponseCache } from '../../pipeline/ports';
 import { withDeadline } from '../../util/deadline';
 import { cacheability, exactCacheKey } from './exact-key';
-import '../../validation/messages';
-
-const modelCache = z.strictObject({
-  enabled: z.optional(z.boolean()),
-  ttlSeconds: z.optional(z.int().check(z.gte(1))),
-  /** Cache sampled answers (temperature > 0) too: for FAQ-like traffic where any good answer will do. */
-  nonDeterministic: z.optional(z.boolean()),
-});
-
-export const exactCacheSchema = z.strictObject({
-  enabled: z._default(z.boolean(), true),
-  ttlSeconds: z._default(z.int().check(z.gte(1)), 3_600),
-  /** A lookup or store that takes longer is given up on (a miss): the cache never slows a call by more. */
-  timeoutMs: z._default(z.int().check(z.gte(1), z.lte(1_000)), 50),
-  /** Answers larger than this are not stored. */
-  maxEntryBytes: z._default(z.int().check(z.gte(1_024)), 256 * 1024),
-  /** Per-model overrides of the settings above. */
-  models: z._default(z.record(z.string(), modelCache), {}),
-});
-export type ExactCacheSettings = z.output<typeof exactCacheSchema>;
+import type { ExactCacheSettings } from '../../../contract/config/exact-cache';
+import { REQUEST_HEADERS } from '../../../contract/headers';
 
 /** Where answers are kept. Values are opaque strings; keys already carry the tenant. */
 export interface CacheStore {
@@ -104,7 +85,11 @@ export class ExactCache implements ResponseCache {
   private planFor(facts: CallFacts): CachePlan {
     const overrides = this.settings.models[facts.model.name] ?? {};
     if (!(overrides.enabled ?? this.settings.enabled)) return { lookup: false, store: false, ttl: 0, key: '' };
-    const allowed = cacheability(facts.request, facts.headers['cache-control'], overrides.nonDeterministic ?? false);
+    const allowed = cacheability(
+      facts.request,
+      facts.headers[REQUEST_HEADERS.cacheControl],
+      overrides.nonDeterministic ?? false,
+    );
     if (!allowed.lookup && !allowed.store) return { ...allowed, ttl: 0, key: '' };
     return {
       ...allowed,

@@ -1,9 +1,10 @@
 import { Pool } from 'pg';
 import type { ChatCompletion, ChatCompletionRequest } from '../../openai/types';
-import type { CallFacts } from '../../pipeline/policy';
+import type { CallFacts } from '../../pipeline/ports';
 import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../vector';
 import { HashingEmbedder } from './embedder';
-import { SemanticCache, semanticCacheSchema, type SemanticCacheEvent } from './semantic-cache';
+import { SemanticCache, type SemanticCacheEvent } from './semantic-cache';
+import { semanticCacheSchema } from '../../../contract/config/semantic-cache';
 
 /** The semantic cache on real Postgres + pgvector (PGlite), through `pg`, the client used with Aurora. */
 let pg: EmbeddedPostgres;

@@ -1,35 +1,12 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod/mini';
 import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from '../../openai/types';
-import type { CallFacts, ResponseCache } from '../../pipeline/policy';
+import type { CallFacts, ResponseCache } from '../../pipeline/ports';
 import { withDeadline } from '../../util/deadline';
-import type { SqlClient } from '../../vector/sql-client';
-import { toVectorLiteral } from '../../vector/sql-client';
+import { type SqlClient, toVectorLiteral } from '../../vector/sql-client';
 import type { Embedder } from './embedder';
 import { ANSWER_CHANGING_PARAMS, cacheability, canonicalJson } from './exact-key';
-import '../../validation/messages';
-
-export const semanticCacheSchema = z.strictObject({
-  /** Cosine similarity at or above which a stored answer is reused. */
-  threshold: z._default(z.number().check(z.gt(0), z.lte(1)), 0.9),
-  ttlSeconds: z._default(z.int().check(z.gte(1)), 86_400),
-  /** Only single-turn requests (one user message, optional system prompt) unless this is set. */
-  multiTurn: z._default(z.boolean(), false),
-  /** A lookup or store that takes longer is abandoned: a miss, never a failed call. */
-  timeoutMs: z._default(z.int().check(z.gte(1)), 150),
-  models: z._default(
-    z.record(
-      z.string(),
-      z.strictObject({
-        enabled: z.optional(z.boolean()),
-        threshold: z.optional(z.number().check(z.gt(0), z.lte(1))),
-        nonDeterministic: z.optional(z.boolean()),
-      }),
-    ),
-    {},
-  ),
-});
-export type SemanticCacheSettings = z.output<typeof semanticCacheSchema>;
+import type { SemanticCacheSettings } from '../../../contract/config/semantic-cache';
+import { REQUEST_HEADERS } from '../../../contract/headers';
 
 export type SemanticCacheEvent =
   | { readonly type: 'semantic_cache.hit'; readonly similarity: number }
@@ -79,7 +56,11 @@ export class SemanticCache implements ResponseCache {
       messages[messages.length - 1]?.role === 'user' &&
       messages.slice(0, -1).every((m) => m.role === 'system' || m.role === 'developer');
     if (overrides.enabled === false || (!singleTurn && !this.settings.multiTurn)) return undefined;
-    const allowed = cacheability(facts.request, facts.headers['cache-control'], overrides.nonDeterministic ?? false);
+    const allowed = cacheability(
+      facts.request,
+      facts.headers[REQUEST_HEADERS.cacheControl],
+      overrides.nonDeterministic ?? false,
+    );
     return {
       ...allowed,
       threshold: overrides.threshold ?? this.settings.threshold,

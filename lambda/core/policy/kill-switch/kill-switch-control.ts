@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { killSwitchKey, type KillScope } from './kill-switch';
+import { killSwitchKey, type KillScope } from '../../../contract/kill-switch';
 
 const SCOPE = /^(global|tenant:\S{1,256}|feature:[A-Za-z0-9._:-]{1,64})$/;
 

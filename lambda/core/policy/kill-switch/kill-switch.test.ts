@@ -1,5 +1,5 @@
 import { useRedis } from '../../../../test/support/services';
-import type { CallFacts } from '../../pipeline/policy';
+import type { CallFacts } from '../../pipeline/ports';
 import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore, type KillSwitchStore } from './kill-switch';
 
 const redis = useRedis();

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { GatewayError } from '../../http/errors';
-import type { Admission, AdmissionControl, CallFacts } from '../../pipeline/policy';
+import type { Admission, AdmissionControl, CallFacts } from '../../pipeline/ports';
+import { killSwitchKey, type KillScope } from '../../../contract/kill-switch';
 
 /**
  * The kill switch: a flag for the whole platform or for one tenant that stops every call. Operators
@@ -14,12 +15,6 @@ import type { Admission, AdmissionControl, CallFacts } from '../../pipeline/poli
  * Each gateway instance reads the flags at most once per `refreshMs` (default 1 s), so a flip takes
  * effect everywhere within that time and costs the hot path nothing in between.
  */
-export type KillScope = 'global' | `tenant:${string}` | `feature:${string}`;
-
-/** The Redis key of one flag: the one place its format is written down. */
-export function killSwitchKey(prefix: string, scope: KillScope): string {
-  return `${prefix}kill:${scope}`;
-}
 
 export interface KillSwitchStore {
   /** The reason the flag holds, or undefined when it is off. */

@@ -1,5 +1,6 @@
 import type { BucketStore, Reserved } from './bucket-store';
-import { ResilientBucketStore, storeDownPolicySchema, type StoreHealthEvent } from './resilient-bucket-store';
+import { ResilientBucketStore, type StoreHealthEvent } from './resilient-bucket-store';
+import { storeDownPolicySchema } from '../../../contract/config/limits-store-down';
 
 /**
  * Answers that arrive out of order at the edges of an outage: a call made before Redis died that

@@ -1,23 +1,7 @@
-import * as z from 'zod/mini';
 import { GatewayError } from '../../http/errors';
-import type { Bucket, BucketStore, Refused, Reserved } from './bucket-store';
-import { InMemoryBucketStore } from './bucket-store';
+import { type Bucket, type BucketStore, type Refused, type Reserved, InMemoryBucketStore } from './bucket-store';
 import { withDeadline } from '../../util/deadline';
-import '../../validation/messages';
-
-/**
- * What the limits do when the shared store (Redis) cannot answer:
- * - `fail-closed`: refuse the call (503) — nothing is spent that cannot be counted;
- * - `local-fallback`: count in this instance only, against `localFraction` of each limit — calls go
- *   on, and N instances together admit at most N x fraction of a limit until Redis is back.
- * Either way the decision comes within `decisionTimeoutMs`, never a hang.
- */
-export const storeDownPolicySchema = z.strictObject({
-  mode: z._default(z.enum(['fail-closed', 'local-fallback']), 'local-fallback'),
-  localFraction: z._default(z.number().check(z.gt(0), z.lte(1)), 0.25),
-  decisionTimeoutMs: z._default(z.int().check(z.gte(1), z.lte(1_000)), 80),
-});
-export type StoreDownPolicy = z.output<typeof storeDownPolicySchema>;
+import type { StoreDownPolicy } from '../../../contract/config/limits-store-down';
 
 export type StoreHealthEvent =
   | { readonly type: 'limits.store_unavailable'; readonly mode: StoreDownPolicy['mode']; readonly error: string }

@@ -1,11 +1,13 @@
 import type Redis from 'ioredis';
 import { startDisposableRedis, type DisposableRedis } from '../../../../test/support/redis-server';
-import { connectRedisForGateway } from '../../create-gateway';
+import { connectRedisForGateway } from '../../../runtime/create-gateway';
 import { GatewayError } from '../../http/errors';
-import type { CallFacts } from '../../pipeline/policy';
+import type { CallFacts } from '../../pipeline/ports';
 import { RedisBucketStore } from './redis-bucket-store';
-import { ResilientBucketStore, storeDownPolicySchema, type StoreHealthEvent } from './resilient-bucket-store';
-import { TokenLimiter, tokenLimitsSchema } from './token-limits';
+import { ResilientBucketStore, type StoreHealthEvent } from './resilient-bucket-store';
+import { storeDownPolicySchema } from '../../../contract/config/limits-store-down';
+import { TokenLimiter } from './token-limits';
+import { tokenLimitsSchema } from '../../../contract/config/token-limits';
 
 /**
  * Redis killed mid-test (our own redis-server, never the shared one): the configured behaviour

@@ -3,10 +3,12 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { REDIS_URL, useRedis } from '../../../../test/support/services';
 import { GatewayError } from '../../http/errors';
-import type { CallFacts } from '../../pipeline/policy';
+import type { CallFacts } from '../../pipeline/ports';
 import { CALENDAR_MONTH, InMemoryBucketStore, windowOf, type Bucket, type BucketStore } from './bucket-store';
 import { RedisBucketStore } from './redis-bucket-store';
-import { TokenLimiter, estimateTokens, tokenLimitsSchema } from './token-limits';
+import { TokenLimiter } from './token-limits';
+import { estimateTokens } from '../../openai/token-estimate';
+import { tokenLimitsSchema } from '../../../contract/config/token-limits';
 
 const run = promisify(execFile);
 const redis = useRedis();

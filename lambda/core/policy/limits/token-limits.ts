@@ -1,51 +1,12 @@
-import * as z from 'zod/mini';
 import { GatewayError } from '../../http/errors';
-import type { ChatCompletionRequest, TokenUsage } from '../../openai/types';
-import type { Admission, AdmissionControl, CallFacts } from '../../pipeline/policy';
+import type { TokenUsage } from '../../openai/types';
+import { estimateTokens } from '../../openai/token-estimate';
+import type { Admission, AdmissionControl, CallFacts } from '../../pipeline/ports';
 import type { Bucket, BucketStore } from './bucket-store';
-import '../../validation/messages';
+import type { TokenLimits, WindowLimits } from '../../../contract/config/token-limits';
 
 const WINDOWS = { minute: 60_000, day: 86_400_000 } as const;
 type Scope = 'tenant' | 'user' | 'feature';
-
-const windowLimits = z.strictObject({
-  perMinute: z.optional(z.int().check(z.gte(1))),
-  perDay: z.optional(z.int().check(z.gte(1))),
-});
-
-/**
- * Token limits, each per minute and per day: for every tenant, every user of a tenant and every
- * feature of a tenant; `tenants` overrides the tenant limits of named tenants.
- */
-export const tokenLimitsSchema = z.strictObject({
-  tenant: z.optional(windowLimits),
-  user: z.optional(windowLimits),
-  feature: z.optional(windowLimits),
-  tenants: z._default(z.record(z.string(), windowLimits), {}),
-  /** Output tokens reserved for a request that sets no max_tokens. */
-  defaultMaxOutputTokens: z._default(z.int().check(z.gte(1)), 1024),
-});
-export type TokenLimits = z.output<typeof tokenLimitsSchema>;
-
-/**
- * Tokens a request may consume before it runs: its prompt (about four characters a token, rounded
- * up) plus the most it may generate. Reserved up front, settled with the provider's count after.
- */
-export function estimateTokens(
-  request: ChatCompletionRequest,
-  defaultMaxOutput: number,
-): { input: number; maxOutput: number } {
-  let chars = 0;
-  for (const message of request.messages) {
-    const content = message.content;
-    if (typeof content === 'string') chars += content.length;
-    else if (Array.isArray(content)) chars += JSON.stringify(content).length;
-    if (message.tool_calls) chars += JSON.stringify(message.tool_calls).length;
-  }
-  if (request.tools) chars += JSON.stringify(request.tools).length;
-  const maxOutput = (request.max_completion_tokens ?? request.max_tokens ?? defaultMaxOutput) * (request.n ?? 1);
-  return { input: Math.ceil(chars / 4) + 4 * request.messages.length, maxOutput };
-}
 
 /** The refusal in words a client can act on: which limit, how much, and when to retry. */
 export function limitMessage(bucket: Bucket, requested: number, used: number, retryAfterSeconds: number): string {
@@ -69,7 +30,7 @@ export class TokenLimiter implements AdmissionControl {
   buckets(facts: Pick<CallFacts, 'identity' | 'feature'>): Bucket[] {
     const tenant = facts.identity.tenant;
     const buckets: Bucket[] = [];
-    const add = (scope: Scope, id: string | undefined, limits: z.output<typeof windowLimits> | undefined) => {
+    const add = (scope: Scope, id: string | undefined, limits: WindowLimits | undefined) => {
       if (!id || !limits) return;
       for (const window of ['minute', 'day'] as const) {
         const limit = window === 'minute' ? limits.perMinute : limits.perDay;

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import { TierClassifier, loadClassifierModel } from './classifier';
 import { readLabelledJsonl } from './dataset';
-import { PromptRouter, formatRouteHeader, routingSchema, type RouteInput } from './router';
+import { PromptRouter, formatRouteHeader } from './router';
+import { type RouteInput } from '../../pipeline/ports';
+import { routingSchema } from '../../../contract/config/routing';
 
 const DATA = path.join(__dirname, '../../../../data/router');
 const shipped = loadClassifierModel(path.join(DATA, 'model.json'));

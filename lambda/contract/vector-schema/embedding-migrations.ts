@@ -1,4 +1,4 @@
-import type { Migration } from './migrations';
+import type { Migration } from './migration';
 
 /**
  * The embedding service (lambda/core/embeddings): collections, their index versions and the

@@ -5,12 +5,9 @@
  * Append new migrations; never edit one that has shipped (its id records that it ran).
  */
 import { EMBEDDING_COLLECTIONS_MIGRATION, embeddingChunksMigration } from './embedding-migrations';
+import type { Migration } from './migration';
 
-export interface Migration {
-  /** Sortable, unique, never reused: `NNN_description`. */
-  readonly id: string;
-  readonly sql: string;
-}
+export type { Migration };
 
 export interface VectorSchemaOptions {
   /**

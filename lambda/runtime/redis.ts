@@ -1,7 +1,7 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import Redis from 'ioredis';
-import { SECRET_MAX_AGE_SECONDS } from '../config/secrets-manager-credentials';
-import { GATEWAY_ENV } from './environment';
+import { SECRET_MAX_AGE_SECONDS } from '../core/config/secrets-manager-credentials';
+import { GATEWAY_ENV } from '../contract/environment';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -8,9 +8,9 @@ import {
 } from '../../test/support/fake-aws/secrets-manager';
 import { startFakeProvider, type FakeProvider } from '../../test/support/fake-providers/fake-provider';
 import { recordingGatewayTelemetry } from '../../test/support/telemetry';
-import { UNSET_CREDENTIAL_SECRET_STRING } from '../core/config/unset-credential';
-import { GATEWAY_ENV } from '../core/runtime/environment';
-import { createDeployedGateway } from './runtime';
+import { UNSET_CREDENTIAL_SECRET_STRING } from '../contract/credentials';
+import { GATEWAY_ENV } from '../contract/environment';
+import { createDeployedGateway } from './deployed-gateway';
 
 /** The deployed gateway with a provider secret nobody has set yet: refused by name, never sent. */
 const UNSET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:llm/openai-AbCdEf';

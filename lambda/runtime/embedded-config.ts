@@ -1,5 +1,5 @@
-import { sha256Hex } from './pipeline/identity';
-import type { GatewayConfigInput } from './config/schema';
+import { sha256Hex } from '../core/pipeline/identity';
+import type { GatewayConfigInput } from '../contract/config/gateway-config';
 
 /** The key the local server accepts when it runs on embedded defaults. Not a secret: local only. */
 export const LOCAL_DEVELOPMENT_KEY = 'sk-local-development';

@@ -1,13 +1,25 @@
 import * as z from 'zod/mini';
-import '../validation/messages';
-import { DEFAULT_MAX_JSON_DEPTH } from '../openai/request-schema';
-import { remoteUrlsSchema } from '../openai/remote-urls';
-import { budgetsSchema } from '../policy/budget/budget-guard';
-import { routingSchema } from '../policy/router/router';
-import { exactCacheSchema } from '../policy/cache/exact-cache';
-import { semanticCacheSchema } from '../policy/cache/semantic-cache';
-import { storeDownPolicySchema } from '../policy/limits/resilient-bucket-store';
-import { tokenLimitsSchema } from '../policy/limits/token-limits';
+import '../zod-messages';
+import { remoteUrlsSchema } from './remote-urls';
+import { budgetsSchema } from './budgets';
+import { routingSchema } from './routing';
+import { exactCacheSchema } from './exact-cache';
+import { semanticCacheSchema } from './semantic-cache';
+import { storeDownPolicySchema } from './limits-store-down';
+import { tokenLimitsSchema } from './token-limits';
+import { positiveMs } from './deployment';
+import { deploymentSchema, type Deployment, type DeploymentInput } from './providers';
+
+export {
+  PROVIDER_KINDS,
+  deploymentSchema,
+  type Deployment,
+  type DeploymentInput,
+  type ProviderKind,
+} from './providers';
+
+/** Deeper than any request the API defines needs (tool parameter schemas included). */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 /**
  * The gateway's model configuration: which public model names exist, which deployments serve them in
@@ -15,61 +27,6 @@ import { tokenLimitsSchema } from '../policy/limits/token-limits';
  * gateway starts (and when the LlmGateway construct synthesizes); a provider's base URL comes only
  * from here, never from a request.
  */
-
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'bedrock', 'openai-compatible', 'builtin'] as const;
-export type ProviderKind = (typeof PROVIDER_KINDS)[number];
-
-/**
- * Prices are integers in micro-dollars (1e-6 USD) per million tokens, so $2.50 per 1M tokens is
- * 2_500_000. A call's cost is the exact sum over token kinds, rounded up once to a whole
- * micro-dollar: spend is never under-counted.
- */
-const microDollarsPerMillionTokens = () => z.int().check(z.gte(0), z.lte(1_000_000_000));
-const positiveMs = (fallback: number) => z._default(z.int().check(z.gte(1)), fallback);
-
-export const deploymentSchema = z
-  .strictObject({
-    provider: z.enum(PROVIDER_KINDS),
-    /** The upstream model id sent to the provider. */
-    model: z.string().check(z.minLength(1)),
-    /**
-     * Where the provider is. Required for every provider but `builtin` and `bedrock` (for which it
-     * overrides the regional endpoint, e.g. with a VPC endpoint).
-     */
-    baseUrl: z.optional(z.url({ protocol: /^https?$/ })),
-    /** AWS region of a `bedrock` deployment. */
-    region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/))),
-    /** Name of the credential (a Secrets Manager secret when deployed) that holds the API key. */
-    credential: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9-]*$/))),
-    timeouts: z.prefault(
-      z.strictObject({
-        /** Headers (and, for streams, the first event) must arrive within this. */
-        firstByteMs: positiveMs(10_000),
-        /** The whole response must complete within this. */
-        totalMs: positiveMs(300_000),
-      }),
-      {},
-    ),
-    pricing: z.strictObject({
-      input: microDollarsPerMillionTokens(),
-      output: microDollarsPerMillionTokens(),
-      cachedInput: z.optional(microDollarsPerMillionTokens()),
-    }),
-  })
-  .check(
-    z.superRefine((deployment, ctx) => {
-      if (deployment.provider === 'bedrock') {
-        if (!deployment.region)
-          ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required for provider "bedrock"' });
-      } else if (deployment.provider !== 'builtin' && !deployment.baseUrl) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['baseUrl'],
-          message: `is required for provider "${deployment.provider}"`,
-        });
-      }
-    }),
-  );
 
 export const modelSchema = z.strictObject({
   kind: z._default(z.enum(['chat', 'embedding']), 'chat'),
@@ -165,11 +122,29 @@ export const gatewayConfigSchema = z
           }
         });
       }
+      // Each routing tier sends to a chat model of this config (by name or alias).
+      for (const [tier, { model }] of Object.entries(config.routing?.tiers ?? {})) {
+        const owner = names.get(model);
+        if (owner === undefined || config.models[owner].kind !== 'chat') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routing', 'tiers', tier, 'model'],
+            message: `"${model}" is not a chat model of this config`,
+          });
+        }
+      }
     }),
   );
 
-export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
-export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
-export type Deployment = z.output<typeof deploymentSchema>;
+type Parsed = z.output<typeof gatewayConfigSchema>;
+type Written = z.input<typeof gatewayConfigSchema>;
+/** The config as a file or a construct prop writes it (defaults may be left out). */
+export type GatewayConfigInput = Omit<Written, 'deployments'> & {
+  readonly deployments: Readonly<Record<string, DeploymentInput>>;
+};
+/** The validated config, defaults applied. */
+export type GatewayConfig = Omit<Parsed, 'deployments'> & {
+  readonly deployments: Readonly<Record<string, Deployment>>;
+};
 export type ModelEntry = z.output<typeof modelSchema>;
 export type ModelKind = ModelEntry['kind'];

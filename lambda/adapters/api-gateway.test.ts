@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { PassThrough, type Writable } from 'node:stream';
 import { parseGatewayConfig } from '../core/config/load';
-import { createGateway } from '../core/create-gateway';
-import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../core/embedded-config';
+import { createGateway } from '../runtime/create-gateway';
+import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../runtime/embedded-config';
 import { MemoryTraceSink } from '../core/trace/record';
-import { identityOf, streamingHandler, type HttpResponseStreamFactory } from './adapter';
+import { identityOf, streamingHandler, type HttpResponseStreamFactory } from './api-gateway';
 
 /** Stands in for the Lambda runtime's HttpResponseStream: records the prelude, passes the body. */
 function recordingFactory() {

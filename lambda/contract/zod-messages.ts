@@ -16,7 +16,9 @@ const bound = (issue: { inclusive?: boolean }, inclusiveWord: string, exclusiveW
 export const messageFor: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type':
-      return `expected ${issue.expected}, received ${describe(issue.input)}`;
+      return issue.input === undefined
+        ? 'is required'
+        : `expected ${issue.expected}, received ${describe(issue.input)}`;
     case 'too_big':
       return issue.origin === 'array' || issue.origin === 'string'
         ? `must have at most ${issue.maximum} ${issue.origin === 'array' ? 'items' : 'characters'}`
@@ -32,7 +34,10 @@ export const messageFor: z.core.$ZodErrorMap = (issue) => {
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_union':
-      return 'does not match any of the accepted forms';
+      // A discriminated union whose key (a deployment's `provider`) names none of its members.
+      return issue.note === 'No matching discriminator' && Array.isArray(issue.options)
+        ? `must be one of ${(issue.options as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+        : 'does not match any of the accepted forms';
     default:
       return undefined;
   }

@@ -1,36 +1,31 @@
 import Redis from 'ioredis';
 import { PROVIDERS } from '../providers/registry';
-import { EnvCredentialSource, type CredentialSource } from './config/credentials';
-import type { GatewayConfig, ProviderKind } from './config/schema';
-import type { ProviderClient } from './providers/provider';
-import { Gateway } from './pipeline/gateway';
-import {
-  CONFIGURED_ORDER,
-  composeTrafficPolicy,
-  type AdmissionControl,
-  type ResponseCache,
-  type TrafficPolicy,
-} from './pipeline/policy';
-import { InMemoryBucketStore } from './policy/limits/bucket-store';
-import { RedisBucketStore } from './policy/limits/redis-bucket-store';
-import { ResilientBucketStore, type StoreHealthEvent } from './policy/limits/resilient-bucket-store';
-import { BudgetGuard, type SoftThresholdEvent } from './policy/budget/budget-guard';
-import { chainCaches } from './policy/cache/chain';
-import { HashingEmbedder, type Embedder } from './policy/cache/embedder';
-import { ExactCache, InMemoryCacheStore, RedisCacheStore } from './policy/cache/exact-cache';
-import { SemanticCache, type SemanticCacheEvent } from './policy/cache/semantic-cache';
-import type { SqlClient } from './vector/sql-client';
-import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore } from './policy/kill-switch/kill-switch';
-import { TokenLimiter } from './policy/limits/token-limits';
-import type { ClassifierModel } from './policy/router/classifier';
-import { PromptRouter } from './policy/router/router';
-import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './resilience/breaker';
-import { RedisBreakerStore } from './resilience/redis-breaker';
-import { JsonLineTraceSink, type TraceRecord, type TraceSink } from './trace/record';
-import { ApiKeyAuthenticator } from './pipeline/identity';
-import { NO_INSTRUMENTATION, type GatewayInstrumentation } from './telemetry/instrumentation';
-import type { GatewayEventSinks } from './telemetry/gateway-telemetry';
-import type { HostResolver } from './openai/remote-urls';
+import { EnvCredentialSource, type CredentialSource } from '../core/config/credentials';
+import type { GatewayConfig, ProviderKind } from '../contract/config/gateway-config';
+import type { ProviderClient } from '../core/providers/provider';
+import { Gateway } from '../core/pipeline/gateway';
+import { CONFIGURED_ORDER, composeTrafficPolicy } from '../core/pipeline/policy';
+import { type AdmissionControl, type ResponseCache, type TrafficPolicy } from '../core/pipeline/ports';
+import { InMemoryBucketStore } from '../core/policy/limits/bucket-store';
+import { RedisBucketStore } from '../core/policy/limits/redis-bucket-store';
+import { ResilientBucketStore, type StoreHealthEvent } from '../core/policy/limits/resilient-bucket-store';
+import { BudgetGuard, type SoftThresholdEvent } from '../core/policy/budget/budget-guard';
+import { chainCaches } from '../core/policy/cache/chain';
+import { HashingEmbedder, type Embedder } from '../core/policy/cache/embedder';
+import { ExactCache, InMemoryCacheStore, RedisCacheStore } from '../core/policy/cache/exact-cache';
+import { SemanticCache, type SemanticCacheEvent } from '../core/policy/cache/semantic-cache';
+import type { SqlClient } from '../core/vector/sql-client';
+import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore } from '../core/policy/kill-switch/kill-switch';
+import { TokenLimiter } from '../core/policy/limits/token-limits';
+import type { ClassifierModel } from '../core/policy/router/classifier';
+import { PromptRouter } from '../core/policy/router/router';
+import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from '../core/resilience/breaker';
+import { RedisBreakerStore } from '../core/resilience/redis-breaker';
+import { JsonLineTraceSink, type TraceRecord, type TraceSink } from '../core/trace/record';
+import { ApiKeyAuthenticator } from '../core/pipeline/identity';
+import { NO_INSTRUMENTATION, type GatewayInstrumentation } from '../core/telemetry/instrumentation';
+import type { GatewayEventSinks } from '../core/telemetry/gateway-telemetry';
+import type { HostResolver } from '../core/openai/remote-urls';
 
 export interface GatewayOptions {
   readonly config: GatewayConfig;

@@ -71,3 +71,21 @@ export const EMBEDDINGS_ENV = {
   /** The largest object the ingestion bucket's drop reads, in bytes. */
   maxObjectBytes: 'EMBEDDINGS_MAX_OBJECT_BYTES',
 } as const;
+
+/** The kill-switch function's own environment variables (the CostGuardrails construct sets them). */
+export const KILL_SWITCH_ENV = {
+  /** Key prefix of the gateway's Redis keys. @default `llmgw:` */
+  keyPrefix: 'KILL_SWITCH_KEY_PREFIX',
+  /** JSON from alarm name to scope (`global`, `tenant:<id>`, `feature:<name>`). */
+  alarmScopes: 'KILL_SWITCH_ALARM_SCOPES',
+} as const;
+
+/**
+ * Which tenants and features a deployed function writes as metric dimensions (the construct that
+ * deploys it sets them from its props; `DimensionPolicy` reads them).
+ */
+export const METRICS_DIMENSION_ENV = {
+  tenants: 'LLM_METRICS_TENANTS',
+  features: 'LLM_METRICS_FEATURES',
+  maxFeatures: 'LLM_METRICS_MAX_FEATURES',
+} as const;

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { buildOnce } from '../core/runtime/build-once';
+import { buildOnce } from './build-once';
 
 export interface SqsBatchHandlerOptions<W, O> {
   /**

@@ -3,11 +3,11 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { EmbeddingService, EmbeddingsApi } from '../core/embeddings';
 import { SqsReindexQueue } from '../core/embeddings/sqs-reindex-queue';
 import type { Gateway } from '../core/pipeline/gateway';
-import { EMBEDDINGS_ENV } from '../core/runtime/environment';
-import { positiveIntegerEnv, requiredEnv } from '../core/runtime/read-env';
-import type { Env } from '../core/runtime/redis';
+import { EMBEDDINGS_ENV } from '../contract/environment';
+import { positiveIntegerEnv, requiredEnv } from './read-env';
+import type { Env } from './redis';
 import type { GatewayTelemetry } from '../core/telemetry';
-import { createDeployedGatewayWithStores } from '../gateway/runtime';
+import { createDeployedGatewayWithStores } from './deployed-gateway';
 
 export const EMBEDDINGS_CONSTRUCT = 'EmbeddingService';
 

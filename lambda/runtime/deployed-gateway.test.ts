@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { startFakeProvider, type FakeProvider } from '../../test/support/fake-providers/fake-provider';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../../test/support/fake-aws/secrets-manager';
 import { quietGatewayTelemetry, recordingGatewayTelemetry } from '../../test/support/telemetry';
-import { GATEWAY_ENV } from '../core/runtime/environment';
-import { createDeployedGateway } from './runtime';
+import { GATEWAY_ENV } from '../contract/environment';
+import { createDeployedGateway } from './deployed-gateway';
 
 /**
  * The deployed wiring, end to end: config file beside the handler, provider key from Secrets Manager

@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { loadGatewayConfigFile } from '../core/config/load';
 import { loadClassifierModel } from '../core/policy/router/classifier';
 import { SECRET_MAX_AGE_SECONDS, SecretsManagerCredentialSource } from '../core/config/secrets-manager-credentials';
-import { createGateway } from '../core/create-gateway';
+import { createGateway } from './create-gateway';
 import type { Gateway } from '../core/pipeline/gateway';
-import { GATEWAY_ENV } from '../core/runtime/environment';
-import { redisFromEnv, type Env } from '../core/runtime/redis';
+import { GATEWAY_ENV } from '../contract/environment';
+import { redisFromEnv, type Env } from './redis';
 import type { GatewayTelemetry } from '../core/telemetry';
 
 /**

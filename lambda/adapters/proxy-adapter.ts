@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { GatewayError, toGatewayError } from '../core/http/errors';
 import type { GatewayRequest, GatewayResponse, ResponseHeaders } from '../core/http/types';
 import { errorResponse } from '../core/pipeline/responses';
-import { toGatewayRequest } from './adapter';
+import { toGatewayRequest } from './api-gateway';
 
 /** Keep this much of the function's time to answer after the service's work is cut short. */
 const RESPONSE_MARGIN_MS = 1_000;

@@ -23,6 +23,19 @@ describe.each(stores)('breaker contract: %s', (_name, create) => {
     for (let i = 0; i < times; i++) await store.recordFailure('d', await store.acquire('d'));
   }
 
+  test('the failure that opens the breaker says so, once; a failed probe re-opens it and says so', async () => {
+    const store = create();
+    const opened: boolean[] = [];
+    for (let i = 0; i < settings.failureThreshold + 1; i++) {
+      opened.push(await store.recordFailure('d', await store.acquire('d')));
+    }
+    expect(opened).toEqual([false, false, true, false]);
+    await sleep(settings.openMs + 20);
+    const probe = await store.acquire('d');
+    expect(probe.probe).toBe(true);
+    expect(await store.recordFailure('d', probe)).toBe(true);
+  });
+
   test('closed until the threshold of consecutive failures, then open', async () => {
     const store = create();
     await fail(store, 2);

@@ -27,7 +27,8 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 export interface BreakerStore {
   acquire(deployment: string): Promise<BreakerPermit>;
   recordSuccess(deployment: string, permit: BreakerPermit): Promise<void>;
-  recordFailure(deployment: string, permit: BreakerPermit): Promise<void>;
+  /** Counts a failure; true when this failure opened the breaker (or re-opened it, for a probe). */
+  recordFailure(deployment: string, permit: BreakerPermit): Promise<boolean>;
   /**
    * The permit was not used (the call was answered from a cache, or refused): a probe's half-open
    * slot is freed for the next caller, and nothing is counted.
@@ -69,17 +70,19 @@ export class InMemoryBreakerStore implements BreakerStore {
     this.entries.delete(deployment);
   }
 
-  async recordFailure(deployment: string, permit: BreakerPermit): Promise<void> {
+  async recordFailure(deployment: string, permit: BreakerPermit): Promise<boolean> {
     const entry = this.entry(deployment);
     const now = this.now();
     if (permit.probe) {
       entry.openUntil = now + this.settings.openMs;
       entry.probeUntil = 0;
-      return;
+      return true;
     }
-    if (entry.openUntil !== 0) return;
+    if (entry.openUntil !== 0) return false;
     entry.failures += 1;
-    if (entry.failures >= this.settings.failureThreshold) entry.openUntil = now + this.settings.openMs;
+    if (entry.failures < this.settings.failureThreshold) return false;
+    entry.openUntil = now + this.settings.openMs;
+    return true;
   }
 
   async release(deployment: string, permit: BreakerPermit): Promise<void> {

@@ -40,9 +40,26 @@ export interface Attempted<T> {
   readonly failovers: number;
 }
 
-export interface FailoverOutcome {
-  attempts: number;
-  failovers: number;
+/**
+ * What a failover search reports as it goes, in the manner of cockatiel's `onRetry` / `onBreak`:
+ * telemetry and the call's record subscribe; the search itself keeps no account for anyone.
+ */
+export interface FailoverEvents {
+  /** An upstream call is about to be made (`attempt` counts from 1 on each deployment). */
+  readonly attempt?: (event: { readonly deploymentId: string; readonly attempt: number; readonly probe: boolean }) => void;
+  /** A failed attempt will be made again on the same deployment after `delayMs`. */
+  readonly retry?: (event: {
+    readonly deploymentId: string;
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly error: UpstreamError;
+  }) => void;
+  /** The search moves on from `from` (given up on, or refused by its breaker) to `to`. */
+  readonly failover?: (event: { readonly from: string; readonly to: string }) => void;
+  /** A failure counted against the deployment opened its breaker. */
+  readonly breakerOpened?: (event: { readonly deploymentId: string }) => void;
+  /** This call is the deployment's single half-open probe. */
+  readonly probe?: (event: { readonly deploymentId: string }) => void;
 }
 
 /**
@@ -76,25 +93,30 @@ export class PrefetchedPermit {
   }
 }
 
+export interface FailoverOptions<T> {
+  /** Deployment ids, in the order to try them. */
+  readonly deployments: readonly string[];
+  readonly breaker: BreakerStore;
+  readonly retry: RetrySettings;
+  /** One upstream call to a deployment. */
+  readonly attempt: (deploymentId: string) => Promise<T>;
+  /** The first deployment's permit, asked for with the call's other reads. */
+  readonly prefetched?: PrefetchedPermit;
+  readonly events?: FailoverEvents;
+}
+
 /**
  * Calls deployments in order. On each: ask its breaker, retry retryable failures with backoff (a
  * half-open probe gets one attempt), record the outcome in the breaker, and move on to the next
  * deployment when it is exhausted. Errors that are the request's own fault end the search at once.
- *
- * `outcome` is updated as attempts are made, so callers can account for a call that failed.
  */
-export async function callWithFailover<T>(
-  deployments: readonly string[],
-  breaker: BreakerStore,
-  settings: RetrySettings,
-  attempt: (deploymentId: string) => Promise<T>,
-  outcome: FailoverOutcome = { attempts: 0, failovers: 0 },
-  prefetched?: PrefetchedPermit,
-): Promise<Attempted<T>> {
+export async function callWithFailover<T>(options: FailoverOptions<T>): Promise<Attempted<T>> {
+  const { deployments, breaker, retry: settings, events = {} } = options;
   const errors: UpstreamError[] = [];
+  let attempts = 0;
   for (const [index, deploymentId] of deployments.entries()) {
-    if (index > 0) outcome.failovers++;
-    const permit = await (prefetched?.take(deploymentId) ?? acquire(breaker, deploymentId));
+    if (index > 0) events.failover?.({ from: deployments[index - 1], to: deploymentId });
+    const permit = await (options.prefetched?.take(deploymentId) ?? acquire(breaker, deploymentId));
     if (!permit.allowed) {
       errors.push(
         new UpstreamError('breaker_open', `${deploymentId} is unavailable (circuit open)`, {
@@ -104,27 +126,24 @@ export async function callWithFailover<T>(
       );
       continue;
     }
-    // A Retry-After longer than we are willing to wait is a reason to fail over, not to sleep.
-    const policy = retry(
-      handleWhen(
-        (error) =>
-          error instanceof UpstreamError && error.retryable && (error.options.retryAfterMs ?? 0) <= settings.maxDelayMs,
-      ),
-      {
-        maxAttempts: permit.probe ? 0 : settings.maxAttempts - 1,
-        backoff: new RetryAfterBackoff(
-          new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
-        ),
-      },
-    );
+    if (permit.probe) events.probe?.({ deploymentId });
+    const policy = retryPolicy(settings, permit.probe);
+    const listener = policy.onRetry((reason) => {
+      if ('error' in reason && reason.error instanceof UpstreamError) {
+        events.retry?.({ deploymentId, attempt: reason.attempt, delayMs: reason.delay, error: reason.error });
+      }
+    });
+    let attempt = 0;
     try {
       const value = await policy.execute(async () => {
-        outcome.attempts++;
+        attempts++;
+        events.attempt?.({ deploymentId, attempt: ++attempt, probe: permit.probe });
         try {
-          return await attempt(deploymentId);
+          return await options.attempt(deploymentId);
         } catch (error) {
           if (error instanceof UpstreamError && error.countsAgainstBreaker) {
-            await record(() => breaker.recordFailure(deploymentId, permit));
+            const opened = await record(() => breaker.recordFailure(deploymentId, permit));
+            if (opened) events.breakerOpened?.({ deploymentId });
           } else if (error instanceof UpstreamError && error.failure === 'unsupported') {
             await record(() => breaker.release(deploymentId, permit)); // the deployment was never called
           }
@@ -132,7 +151,7 @@ export async function callWithFailover<T>(
         }
       });
       await record(() => breaker.recordSuccess(deploymentId, permit));
-      return { value, deploymentId, attempts: outcome.attempts, failovers: outcome.failovers };
+      return { value, deploymentId, attempts, failovers: index };
     } catch (error) {
       if (error instanceof ClientAbortedError) throw error;
       if (!(error instanceof UpstreamError)) throw error;
@@ -148,9 +167,27 @@ export async function callWithFailover<T>(
         );
       }
       errors.push(error);
+    } finally {
+      listener.dispose();
     }
   }
   throw exhausted(errors);
+}
+
+/** Retries on one deployment: a Retry-After longer than we are willing to wait is a reason to fail over, not to sleep. */
+function retryPolicy(settings: RetrySettings, probe: boolean) {
+  return retry(
+    handleWhen(
+      (error) =>
+        error instanceof UpstreamError && error.retryable && (error.options.retryAfterMs ?? 0) <= settings.maxDelayMs,
+    ),
+    {
+      maxAttempts: probe ? 0 : settings.maxAttempts - 1,
+      backoff: new RetryAfterBackoff(
+        new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
+      ),
+    },
+  );
 }
 
 /** A breaker store that cannot be reached must not take the gateway down with it. */
@@ -162,11 +199,12 @@ async function acquire(breaker: BreakerStore, deploymentId: string): Promise<Bre
   }
 }
 
-async function record(write: () => Promise<void>): Promise<void> {
+async function record<R>(write: () => Promise<R>): Promise<R | undefined> {
   try {
-    await write();
+    return await write();
   } catch {
     // Losing one breaker update is better than failing a call that succeeded.
+    return undefined;
   }
 }
 

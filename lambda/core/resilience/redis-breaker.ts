@@ -29,11 +29,15 @@ if ARGV[1] == '1' then
   redis.call('PEXPIRE', KEYS[1], openMs * 10)
   return 1
 end
-if tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0') ~= 0 then return 1 end
+if tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0') ~= 0 then return 0 end
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-if failures >= threshold then redis.call('HSET', KEYS[1], 'openUntil', now + openMs) end
+local opened = 0
+if failures >= threshold then
+  redis.call('HSET', KEYS[1], 'openUntil', now + openMs)
+  opened = 1
+end
 redis.call('PEXPIRE', KEYS[1], openMs * 10)
-return 1`;
+return opened`;
 
 const STATE = `${NOW}
 local openUntil = tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0')
@@ -84,13 +88,15 @@ export class RedisBreakerStore implements BreakerStore {
     await this.redis.breakerSuccess(...this.keys(deployment));
   }
 
-  async recordFailure(deployment: string, permit: BreakerPermit): Promise<void> {
-    await this.redis.breakerFailure(
+  /** Returns whether this failure opened the breaker: one script, so exactly one caller sees it open it. */
+  async recordFailure(deployment: string, permit: BreakerPermit): Promise<boolean> {
+    const opened = await this.redis.breakerFailure(
       ...this.keys(deployment),
       permit.probe ? '1' : '0',
       this.settings.failureThreshold,
       this.settings.openMs,
     );
+    return opened === 1;
   }
 
   async release(deployment: string, permit: BreakerPermit): Promise<void> {

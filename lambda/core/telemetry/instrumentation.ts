@@ -258,8 +258,8 @@ export function instrumentGateway(sinks: InstrumentationSinks): GatewayInstrumen
 
 /**
  * Breaker transitions as metrics. A refusal and a probe's success are known from the permit; an
- * opening is seen by reading the state around the failure that may cause it (two reads, on
- * failures only). Two instances failing at the same instant may both count one opening.
+ * opening from the store, which says whether the failure it counted opened the breaker (atomically,
+ * so one opening is counted once whichever instances fail at the same instant).
  */
 function instrumentBreaker(store: BreakerStore, metrics: MetricWriter): BreakerStore {
   const emit = (
@@ -277,11 +277,9 @@ function instrumentBreaker(store: BreakerStore, metrics: MetricWriter): BreakerS
       if (permit.probe) emit(deployment, { BreakerClosed: 1 });
     },
     async recordFailure(deployment, permit: BreakerPermit) {
-      const before = await store.state(deployment).catch(() => undefined);
-      await store.recordFailure(deployment, permit);
-      if (before === 'open') return; // opened by another call already
-      const after = await store.state(deployment).catch(() => undefined);
-      if (after === 'open') emit(deployment, { BreakerOpened: 1 });
+      const opened = await store.recordFailure(deployment, permit);
+      if (opened) emit(deployment, { BreakerOpened: 1 });
+      return opened;
     },
     release: (deployment, permit: BreakerPermit) => store.release(deployment, permit),
     state: (deployment) => store.state(deployment),

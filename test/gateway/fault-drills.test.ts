@@ -111,7 +111,7 @@ describe('Redis killed and restarted under load', () => {
       expect(types.length).toBeGreaterThanOrEqual(2);
       // Once Redis is back, counting is shared again: the restarted server holds the tenant's bucket.
       await h.client().chat.completions.create({ model: 'chat-a', messages, max_tokens: 20 });
-      expect(await redis.keys('drill:tokens:*')).not.toHaveLength(0);
+      expect(await redis.keys('drill:buckets:*')).not.toHaveLength(0);
     } finally {
       await h.close();
     }

@@ -16,7 +16,15 @@ export const budgetsSchema = z.strictObject({
   tenants: z._default(z.record(z.string(), budget), {}),
   /** Percent of a budget at which a soft-threshold event is emitted. */
   softThresholdPercent: z._default(z.int().check(z.gte(1), z.lte(100)), 70),
-  /** Output tokens assumed for a request that sets no max_tokens when reserving its cost. */
+  /**
+   * How long a call that does not fit only because of what calls in flight hold waits for them to
+   * settle (most give back most of what they reserved) before it is refused with a 429 to retry.
+   */
+  inFlightWaitMs: z._default(z.int().check(z.gte(0), z.lte(10_000)), 1_000),
+  /**
+   * Output tokens reserved for a request that sets no max_tokens, and the most a request may ask
+   * for: a request without max_tokens is sent with this, and one asking for more is refused.
+   */
   defaultMaxOutputTokens: z._default(z.int().check(z.gte(1)), 1024),
 });
 export type Budgets = z.output<typeof budgetsSchema>;

@@ -3,6 +3,7 @@ import type { ModelCatalog } from '../config/catalog';
 import type { CallerIdentity, GatewayRequest, GatewayResponse } from '../http/types';
 import { parseChatCompletionRequest } from '../openai/request-schema';
 import type { RemoteUrlGuard } from '../openai/remote-urls';
+import { capOutput } from '../openai/output-cap';
 import { estimateTokens } from '../openai/token-estimate';
 import { toTokenUsage, type ChatCompletionRequest, type TokenUsage } from '../openai/types';
 import { formatRouteHeader } from '../policy/router/router';
@@ -31,6 +32,8 @@ export interface ChatPartDependencies {
   readonly upstream: Upstream;
   readonly stream: StreamPart;
   readonly accounting: CallAccounting;
+  /** The most output tokens a request may ask for (what budgets and limits reserve): `capOutput`. */
+  readonly outputCap?: number;
 }
 
 /**
@@ -42,7 +45,7 @@ export class ChatPart {
 
   async handle(scope: CallScope): Promise<GatewayResponse> {
     const { identity, json } = admitBody(scope, this.deps.limits, this.deps.identify);
-    const request = parseChatCompletionRequest(json);
+    const request = capOutput(parseChatCompletionRequest(json), this.deps.outputCap);
     await this.deps.urls.check(request);
     scope.trace.modelRequested = request.model;
     scope.trace.stream = request.stream === true;

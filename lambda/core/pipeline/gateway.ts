@@ -70,6 +70,7 @@ export class Gateway {
       breaker: deps.breaker,
       stream: new StreamPart(upstream, this.accounting, this.now),
       accounting: this.accounting,
+      outputCap: outputCapOf(deps.config),
     });
     this.embeddings = new EmbeddingsPart({ ...common, accounting: this.accounting });
   }
@@ -158,6 +159,14 @@ function expectMethod(request: GatewayRequest, method: string): void {
       code: 'method_not_allowed',
     });
   }
+}
+
+/** The output cap that budgets and token limits reserve by: the smaller of theirs, when configured. */
+function outputCapOf(config: GatewayConfig): number | undefined {
+  const caps = [config.budgets?.defaultMaxOutputTokens, config.tokenLimits?.defaultMaxOutputTokens].filter(
+    (cap): cap is number => cap !== undefined,
+  );
+  return caps.length > 0 ? Math.min(...caps) : undefined;
 }
 
 /** What the gateway refuses to start with: a mistake in how it was composed, found at start. */

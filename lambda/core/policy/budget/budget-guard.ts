@@ -1,7 +1,7 @@
 import { GatewayError } from '../../http/errors';
 import type { Admission, AdmissionControl, CallFacts } from '../../pipeline/ports';
 import { costMicroUsd } from '../../trace/cost';
-import { CALENDAR_MONTH, type Bucket, type BucketStore } from '../limits/bucket-store';
+import { CALENDAR_MONTH, type Bucket, type BucketStore, type Refused, type Reserved } from '../limits/bucket-store';
 import { estimateTokens } from '../../openai/token-estimate';
 import type { Budgets } from '../../../contract/config/budgets';
 
@@ -23,6 +23,8 @@ export class BudgetGuard implements AdmissionControl {
     private readonly budgets: Budgets,
     private readonly store: BucketStore,
     private readonly onSoftThreshold: (event: SoftThresholdEvent) => void = () => undefined,
+    /** Milliseconds. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   buckets(facts: Pick<CallFacts, 'identity' | 'feature'>): Bucket[] {
@@ -61,39 +63,70 @@ export class BudgetGuard implements AdmissionControl {
     const buckets = this.buckets(facts);
     if (buckets.length === 0) return { settle: async () => undefined, release: async () => undefined };
     const reserved = this.maxCost(facts);
-    const outcome = await this.store.reserve(buckets, reserved);
-    if (!outcome.admitted) {
-      const { bucket, used } = outcome;
-      const retryAfter = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
-      throw new GatewayError(
-        429,
-        'rate_limit_error',
-        `Budget exhausted: ${bucket.name} is ${formatUsd(bucket.limit)}, ${formatUsd(used)} is spent or reserved, ` +
-          `and this request may cost up to ${formatUsd(reserved)}. It renews in ${retryAfter} s.`,
-        { code: 'insufficient_quota', retryAfterSeconds: retryAfter },
-      );
-    }
+    const outcome = await this.reserve(buckets, reserved);
+    if (!outcome.admitted) throw refusal(outcome, reserved);
     let open = true;
     const close = async (cost: number) => {
       if (!open) return;
       open = false;
-      const totals = await this.store.settle(outcome, cost - reserved);
-      buckets.forEach((bucket, i) => {
-        const threshold = (bucket.limit * this.budgets.softThresholdPercent) / 100;
-        // Judged on settled spend: what the bucket held before this call's cost was added.
-        const before = totals[i] - cost;
-        if (cost > 0 && before < threshold && totals[i] >= threshold) {
-          this.onSoftThreshold({
-            budget: bucket.id,
-            tenant: bucket.group,
-            spentMicroUsd: totals[i],
-            limitMicroUsd: bucket.limit,
-          });
-        }
-      });
+      const totals = await this.store.settle(outcome, cost);
+      buckets.forEach((bucket, i) => this.checkSoftThreshold(bucket, totals[i], cost));
     };
     return { settle: (_usage, cost) => close(cost), release: () => close(0) };
   }
+
+  /**
+   * A reservation, waiting a little when only calls in flight stand in the way: their reservations
+   * are worst cases, and most of each comes back when they settle, often within the wait.
+   */
+  private async reserve(buckets: readonly Bucket[], amount: number): Promise<Reserved | Refused> {
+    const deadline = this.now() + this.budgets.inFlightWaitMs;
+    for (let pause = IN_FLIGHT_POLL_MS; ; pause = Math.min(pause * 2, 200)) {
+      const outcome = await this.store.reserve(buckets, amount);
+      if (outcome.admitted || !outcome.inFlight || this.now() + pause > deadline) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));
+    }
+  }
+
+  /** Judged on settled spend: what the bucket held before this call's cost was added. */
+  private checkSoftThreshold(bucket: Bucket, spent: number, cost: number): void {
+    const threshold = (bucket.limit * this.budgets.softThresholdPercent) / 100;
+    if (cost > 0 && spent - cost < threshold && spent >= threshold) {
+      this.onSoftThreshold({
+        budget: bucket.id,
+        tenant: bucket.group,
+        spentMicroUsd: spent,
+        limitMicroUsd: bucket.limit,
+      });
+    }
+  }
+}
+
+/** How often a reservation that waits for calls in flight asks again, at first. */
+const IN_FLIGHT_POLL_MS = 25;
+
+/**
+ * A budget's refusal in words a client can act on. Spent: `insufficient_quota` until the month
+ * renews. Held by calls in flight: a transient 429 (`rate_limit_exceeded`) with a short Retry-After,
+ * which SDKs retry on their own.
+ */
+function refusal(outcome: Refused, reserved: number): GatewayError {
+  const { bucket, used } = outcome;
+  if (outcome.inFlight) {
+    return GatewayError.rateLimited(
+      `Budget busy: ${bucket.name} is ${formatUsd(bucket.limit)}, and calls in flight hold ${formatUsd(used)} of it ` +
+        `until they finish; this request may cost up to ${formatUsd(reserved)}. Retry after 1 s.`,
+      1,
+    );
+  }
+  const retryAfter = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+  return new GatewayError(
+    429,
+    'rate_limit_error',
+    `Budget exhausted: ${bucket.name} is ${formatUsd(bucket.limit)}, ${formatUsd(used)} is spent, ` +
+      `and this request may cost up to ${formatUsd(reserved)}. It renews in ${retryAfter} s.`,
+    { code: 'insufficient_quota', retryAfterSeconds: retryAfter },
+  );
 }
 
 function formatUsd(microUsd: number): string {

@@ -1,11 +1,16 @@
 /**
- * Token buckets counted in fixed windows (per minute, per day). A reservation takes the same number
- * of tokens from every bucket of a call or from none; a settlement adds the difference between what
- * was reserved and what was used (negative: a refund).
+ * Buckets that limit what calls may take, shared by the token limits and the budgets.
  *
- * Fixed windows are exact within a window: against a limit L, at most L tokens are admitted per
- * window whatever the concurrency. Across a window boundary a burst can reach 2L in a short span;
- * that is the documented price of O(1) state per bucket.
+ * - A rolling bucket (`windowMs > 0`) refills continuously: it holds at most `limit` and drains at
+ *   `limit / windowMs` per millisecond (a token bucket, the generic cell rate algorithm's twin). A
+ *   burst can never take more than `limit` at once, across any boundary: there is none.
+ * - A calendar bucket (`windowMs === CALENDAR_MONTH`) counts per calendar month (UTC), for budgets:
+ *   what is spent, and apart from it what calls in flight hold. A call that does not fit only
+ *   because of what others hold is told so (`inFlight`): that clears as they settle, while a
+ *   budget that is spent stays spent until the month renews.
+ *
+ * A reservation takes the same amount from every bucket of a call, or from none; settling it
+ * replaces what it took with what the call used.
  */
 export interface Bucket {
   /** Stable id of the bucket, e.g. `tenant:acme:minute`. */
@@ -15,14 +20,14 @@ export interface Bucket {
   /** Hash-tag group: all of one call's buckets share it (one Redis slot). The tenant. */
   readonly group: string;
   readonly limit: number;
-  /** Window length in ms, or {@link CALENDAR_MONTH} for calendar months (UTC). */
+  /** Refill period in ms (the bucket refills `limit` per period), or {@link CALENDAR_MONTH}. */
   readonly windowMs: number;
 }
 
 /** The window length that means "calendar month, UTC" (budgets are monthly). */
 export const CALENDAR_MONTH = -1;
 
-/** The window `now` falls in: its index and when it ends. Same arithmetic as the Redis script. */
+/** The calendar month `now` falls in: its index and when it ends. Same arithmetic as the Redis script. */
 export function windowOf(now: number, windowMs: number): { index: number; endsAt: number } {
   if (windowMs > 0) {
     const index = Math.floor(now / windowMs);
@@ -35,9 +40,11 @@ export function windowOf(now: number, windowMs: number): { index: number; endsAt
 
 export interface Reserved {
   readonly admitted: true;
-  /** The window-qualified keys the tokens were taken from, for the settlement. */
+  /** The keys the amount was taken from (a calendar bucket's names its month), for the settlement. */
   readonly keys: readonly string[];
-  readonly tokens: number;
+  /** Each key's bucket: its limit and period, which a rolling bucket's settlement needs. */
+  readonly buckets: readonly Bucket[];
+  readonly amount: number;
 }
 
 export interface Refused {
@@ -45,53 +52,114 @@ export interface Refused {
   /** The bucket that refused. */
   readonly bucket: Bucket;
   readonly retryAfterMs: number;
-  /** Tokens already used in that bucket's window. */
+  /** What that bucket holds now (spent, and held by calls in flight). */
   readonly used: number;
+  /**
+   * Only calls in flight stand in the way: what they hold will mostly come back when they settle.
+   * Never set for a rolling bucket, whose refill `retryAfterMs` already says.
+   */
+  readonly inFlight: boolean;
 }
 
 export interface BucketStore {
-  reserve(buckets: readonly Bucket[], tokens: number): Promise<Reserved | Refused>;
-  /** Adds `delta` to the windows a reservation used (never below zero); returns their new totals. */
-  settle(reservation: Reserved, delta: number): Promise<number[]>;
+  reserve(buckets: readonly Bucket[], amount: number): Promise<Reserved | Refused>;
+  /**
+   * Replaces what the reservation took with what the call `used` (0 for a call that failed).
+   * Returns each bucket's level after it: a rolling bucket's fill, a calendar bucket's spend.
+   */
+  settle(reservation: Reserved, used: number): Promise<number[]>;
+}
+
+/** A rolling bucket's fill `elapsedMs` after it was `level`. */
+export function drained(level: number, elapsedMs: number, bucket: Pick<Bucket, 'limit' | 'windowMs'>): number {
+  return Math.max(0, level - (Math.max(0, elapsedMs) * bucket.limit) / bucket.windowMs);
+}
+
+/** How long until a rolling bucket at `level` has room for `amount`. */
+export function refillWait(level: number, amount: number, bucket: Pick<Bucket, 'limit' | 'windowMs'>): number {
+  return Math.ceil(((level + amount - bucket.limit) * bucket.windowMs) / bucket.limit);
 }
 
 /** In this process only: the local server's embedded default. Same semantics as Redis. */
 export class InMemoryBucketStore implements BucketStore {
-  private readonly used = new Map<string, { tokens: number; expiresAt: number }>();
+  private readonly rolling = new Map<string, { level: number; at: number }>();
+  private readonly calendar = new Map<string, { spent: number; held: number; expiresAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  private read(key: string, now: number): number {
-    const entry = this.used.get(key);
-    if (!entry) return 0;
-    if (entry.expiresAt <= now) {
-      this.used.delete(key);
-      return 0;
-    }
-    return entry.tokens;
+  private keyOf(bucket: Bucket, now: number): string {
+    const base = `{${bucket.group}}:${bucket.id}`;
+    return bucket.windowMs > 0 ? base : `${base}:${windowOf(now, bucket.windowMs).index}`;
   }
 
-  async reserve(buckets: readonly Bucket[], tokens: number): Promise<Reserved | Refused> {
+  private level(key: string, bucket: Bucket, now: number): number {
+    const entry = this.rolling.get(key);
+    return entry ? drained(entry.level, now - entry.at, bucket) : 0;
+  }
+
+  private month(key: string, now: number): { spent: number; held: number; expiresAt: number } | undefined {
+    const entry = this.calendar.get(key);
+    if (entry && entry.expiresAt <= now) {
+      this.calendar.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  async reserve(buckets: readonly Bucket[], amount: number): Promise<Reserved | Refused> {
     const now = this.now();
-    const windows = buckets.map((b) => windowOf(now, b.windowMs));
-    const keys = buckets.map((b, i) => `{${b.group}}:${b.id}:${windows[i].index}`);
+    const keys = buckets.map((b) => this.keyOf(b, now));
     for (const [i, bucket] of buckets.entries()) {
-      const used = this.read(keys[i], now);
-      if (used + tokens > bucket.limit) return { admitted: false, bucket, retryAfterMs: windows[i].endsAt - now, used };
+      if (bucket.windowMs > 0) {
+        const level = this.level(keys[i], bucket, now);
+        if (level + amount > bucket.limit) {
+          return {
+            admitted: false,
+            bucket,
+            retryAfterMs: refillWait(level, amount, bucket),
+            used: Math.round(level),
+            inFlight: false,
+          };
+        }
+        continue;
+      }
+      const { spent, held } = this.month(keys[i], now) ?? { spent: 0, held: 0 };
+      if (spent + amount > bucket.limit) {
+        const { endsAt } = windowOf(now, bucket.windowMs);
+        return { admitted: false, bucket, retryAfterMs: endsAt - now, used: spent, inFlight: false };
+      }
+      if (spent + held + amount > bucket.limit) {
+        return { admitted: false, bucket, retryAfterMs: 0, used: spent + held, inFlight: true };
+      }
     }
-    buckets.forEach((_bucket, i) => {
-      this.used.set(keys[i], { tokens: this.read(keys[i], now) + tokens, expiresAt: windows[i].endsAt });
+    buckets.forEach((bucket, i) => {
+      if (bucket.windowMs > 0) {
+        this.rolling.set(keys[i], { level: this.level(keys[i], bucket, now) + amount, at: now });
+        return;
+      }
+      const entry = this.month(keys[i], now) ?? { spent: 0, held: 0, expiresAt: windowOf(now, bucket.windowMs).endsAt };
+      entry.held += amount;
+      this.calendar.set(keys[i], entry);
     });
-    return { admitted: true, keys, tokens };
+    return { admitted: true, keys, buckets, amount };
   }
 
-  async settle(reservation: Reserved, delta: number): Promise<number[]> {
+  async settle(reservation: Reserved, used: number): Promise<number[]> {
     const now = this.now();
-    return reservation.keys.map((key) => {
-      const entry = this.used.get(key);
-      if (!entry || entry.expiresAt <= now) return 0;
-      entry.tokens = Math.max(0, entry.tokens + delta);
-      return entry.tokens;
+    return reservation.keys.map((key, i) => {
+      const bucket = reservation.buckets[i];
+      if (bucket.windowMs > 0) {
+        const entry = this.rolling.get(key);
+        if (!entry) return 0;
+        const level = Math.max(0, drained(entry.level, now - entry.at, bucket) + used - reservation.amount);
+        this.rolling.set(key, { level, at: now });
+        return level;
+      }
+      const entry = this.month(key, now);
+      if (!entry) return 0;
+      entry.held = Math.max(0, entry.held - reservation.amount);
+      entry.spent += used;
+      return entry.spent;
     });
   }
 }

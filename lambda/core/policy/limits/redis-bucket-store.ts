@@ -1,12 +1,6 @@
 import type Redis from 'ioredis';
 import type { Bucket, BucketStore, Refused, Reserved } from './bucket-store';
 
-/**
- * Buckets in Redis. One Lua script per decision, timed by the Redis server's clock: it finds each
- * bucket's current window (fixed length, or a calendar month), refuses if any would go over, and
- * otherwise takes the amount from all.
- * Keys carry the tenant as a hash tag (`{tenant}`), so one call's keys share a slot in cluster mode.
- */
 /** Calendar months (UTC) as windows: window length -1. Civil-date arithmetic after H. Hinnant. */
 const WINDOW_LUA = `
 local function month_of(days)
@@ -41,40 +35,79 @@ local function window_of(now, window)
 end
 `;
 
+const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+// A rolling bucket: a hash {level, at}, drained at limit/window per ms since `at`.
+// A calendar bucket: a hash {spent, held} per month.
+// KEYS: the buckets' base keys. ARGV: amount, then n limits, then n windows (ms, or -1 for months).
+// Returns {1, key...} when admitted, else {0, bucket index, retry after ms, used, in flight (1/0)}.
 const RESERVE = `${WINDOW_LUA}
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+${NOW}
 local n = #KEYS
-local tokens = tonumber(ARGV[1])
+local amount = tonumber(ARGV[1])
 local keys = {}
+local levels = {}
 local ends = {}
 for i = 1, n do
-  local index, ends_at = window_of(now, tonumber(ARGV[1 + n + i]))
-  local key = KEYS[i] .. ':' .. index
-  local used = tonumber(redis.call('GET', key) or '0')
-  if used + tokens > tonumber(ARGV[1 + i]) then
-    return {0, i, ends_at - now, used}
+  local limit = tonumber(ARGV[1 + i])
+  local window = tonumber(ARGV[1 + n + i])
+  if window > 0 then
+    local h = redis.call('HMGET', KEYS[i], 'level', 'at')
+    local level = tonumber(h[1] or '0')
+    local at = tonumber(h[2] or now)
+    level = math.max(0, level - math.max(0, now - at) * limit / window)
+    if level + amount > limit then
+      return {0, i, math.ceil((level + amount - limit) * window / limit), math.floor(level + 0.5), 0}
+    end
+    keys[i] = KEYS[i]
+    levels[i] = level
+  else
+    local index, ends_at = window_of(now, window)
+    local key = KEYS[i] .. ':' .. index
+    local h = redis.call('HMGET', key, 'spent', 'held')
+    local spent = tonumber(h[1] or '0')
+    local held = tonumber(h[2] or '0')
+    if spent + amount > limit then return {0, i, ends_at - now, spent, 0} end
+    if spent + held + amount > limit then return {0, i, 0, spent + held, 1} end
+    keys[i] = key
+    ends[i] = ends_at
   end
-  keys[i] = key
-  ends[i] = ends_at
 end
 for i = 1, n do
-  redis.call('INCRBY', keys[i], tokens)
-  redis.call('PEXPIREAT', keys[i], ends[i] + 86400000)
+  local window = tonumber(ARGV[1 + n + i])
+  if window > 0 then
+    redis.call('HSET', keys[i], 'level', tostring(levels[i] + amount), 'at', now)
+    redis.call('PEXPIRE', keys[i], window * 2)
+  else
+    redis.call('HINCRBY', keys[i], 'held', amount)
+    redis.call('PEXPIREAT', keys[i], ends[i] + 86400000)
+  end
 end
 table.insert(keys, 1, 1)
 return keys`;
 
-const SETTLE = `
-local delta = tonumber(ARGV[1])
+// KEYS: the reservation's keys. ARGV: reserved, used, then n limits, then n windows.
+// Returns each bucket's level after: a rolling bucket's fill (rounded down), a calendar bucket's spend.
+const SETTLE = `${NOW}
+local n = #KEYS
+local reserved = tonumber(ARGV[1])
+local used = tonumber(ARGV[2])
 local totals = {}
-for i = 1, #KEYS do
+for i = 1, n do
+  local limit = tonumber(ARGV[2 + i])
+  local window = tonumber(ARGV[2 + n + i])
   local total = 0
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    total = redis.call('INCRBY', KEYS[i], delta)
-    if total < 0 then
-      redis.call('SET', KEYS[i], 0, 'KEEPTTL')
-      total = 0
+    if window > 0 then
+      local h = redis.call('HMGET', KEYS[i], 'level', 'at')
+      local level = math.max(0, tonumber(h[1]) - math.max(0, now - tonumber(h[2])) * limit / window)
+      level = math.max(0, level + used - reserved)
+      redis.call('HSET', KEYS[i], 'level', tostring(level), 'at', now)
+      total = math.floor(level + 0.5)
+    else
+      local held = redis.call('HINCRBY', KEYS[i], 'held', -reserved)
+      if held < 0 then redis.call('HSET', KEYS[i], 'held', 0) end
+      total = redis.call('HINCRBY', KEYS[i], 'spent', used)
     end
   end
   totals[i] = total
@@ -86,6 +119,11 @@ type LimiterRedis = Redis & {
   tokenSettle(...args: Array<string | number>): Promise<number[]>;
 };
 
+/**
+ * Buckets in Redis. One Lua script per decision, timed by the Redis server's clock, so the limits
+ * are exact across every instance. Keys carry the tenant as a hash tag (`{tenant}`), so one call's
+ * keys share a slot in cluster mode.
+ */
 export class RedisBucketStore implements BucketStore {
   private readonly redis: LimiterRedis;
 
@@ -100,25 +138,34 @@ export class RedisBucketStore implements BucketStore {
     }
   }
 
+  // `buckets:` rather than the fixed windows' `tokens:`: state of the older format is never read as this.
   private key(bucket: Bucket): string {
-    return `${this.prefix}tokens:{${bucket.group}}:${bucket.id}`;
+    return `${this.prefix}buckets:{${bucket.group}}:${bucket.id}`;
   }
 
-  async reserve(buckets: readonly Bucket[], tokens: number): Promise<Reserved | Refused> {
+  async reserve(buckets: readonly Bucket[], amount: number): Promise<Reserved | Refused> {
     const n = buckets.length;
     const result = await this.redis.tokenReserve(
       n,
       ...buckets.map((b) => this.key(b)),
-      tokens,
+      amount,
       ...buckets.map((b) => b.limit),
       ...buckets.map((b) => b.windowMs),
     );
-    if (result[0] === 1) return { admitted: true, keys: result.slice(1) as string[], tokens };
-    const [, index, retryAfterMs, used] = result as number[];
-    return { admitted: false, bucket: buckets[index - 1], retryAfterMs, used };
+    if (result[0] === 1) return { admitted: true, keys: result.slice(1) as string[], buckets, amount };
+    const [, index, retryAfterMs, used, inFlight] = result as number[];
+    return { admitted: false, bucket: buckets[index - 1], retryAfterMs, used, inFlight: inFlight === 1 };
   }
 
-  async settle(reservation: Reserved, delta: number): Promise<number[]> {
-    return this.redis.tokenSettle(reservation.keys.length, ...reservation.keys, delta);
+  async settle(reservation: Reserved, used: number): Promise<number[]> {
+    const { keys, buckets, amount } = reservation;
+    return this.redis.tokenSettle(
+      keys.length,
+      ...keys,
+      amount,
+      used,
+      ...buckets.map((b) => b.limit),
+      ...buckets.map((b) => b.windowMs),
+    );
   }
 }

@@ -8,7 +8,12 @@ import { storeDownPolicySchema } from '../../../contract/config/limits-store-dow
  * success, must not report a second outage or recovery.
  */
 const bucket = { id: 'tenant:t:minute', name: 'b', group: 't', limit: 1_000, windowMs: 60_000 };
-const reserved: Reserved = { admitted: true, keys: ['k'], tokens: 1 };
+const reserved: Reserved = {
+  admitted: true,
+  keys: ['k'],
+  buckets: [{ id: 'k', name: 'k', group: 'g', limit: 10, windowMs: 60_000 }],
+  amount: 1,
+};
 
 /** A shared store whose every call is answered by the test, in any order. */
 function controlled() {

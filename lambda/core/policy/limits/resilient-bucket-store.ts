@@ -77,11 +77,11 @@ export class ResilientBucketStore implements BucketStore {
     }
   }
 
-  async settle(reservation: Reserved, delta: number): Promise<number[]> {
-    if ((reservation as LocalReservation).local) return this.local.settle(reservation, delta);
+  async settle(reservation: Reserved, used: number): Promise<number[]> {
+    if ((reservation as LocalReservation).local) return this.local.settle(reservation, used);
     const call = ++this.calls;
     try {
-      return await this.withDeadline(this.shared.settle(reservation, delta));
+      return await this.withDeadline(this.shared.settle(reservation, used));
     } catch (error) {
       // The reservation stays as taken: the window will expire it. Counting too much is the safe side.
       this.markDown(error, call);

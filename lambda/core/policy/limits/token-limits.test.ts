@@ -21,28 +21,31 @@ function redisStore(): { store: RedisBucketStore; prefix: string } {
 const HOUR = 3_600_000;
 const bucket = (id: string, limit: number, windowMs = HOUR): Bucket => ({ id, name: id, group: 'g', limit, windowMs });
 
-/** Fixed windows are exact within one window: keep tests clear of a window boundary. */
-async function awayFromBoundary(windowMs: number): Promise<void> {
-  const [seconds, micros] = await redis.client.time();
-  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-  const left = windowMs - (now % windowMs);
-  if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
-}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each<[string, () => BucketStore]>([
   ['in-process', () => new InMemoryBucketStore()],
   ['Redis', () => redisStore().store],
 ])('bucket store contract: %s', (_name, create) => {
-  beforeAll(() => awayFromBoundary(HOUR));
-
-  test('admits until the limit, then refuses with the time left in the window', async () => {
+  test('a rolling bucket admits up to its limit, then refuses with the time its refill needs', async () => {
     const store = create();
     expect((await store.reserve([bucket('a', 10)], 6)).admitted).toBe(true);
     expect((await store.reserve([bucket('a', 10)], 4)).admitted).toBe(true);
     const refused = await store.reserve([bucket('a', 10)], 1);
-    expect(refused).toMatchObject({ admitted: false, used: 10, bucket: { id: 'a' } });
-    expect(!refused.admitted && refused.retryAfterMs).toBeGreaterThan(0);
-    expect(!refused.admitted && refused.retryAfterMs).toBeLessThanOrEqual(HOUR);
+    expect(refused).toMatchObject({ admitted: false, used: 10, bucket: { id: 'a' }, inFlight: false });
+    // One token of ten per hour comes back in a tenth of an hour.
+    expect(!refused.admitted && refused.retryAfterMs).toBeGreaterThan(HOUR / 10 - 1_000);
+    expect(!refused.admitted && refused.retryAfterMs).toBeLessThanOrEqual(HOUR / 10);
+  });
+
+  test('a rolling bucket refills continuously: no boundary where a burst gets the limit twice', async () => {
+    const store = create();
+    const fast = bucket('refill', 100, 1_000); // 100 per second: one every 10 ms
+    expect((await store.reserve([fast], 100)).admitted).toBe(true);
+    expect((await store.reserve([fast], 50)).admitted).toBe(false); // not after any boundary either
+    await sleep(300);
+    expect((await store.reserve([fast], 25)).admitted).toBe(true); // about 30 came back
+    expect((await store.reserve([fast], 25)).admitted).toBe(false);
   });
 
   test('all or nothing across buckets: a refusal takes nothing from the others', async () => {
@@ -54,24 +57,25 @@ describe.each<[string, () => BucketStore]>([
     expect(fill.admitted).toBe(true);
   });
 
-  test('settling refunds what was not used, and charges an overage', async () => {
+  test('settling replaces the reservation with what was used: a refund, or an overage', async () => {
     const store = create();
     const first = await store.reserve([bucket('s', 100)], 80);
     if (!first.admitted) throw new Error('expected admission');
-    await store.settle(first, -50); // used 30 of 80
+    await store.settle(first, 30);
     expect((await store.reserve([bucket('s', 100)], 70)).admitted).toBe(true);
     expect((await store.reserve([bucket('s', 100)], 1)).admitted).toBe(false);
     const other = await store.reserve([bucket('o', 100)], 10);
     if (!other.admitted) throw new Error('expected admission');
-    await store.settle(other, 85); // used 95 of 10 reserved
+    await store.settle(other, 95);
     expect(await store.reserve([bucket('o', 100)], 6)).toMatchObject({ admitted: false, used: 95 });
   });
 
-  test('a refund never drives a bucket below zero', async () => {
+  test('a release never drives a bucket below zero', async () => {
     const store = create();
     const r = await store.reserve([bucket('z', 10)], 5);
     if (!r.admitted) throw new Error('expected admission');
-    await store.settle(r, -50);
+    await store.settle(r, 0);
+    await store.settle(r, 0);
     expect((await store.reserve([bucket('z', 10)], 10)).admitted).toBe(true);
     expect((await store.reserve([bucket('z', 10)], 1)).admitted).toBe(false);
   });
@@ -81,6 +85,23 @@ describe.each<[string, () => BucketStore]>([
     await store.reserve([{ ...bucket('u', 3), group: 'tenant-1' }], 3);
     expect((await store.reserve([{ ...bucket('u', 3), group: 'tenant-2' }], 3)).admitted).toBe(true);
   });
+
+  test('a calendar bucket tells spent from held by calls in flight', async () => {
+    const store = create();
+    const month: Bucket = { id: 'budget', name: 'budget', group: 'g', limit: 100, windowMs: CALENDAR_MONTH };
+    const a = await store.reserve([month], 60);
+    if (!a.admitted) throw new Error('expected admission');
+    // 60 held: another 60 does not fit, but only because of a call in flight.
+    expect(await store.reserve([month], 60)).toMatchObject({ admitted: false, inFlight: true, used: 60 });
+    expect(await store.settle(a, 20)).toEqual([20]); // it spent 20 of its 60
+    const b = await store.reserve([month], 60);
+    if (!b.admitted) throw new Error('expected admission');
+    expect(await store.settle(b, 70)).toEqual([90]);
+    // Now what is spent leaves no room: refused until the month renews, whatever is in flight.
+    const refused = await store.reserve([month], 20);
+    expect(refused).toMatchObject({ admitted: false, inFlight: false, used: 90 });
+    expect(!refused.admitted && refused.retryAfterMs).toBeGreaterThan(0);
+  });
 });
 
 describe('calendar-month windows', () => {
@@ -88,11 +109,13 @@ describe('calendar-month windows', () => {
     const { store, prefix } = redisStore();
     const month: Bucket = { id: 'budget', name: 'budget', group: 'g', limit: 10, windowMs: CALENDAR_MONTH };
     const reserved = await store.reserve([month], 10);
+    if (!reserved.admitted) throw new Error('expected admission');
+    await store.settle(reserved, 10);
     const refused = await store.reserve([month], 1);
     const [seconds] = await redis.client.time();
     const now = Number(seconds) * 1000;
     const expected = windowOf(now, CALENDAR_MONTH);
-    expect(reserved).toMatchObject({ admitted: true, keys: [`${prefix}tokens:{g}:budget:${expected.index}`] });
+    expect(reserved.keys).toEqual([`${prefix}buckets:{g}:budget:${expected.index}`]);
     expect(refused.admitted).toBe(false);
     expect(Math.abs((refused as { retryAfterMs: number }).retryAfterMs - (expected.endsAt - now))).toBeLessThan(2_000);
   });
@@ -111,7 +134,6 @@ describe('calendar-month windows', () => {
 
 describe('exact under concurrency, across processes, against real Redis', () => {
   test.each([1, 2, 3])('1,000 concurrent reservations from two processes admit exactly L (trial %i)', async () => {
-    await awayFromBoundary(HOUR);
     const { prefix } = redisStore();
     const limit = 137 + Math.floor(Math.random() * 300);
     const child = path.join(__dirname, '../../../../test/support/reserve-child.ts');

@@ -66,14 +66,14 @@ export class TokenLimiter implements AdmissionControl {
       );
     }
     let open = true;
-    const close = async (delta: number) => {
+    const close = async (used: number) => {
       if (!open) return;
       open = false;
-      await this.store.settle(outcome, delta);
+      await this.store.settle(outcome, used);
     };
     return {
-      settle: (usage: TokenUsage) => close(usage.inputTokens + usage.outputTokens - reserved),
-      release: () => close(-reserved),
+      settle: (usage: TokenUsage) => close(usage.inputTokens + usage.outputTokens),
+      release: () => close(0),
     };
   }
 }

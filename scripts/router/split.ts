@@ -23,7 +23,7 @@ export type Splits = Record<SplitName, AuthoredPrompt[]> & {
   readonly heldOut: AuthoredPrompt[];
 };
 
-class DisjointSets {
+export class DisjointSets {
   private readonly parent: number[];
   constructor(size: number) {
     this.parent = Array.from({ length: size }, (_, i) => i);
@@ -37,12 +37,11 @@ class DisjointSets {
   }
 }
 
-/** `sources`: the training and tuning pool; `evaluation`: the frozen evaluation set, kept whole. */
-export function splitPrompts(sources: readonly AuthoredPrompt[], evaluation: readonly AuthoredPrompt[]): Splits {
-  const evalSources = new Set(evaluation.map((p) => p.source));
-  const shared = [...new Set(sources.map((p) => p.source))].filter((s) => evalSources.has(s));
-  if (shared.length > 0) throw new Error(`groups in both the training sources and the evaluation set: ${shared}`);
-  const prompts = [...evaluation, ...sources];
+/**
+ * The components of prompts that must stay on one side of any split: those of one source, and
+ * near-duplicates (character 5-gram Jaccard >= 0.5), transitively.
+ */
+export function sourceComponents(prompts: readonly { readonly text: string; readonly source: string }[]): DisjointSets {
   const sets = new DisjointSets(prompts.length);
   const firstOfSource = new Map<string, number>();
   prompts.forEach(({ source }, i) => {
@@ -55,6 +54,16 @@ export function splitPrompts(sources: readonly AuthoredPrompt[], evaluation: rea
     NEAR_DUPLICATE,
   ))
     sets.union(a, b);
+  return sets;
+}
+
+/** `sources`: the training and tuning pool; `evaluation`: the frozen evaluation set, kept whole. */
+export function splitPrompts(sources: readonly AuthoredPrompt[], evaluation: readonly AuthoredPrompt[]): Splits {
+  const evalSources = new Set(evaluation.map((p) => p.source));
+  const shared = [...new Set(sources.map((p) => p.source))].filter((s) => evalSources.has(s));
+  if (shared.length > 0) throw new Error(`groups in both the training sources and the evaluation set: ${shared}`);
+  const prompts = [...evaluation, ...sources];
+  const sets = sourceComponents(prompts);
   const touchesEval = new Set(evaluation.map((_, i) => sets.find(i)));
   const key = new Map<number, string>();
   prompts.forEach(({ source }, i) => {

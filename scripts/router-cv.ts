@@ -1,12 +1,14 @@
 /**
  * Cross-validates the router's candidate models over the training and tuning splits together
- * (scripts/router/cross-validate.ts): how the candidates `router:train` compares were narrowed.
+ * (scripts/router/cross-validate.ts): how the candidates `router:train` compares were narrowed,
+ * beside the variants set aside. Takes several minutes.
  *
  *   npm run router:cv [-- --folds 5 --penalty 3]
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_MISROUTE_PENALTY } from '../lambda/core/policy/router/router';
 import { crossValidate } from './router/cross-validate';
+import { CANDIDATES, SET_ASIDE } from './router/fit';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -27,7 +29,7 @@ console.log(
 console.log(
   'candidate                               accuracy  hard lines  cost/prompt  code+reasoning to small  log loss',
 );
-for (const r of crossValidate(examples, { folds, misroutePenalty }))
+for (const r of crossValidate(examples, { folds, misroutePenalty, candidates: [...CANDIDATES, ...SET_ASIDE] }))
   console.log(
     `${r.name.padEnd(38)}${pct(r.accuracy).padStart(9)}${pct(r.hard).padStart(12)}${r.cost.toFixed(3).padStart(13)}` +
       `${pct(r.toSmall).padStart(25)}${r.logLoss.toFixed(3).padStart(10)}`,

@@ -2,21 +2,27 @@ import { type AuthoredPrompt, textId } from './authored';
 import { nearDuplicatePairs } from './near-duplicates';
 
 /**
- * Training, tuning and evaluation splits by source: every prompt of a source (a group of variants,
- * or a single hand-written line) and every near-duplicate of it (character 5-gram Jaccard >= 0.5)
- * land on the same side, so no split can be learnt from another's templates or paraphrases.
- * Components go to a split by a hash of their smallest source id: stable when unrelated lines are
- * added, and independent of the labels.
+ * Training, tuning and evaluation splits. The evaluation split is a set written on its own and
+ * frozen before the model it judges was chosen (data/router/eval-source/); training and tuning share
+ * data/router/source/ by source: every prompt of a source (a group of variants, or a single
+ * hand-written line) and every near-duplicate of it (character 5-gram Jaccard >= 0.5) land on the
+ * same side, so neither can be learnt from the other's templates or paraphrases. Components go to a
+ * side by a hash of their smallest source id: stable when unrelated lines are added, and independent
+ * of the labels. A component that near-duplicates an evaluation line is held out of both (the
+ * evaluation set is the fixed point, training data yields to it).
  */
 export const SPLITS = ['train', 'tune', 'eval'] as const;
 export type SplitName = (typeof SPLITS)[number];
-/** Cumulative shares: 70% training, 15% tuning, 15% evaluation. */
-const CUTS: Record<SplitName, number> = { train: 0.7, tune: 0.85, eval: 1 };
+/** Share of the training sources' components that go to training; the rest tune. */
+const TRAIN_SHARE = 0.8;
 export const NEAR_DUPLICATE = 0.5;
 
-export type Splits = Record<SplitName, AuthoredPrompt[]>;
+export type Splits = Record<SplitName, AuthoredPrompt[]> & {
+  /** Training-source lines left out because they near-duplicate an evaluation line. */
+  readonly heldOut: AuthoredPrompt[];
+};
 
-class DisjointSets {
+export class DisjointSets {
   private readonly parent: number[];
   constructor(size: number) {
     this.parent = Array.from({ length: size }, (_, i) => i);
@@ -30,7 +36,11 @@ class DisjointSets {
   }
 }
 
-export function splitPrompts(prompts: readonly AuthoredPrompt[]): Splits {
+/**
+ * The components of prompts that must stay on one side of any split: those of one source, and
+ * near-duplicates (character 5-gram Jaccard >= 0.5), transitively.
+ */
+export function sourceComponents(prompts: readonly { readonly text: string; readonly source: string }[]): DisjointSets {
   const sets = new DisjointSets(prompts.length);
   const firstOfSource = new Map<string, number>();
   prompts.forEach(({ source }, i) => {
@@ -43,16 +53,29 @@ export function splitPrompts(prompts: readonly AuthoredPrompt[]): Splits {
     NEAR_DUPLICATE,
   ))
     sets.union(a, b);
+  return sets;
+}
+
+/** `sources`: the training and tuning pool; `evaluation`: the frozen evaluation set, kept whole. */
+export function splitPrompts(sources: readonly AuthoredPrompt[], evaluation: readonly AuthoredPrompt[]): Splits {
+  const evalSources = new Set(evaluation.map((p) => p.source));
+  const shared = [...new Set(sources.map((p) => p.source))].filter((s) => evalSources.has(s));
+  if (shared.length > 0) throw new Error(`groups in both the training sources and the evaluation set: ${shared}`);
+  const prompts = [...evaluation, ...sources];
+  const sets = sourceComponents(prompts);
+  const touchesEval = new Set(evaluation.map((_, i) => sets.find(i)));
   const key = new Map<number, string>();
   prompts.forEach(({ source }, i) => {
     const root = sets.find(i);
     const current = key.get(root);
     if (current === undefined || source < current) key.set(root, source);
   });
-  const splits: Splits = { train: [], tune: [], eval: [] };
-  prompts.forEach((prompt, i) => {
-    const position = parseInt(textId(`split:${key.get(sets.find(i))}`), 16) / 2 ** 32;
-    splits[SPLITS.find((name) => position < CUTS[name])!].push(prompt);
+  const splits: Splits = { train: [], tune: [], eval: [...evaluation], heldOut: [] };
+  sources.forEach((prompt, j) => {
+    const root = sets.find(evaluation.length + j);
+    if (touchesEval.has(root)) return void splits.heldOut.push(prompt);
+    const position = parseInt(textId(`split:${key.get(root)}`), 16) / 2 ** 32;
+    splits[position < TRAIN_SHARE ? 'train' : 'tune'].push(prompt);
   });
   return splits;
 }

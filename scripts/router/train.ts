@@ -2,6 +2,7 @@ import {
   SHAPE_FEATURES,
   extractFeatures,
   maxFeatures,
+  type FeatureCounts,
   type FeatureSpec,
 } from '../../lambda/core/policy/router/features';
 
@@ -15,7 +16,11 @@ export interface Example {
   readonly tier: string;
 }
 
-/** An example as a sparse vector: distinct buckets and their values (counts / sqrt(total)). */
+/**
+ * An example as a sparse vector: distinct buckets and their values, each n-gram counted as
+ * 1/sqrt(the number of n-grams), or with `spec.groupsApart` 1/sqrt(the number in its group: words
+ * or character n-grams), exactly as the classifier scores them.
+ */
 export interface Encoded {
   readonly buckets: Uint32Array;
   readonly values: Float32Array;
@@ -32,11 +37,14 @@ export interface LinearModel {
 
 export function encode(examples: readonly Example[], tiers: readonly string[], spec: FeatureSpec): Encoded[] {
   const buffer = new Uint32Array(maxFeatures(spec));
+  const counts: FeatureCounts = { words: 0 };
   return examples.map(({ text, tier }) => {
-    const n = extractFeatures(text, spec, buffer);
+    const n = extractFeatures(text, spec, buffer, counts);
     const values = new Map<number, number>();
-    const norm = 1 / Math.sqrt(Math.max(1, n));
-    for (let i = 0; i < n; i++) values.set(buffer[i], (values.get(buffer[i]) ?? 0) + norm);
+    const split = spec.groupsApart ? counts.words : n;
+    const wordNorm = 1 / Math.sqrt(Math.max(1, split));
+    const charNorm = spec.groupsApart ? 1 / Math.sqrt(Math.max(1, n - split)) : wordNorm;
+    for (let i = 0; i < n; i++) values.set(buffer[i], (values.get(buffer[i]) ?? 0) + (i < split ? wordNorm : charNorm));
     if (spec.shape)
       for (let i = n; i < n + SHAPE_FEATURES; i++) values.set(buffer[i], (values.get(buffer[i]) ?? 0) + 1);
     const buckets = Uint32Array.from([...values.keys()].sort((a, b) => a - b));

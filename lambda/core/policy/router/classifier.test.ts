@@ -1,10 +1,10 @@
-import { SHAPE_FEATURES, extractFeatures, maxFeatures, type FeatureSpec } from './features';
+import { SHAPE_FEATURES, extractFeatures, maxFeatures, type FeatureCounts, type FeatureSpec } from './features';
 import { TierClassifier, validateClassifierModel, type ClassifierModel } from './classifier';
 
 const features: FeatureSpec = { bits: 8, charMin: 3, charMax: 5, head: 40, tail: 20, wordBigrams: true, shape: true };
 
 /** A model with pseudo-random int8 weights, for `tiers` tiers. */
-function randomModel(tiers: number): ClassifierModel {
+function randomModel(tiers: number, spec: FeatureSpec = features): ClassifierModel {
   let state = 12345;
   const bytes = Int8Array.from({ length: 256 * tiers }, () => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
@@ -13,7 +13,7 @@ function randomModel(tiers: number): ClassifierModel {
   return {
     version: 2,
     tiers: Array.from({ length: tiers }, (_, t) => `tier${t}`),
-    features,
+    features: spec,
     temperature: 0.8,
     abstainBelow: 0,
     bias: Array.from({ length: tiers }, (_, t) => t / 10),
@@ -22,18 +22,28 @@ function randomModel(tiers: number): ClassifierModel {
   };
 }
 
-/** The score by its definition: bias + scale * (sum of n-gram weights / sqrt(count) + shape weights). */
+/**
+ * The score by its definition: bias + scale * (sum of n-gram weights / sqrt(count) + shape weights),
+ * or with `groupsApart` the words' and the character n-grams' sums each over the sqrt of its own count.
+ */
 function reference(model: ClassifierModel, text: string): number[] {
   const weights = new Int8Array(Buffer.from(model.weights, 'base64'));
-  const out = new Uint32Array(maxFeatures(features));
-  const n = extractFeatures(text, features, out);
+  const spec = model.features;
+  const out = new Uint32Array(maxFeatures(spec));
+  const counts: FeatureCounts = { words: 0 };
+  const n = extractFeatures(text, spec, out, counts);
   const T = model.tiers.length;
+  const sum = (from: number, to: number, t: number) => {
+    let total = 0;
+    for (let i = from; i < to; i++) total += weights[out[i] * T + t];
+    return total;
+  };
   return model.tiers.map((_, t) => {
-    let grams = 0;
-    for (let i = 0; i < n; i++) grams += weights[out[i] * T + t];
-    let shape = 0;
-    for (let i = n; i < n + SHAPE_FEATURES; i++) shape += weights[out[i] * T + t];
-    return model.bias[t] + model.scale * (grams / Math.sqrt(n) + shape);
+    const grams = spec.groupsApart
+      ? sum(0, counts.words, t) / Math.sqrt(Math.max(1, counts.words)) +
+        sum(counts.words, n, t) / Math.sqrt(Math.max(1, n - counts.words))
+      : sum(0, n, t) / Math.sqrt(n);
+    return model.bias[t] + model.scale * (grams + sum(n, n + SHAPE_FEATURES, t));
   });
 }
 
@@ -41,10 +51,17 @@ const texts = [
   'How do I reset my password?',
   'Write a Go HTTP server.\n  func main() {}',
   'Zusammenfassung: Umsatz 12,3 Mio.',
+  '来月の売上を教えてください',
 ];
 
-test.each([4, 3, 5])('scores with %i tiers are the model applied by its definition', (tiers) => {
-  const model = randomModel(tiers);
+test.each([
+  [4, features],
+  [3, features],
+  [5, features],
+  [4, { ...features, charMin: 2, groupsApart: true, cjkWords: true }],
+  [3, { ...features, charMin: 2, groupsApart: true }],
+])('scores with %i tiers and %j are the model applied by its definition', (tiers, spec) => {
+  const model = randomModel(tiers, spec);
   const classifier = new TierClassifier(model);
   for (const text of texts) {
     const scores = [...classifier.scores(text)];

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SHAPE_FEATURES, extractFeatures, maxFeatures, type FeatureSpec } from './features';
+import { SHAPE_FEATURES, extractFeatures, maxFeatures, type FeatureCounts, type FeatureSpec } from './features';
 
 /**
  * The router's classifier: a linear model over hashed character and word n-grams (features.ts),
@@ -39,6 +39,9 @@ export class TierClassifier {
   private readonly bias: Float64Array;
   private readonly inverseTemperature: number;
   private readonly features: Uint32Array;
+  private readonly counts: FeatureCounts = { words: 0 };
+  /** Per-group sums of the int8 weights, tier by tier: words, then character n-grams. */
+  private readonly sums: Int32Array;
 
   constructor(readonly model: ClassifierModel) {
     this.tiers = model.tiers;
@@ -59,43 +62,55 @@ export class TierClassifier {
     this.bias = Float64Array.from(model.bias);
     this.inverseTemperature = 1 / model.temperature;
     this.features = new Uint32Array(maxFeatures(model.features));
+    this.sums = new Int32Array(2 * model.tiers.length);
   }
 
   /** The model's raw score for each tier (same order as `tiers`), written into `out`. */
   scores(text: string, out: Float64Array = new Float64Array(this.tiers.length)): Float64Array {
-    const { features, quantised, packed } = this;
+    const { features, counts, sums } = this;
     const tiers = this.tiers.length;
-    const n = extractFeatures(text, this.spec, features);
+    const n = extractFeatures(text, this.spec, features, counts);
     const end = this.spec.shape ? n + SHAPE_FEATURES : n;
-    out.fill(0);
+    // n-grams scaled by 1/sqrt(their count), so a long prompt is not more confident for being long;
+    // with `groupsApart`, words and character n-grams each by their own count.
+    const apart = this.spec.groupsApart === true;
+    const split = apart ? counts.words : n;
+    this.sum(0, split, 0);
+    this.sum(split, n, tiers);
+    const wordScale = this.scale / Math.sqrt(Math.max(1, split));
+    const charScale = apart ? this.scale / Math.sqrt(Math.max(1, n - split)) : wordScale;
+    for (let t = 0; t < tiers; t++) out[t] = this.bias[t] + sums[t] * wordScale + sums[tiers + t] * charScale;
+    for (let i = n; i < end; i++) {
+      const base = features[i] * tiers;
+      for (let t = 0; t < tiers; t++) out[t] += this.quantised[base + t] * this.scale;
+    }
+    return out;
+  }
+
+  /** Integer sums of the int8 weights of features [from, to), into sums[at..at + tiers). */
+  private sum(from: number, to: number, at: number) {
+    const { features, quantised, packed, sums } = this;
+    const tiers = this.tiers.length;
     if (packed) {
-      // Integer sums of the int8 weights, the n-grams and the shape features apart.
       let a = 0, b = 0, c = 0, d = 0; // prettier-ignore
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const w = packed[features[i]];
         a += (w << 24) >> 24;
         b += (w << 16) >> 24;
         c += (w << 8) >> 24;
         d += w >> 24;
       }
-      out[0] = a;
-      out[1] = b;
-      out[2] = c;
-      out[3] = d;
-    } else {
-      for (let i = 0; i < n; i++) {
-        const base = features[i] * tiers;
-        for (let t = 0; t < tiers; t++) out[t] += quantised[base + t];
-      }
+      sums[at] = a;
+      sums[at + 1] = b;
+      sums[at + 2] = c;
+      sums[at + 3] = d;
+      return;
     }
-    // n-grams scaled by 1/sqrt(their count), so a long prompt is not more confident for being long.
-    const scale = this.scale / Math.sqrt(Math.max(1, n));
-    for (let t = 0; t < tiers; t++) out[t] = this.bias[t] + out[t] * scale;
-    for (let i = n; i < end; i++) {
+    for (let t = 0; t < tiers; t++) sums[at + t] = 0;
+    for (let i = from; i < to; i++) {
       const base = features[i] * tiers;
-      for (let t = 0; t < tiers; t++) out[t] += quantised[base + t] * this.scale;
+      for (let t = 0; t < tiers; t++) sums[at + t] += quantised[base + t];
     }
-    return out;
   }
 
   /** Calibrated probability of each tier (same order as `tiers`), written into `out`. */

@@ -1,4 +1,11 @@
-import { SHAPE_FEATURES, characterGrams, extractFeatures, maxFeatures, type FeatureSpec } from './features';
+import {
+  SHAPE_FEATURES,
+  characterGrams,
+  extractFeatures,
+  maxFeatures,
+  type FeatureCounts,
+  type FeatureSpec,
+} from './features';
 
 const spec: FeatureSpec = { bits: 16, charMin: 3, charMax: 5, head: 600, tail: 300, wordBigrams: true, shape: true };
 const features = (text: string, s: FeatureSpec = spec) => {
@@ -14,15 +21,33 @@ test('case, digits and runs of whitespace do not change the n-grams', () => {
   expect(features('Refund  for order 48213?').grams).toEqual(features('refund for\torder 90577?').grams);
 });
 
-test('the unrolled 3-5 path gives exactly what the general loop gives', () => {
+test.each([3, 2])('the unrolled %i-5 path gives exactly what the general loop gives', (charMin) => {
   const text = 'Write a Go function that parses a CSV file.\n  And tests! Ünïcödé, 日本語のテキスト, 42.';
-  features(text); // leaves the normalised text in the module's buffer
+  const s = { ...spec, charMin };
+  features(text, s); // leaves the normalised text in the module's buffer
   const [unrolled, general] = [true, false].map((fast) => {
     const out = new Uint32Array(1000);
-    return [...out.slice(0, characterGrams(spec, 0, 60, 16, out, 0, fast))];
+    return [...out.slice(0, characterGrams(s, 0, 60, 16, out, 0, fast))];
   });
-  expect(unrolled).toHaveLength(180);
+  expect(unrolled).toHaveLength(60 * (6 - charMin));
   expect(unrolled).toEqual(general);
+});
+
+test('with cjkWords, each Chinese, Japanese or Korean character is a word; words come first and are counted', () => {
+  const cjk = { ...spec, cjkWords: true };
+  const counts: FeatureCounts = { words: 0 };
+  const wordsOf = (text: string, s: FeatureSpec) => {
+    const out = new Uint32Array(maxFeatures(s));
+    extractFeatures(text, s, out, counts);
+    return [...out.slice(0, counts.words)];
+  };
+  expect(wordsOf('東京大阪', cjk)).toHaveLength(4 + 3); // four characters and three bigrams
+  expect(wordsOf('東京大阪', spec)).toHaveLength(1); // one run of letters
+  expect(wordsOf('abc日本 def', cjk)).toHaveLength(4 + 3);
+  // A character is the same word wherever it stands.
+  expect(wordsOf('東京', cjk)[0]).toBe(wordsOf('大東', cjk)[1]); // 大, 東, 大東
+  // Other scripts are untouched.
+  expect(wordsOf('Grüße aus Köln', cjk)).toEqual(wordsOf('Grüße aus Köln', spec));
 });
 
 test('a long prompt: character n-grams only from the first `head` and last `tail` characters', () => {

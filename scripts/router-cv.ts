@@ -6,7 +6,7 @@
  *   npm run router:cv [-- --folds 5 --penalty 3]
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_MISROUTE_PENALTY } from '../lambda/core/policy/router/router';
+import { DEFAULT_MISROUTE_PENALTY } from '../lambda/contract/config/routing';
 import { crossValidate } from './router/cross-validate';
 import { CANDIDATES, SET_ASIDE } from './router/fit';
 

@@ -20,4 +20,9 @@ export const RESPONSE_HEADERS = {
   cache: 'x-llm-cache',
   /** Seconds to wait before retrying a 429 or 503. */
   retryAfter: 'retry-after',
+  /**
+   * `false` on a refusal that no retry within an SDK's backoff can turn into an answer (a spent
+   * budget, a limit that refills in more than a minute): the OpenAI SDKs read it and stop retrying.
+   */
+  shouldRetry: 'x-should-retry',
 } as const;

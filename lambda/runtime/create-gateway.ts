@@ -131,7 +131,9 @@ function policyFromConfig(options: GatewayOptions, instrument: GatewayInstrument
     ? new ResilientBucketStore(new RedisBucketStore(redis, redisPrefix), config.limitsStoreDown, onLimitsStoreHealth)
     : new InMemoryBucketStore();
   if (config.budgets) {
-    admission.push(instrument.admission('budget', new BudgetGuard(config.budgets, buckets, onBudgetSoftThreshold)));
+    // Money is never counted locally: budgets refuse while Redis cannot answer (see failingClosed).
+    const money = buckets instanceof ResilientBucketStore ? buckets.failingClosed() : buckets;
+    admission.push(instrument.admission('budget', new BudgetGuard(config.budgets, money, onBudgetSoftThreshold)));
   }
   if (config.tokenLimits) {
     admission.push(instrument.admission('token_limit', new TokenLimiter(config.tokenLimits, buckets)));

@@ -84,7 +84,7 @@ describe('Anthropic Messages API behind the OpenAI surface', () => {
         provider: 'anthropic',
         model: 'm',
         baseUrl: 'http://x',
-        timeouts: { firstByteMs: 1, totalMs: 1 },
+        timeouts: { firstByteMs: 1, totalMs: 1, idleMs: 1 },
         pricing: { input: 0, output: 0 },
       },
       false,

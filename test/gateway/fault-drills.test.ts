@@ -230,7 +230,8 @@ describe('provider faults: what the client sees, what the trace records', () => 
         { kind: 'slow-first-byte', delayMs: 1_000 },
       ],
       client: { status: 504, code: 'upstream_timeout' },
-      trace: { outcome: 'upstream_error', status: 504, errorCode: 'upstream_timeout', attempts: 4 },
+      // A timeout fails over at once (retry.onTimeout: failover): one attempt per deployment.
+      trace: { outcome: 'upstream_error', status: 504, errorCode: 'upstream_timeout', attempts: 2 },
     },
     {
       name: 'rate limited with a Retry-After longer than the gateway waits: failover',

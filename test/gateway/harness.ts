@@ -44,8 +44,10 @@ export async function startHarness(
     /** Host names of URLs in requests (the SSRF check). @default every name is public */
     resolveHost?: GatewayOptions['resolveHost'];
     remoteUrls?: GatewayConfigInput['remoteUrls'];
-    /** Every deployment's timeouts. @default first byte 300 ms, total 3 s */
-    timeouts?: { firstByteMs: number; totalMs: number };
+    /** Every deployment's timeouts. @default first byte 300 ms, total 3 s, idle 30 s */
+    timeouts?: { firstByteMs: number; totalMs: number; idleMs?: number };
+    /** @default two attempts per deployment, 1-20 ms apart, timeouts fail over */
+    retry?: GatewayConfigInput['retry'];
     onBudgetSoftThreshold?: GatewayOptions['onBudgetSoftThreshold'];
     onLimitsStoreHealth?: GatewayOptions['onLimitsStoreHealth'];
     onSemanticCacheEvent?: GatewayOptions['onSemanticCacheEvent'];
@@ -106,7 +108,7 @@ export async function startHarness(
         pricing: { input: 20_000, output: 0 },
       },
     },
-    retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 20 },
+    retry: options.retry ?? { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 20 },
     breaker: options.breaker ?? { failureThreshold: 1_000, openMs: 60_000 },
     limits: { maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
     tokenLimits: options.tokenLimits,

@@ -177,7 +177,8 @@ test('retries, failures by kind and a failover are each counted', async () => {
 test('a breaker that opens, refuses and closes again is counted per deployment and in total', async () => {
   const h = await start({ breaker: { failureThreshold: 1, openMs: 150 } });
   h.openai.faults.push({ kind: 'status', status: 500 });
-  await h.client().chat.completions.create({ model: 'chat-a', messages }); // opens openai-primary, fails over
+  // Opens openai-primary; its retry asks the breaker again, is refused, and the call fails over.
+  await h.client().chat.completions.create({ model: 'chat-a', messages });
   await h.client().chat.completions.create({ model: 'chat-a', messages }); // refused by the open breaker
   await new Promise((resolve) => setTimeout(resolve, 200));
   await h.client().chat.completions.create({ model: 'chat-a', messages }); // the probe succeeds: closed
@@ -187,6 +188,7 @@ test('a breaker that opens, refuses and closes again is counted per deployment a
   );
   expect(breaker.map((d) => [d.values.Deployment, d.metrics.map((m) => m.name).join()])).toEqual([
     ['openai-primary', 'BreakerOpened'],
+    ['openai-primary', 'BreakerRejected'],
     ['openai-primary', 'BreakerRejected'],
     ['openai-primary', 'BreakerClosed'],
   ]);

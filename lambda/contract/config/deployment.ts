@@ -23,6 +23,8 @@ const commonFields = {
       firstByteMs: positiveMs(10_000),
       /** The whole response must complete within this. */
       totalMs: positiveMs(300_000),
+      /** A stream that sends nothing for this long after its first event is cut (and counted as failed). */
+      idleMs: positiveMs(30_000),
     }),
     {},
   ),

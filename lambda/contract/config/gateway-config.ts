@@ -55,6 +55,12 @@ export const gatewayConfigSchema = z
         maxAttempts: z._default(z.int().check(z.gte(1), z.lte(10)), 2),
         initialDelayMs: z._default(z.int().check(z.gte(0)), 200),
         maxDelayMs: z._default(z.int().check(z.gte(0)), 5_000),
+        /**
+         * What a timeout does: `failover` (default) moves on to the next deployment at once, since a
+         * deployment that did not answer in time rarely answers the same request faster; `retry`
+         * retries it like any transient failure.
+         */
+        onTimeout: z._default(z.enum(['failover', 'retry']), 'failover'),
       }),
       {},
     ),

@@ -28,10 +28,10 @@ function problems(input: unknown): string {
 describe('gateway config', () => {
   test('defaults fill what a minimal config leaves out', () => {
     const config = parseGatewayConfig(base);
-    expect(config.retry).toEqual({ maxAttempts: 2, initialDelayMs: 200, maxDelayMs: 5_000 });
+    expect(config.retry).toEqual({ maxAttempts: 2, initialDelayMs: 200, maxDelayMs: 5_000, onTimeout: 'failover' });
     expect(config.breaker).toEqual({ failureThreshold: 5, openMs: 30_000 });
     expect(config.limits.maxBodyBytes).toBe(4 * 1024 * 1024);
-    expect(config.deployments.primary.timeouts).toEqual({ firstByteMs: 10_000, totalMs: 300_000 });
+    expect(config.deployments.primary.timeouts).toEqual({ firstByteMs: 10_000, totalMs: 300_000, idleMs: 30_000 });
     expect(config.models.chat).toEqual({ kind: 'chat', deployments: ['primary'], aliases: [] });
   });
 

@@ -62,7 +62,8 @@ export class StreamPart {
         if (first.done) throw new UpstreamError('malformed', `${id} sent an empty stream`, { deployment: id });
         return { iterator, first: first.value };
       },
-      { prefetched: call.permit, signal },
+      // A stream's failure after its first chunk is the deployment's too: its breaker hears of it then.
+      { prefetched: call.permit, signal, settleLater: true },
     );
     scope.trace.timeToFirstTokenMs = Math.round(this.now() - scope.started);
     const frames = this.frames(call, opened, upstream);
@@ -93,6 +94,7 @@ export class StreamPart {
     let status = 200;
     let outcome: TraceRecord['outcome'] = 'success';
     let errorCode: string | undefined;
+    let broke: unknown;
     try {
       for (let chunk: ChatCompletionChunk | undefined = first; chunk;) {
         if (chunk.usage) usage = toTokenUsage(chunk.usage);
@@ -108,6 +110,7 @@ export class StreamPart {
         outcome = 'client_aborted';
         return;
       }
+      broke = error;
       // After the first byte the status is sent: the error travels in the stream, as OpenAI's does.
       const failure = error instanceof UpstreamError ? error : undefined;
       outcome = 'upstream_error';
@@ -130,6 +133,9 @@ export class StreamPart {
       await call.admission.settle(settled, cost).catch(() => undefined);
       this.accounting.account(scope, opened, settled, cost);
       this.accounting.finish(scope, status, outcome, errorCode);
+      if (outcome === 'success') await opened.breaker.succeeded();
+      else if (outcome === 'client_aborted') await opened.breaker.released();
+      else await opened.breaker.failed(broke);
     }
   }
 }

@@ -3,12 +3,19 @@ import type { CredentialSource } from '../config/credentials';
 import type { CallContext, ProviderClient } from '../providers/provider';
 import { UpstreamError } from '../providers/upstream-error';
 import type { BreakerStore } from '../resilience/breaker';
-import { callWithFailover, type Attempted, type PrefetchedPermit } from '../resilience/failover';
+import {
+  callWithFailover,
+  type Attempted,
+  type BreakerSettlement,
+  type PrefetchedPermit,
+} from '../resilience/failover';
 import type { CallScope } from './call-scope';
 
 /** One deployment's answer with what the call needs to account for it. */
 export interface Answered<T> extends Attempted<T> {
   readonly deployment: Deployment;
+  /** The deployment's breaker, when the answer was still arriving (`settleLater`). */
+  readonly breaker: BreakerSettlement;
 }
 
 /**
@@ -35,7 +42,12 @@ export class Upstream {
     scope: CallScope,
     deployments: readonly string[],
     attempt: (deploymentId: string, context: CallContext) => Promise<T>,
-    options: { readonly prefetched?: PrefetchedPermit; readonly signal?: AbortSignal } = {},
+    options: {
+      readonly prefetched?: PrefetchedPermit;
+      readonly signal?: AbortSignal;
+      /** The answer is a stream: its breaker outcome is settled when it ends (`Answered.breaker`). */
+      readonly settleLater?: boolean;
+    } = {},
   ): Promise<Answered<T>> {
     const result = await callWithFailover({
       deployments,
@@ -44,6 +56,7 @@ export class Upstream {
       attempt: async (id) => attempt(id, await this.context(id, scope, options.signal ?? scope.signal)),
       prefetched: options.prefetched,
       events: scope.failoverEvents,
+      settleLater: options.settleLater,
     });
     return { ...result, deployment: this.config.deployments[result.deploymentId] };
   }

@@ -14,6 +14,11 @@ export interface CallTimers {
   readonly signal: AbortSignal;
   /** Call once the first byte (headers, or the first stream event) has arrived. */
   firstByteArrived(): void;
+  /**
+   * Call on every stream event: the first is the first byte, and from then on a stream that sends
+   * nothing for the deployment's `idleMs` is cut (a stall after the first token).
+   */
+  eventArrived(): void;
   /** Maps whatever a transport threw to the right error class, knowing which timer fired. */
   classify(error: unknown): Error;
   dispose(): void;
@@ -28,7 +33,7 @@ export function startCallTimers(context: CallContext): CallTimers {
   // One controller aborted by whichever comes first (AbortSignal.any is markedly slower on Node 20,
   // and this runs on every call).
   const call = new AbortController();
-  let fired: 'client' | 'first-byte' | 'total' | undefined;
+  let fired: 'client' | 'first-byte' | 'idle' | 'total' | undefined;
   const abort = (reason: typeof fired) => {
     fired ??= reason;
     call.abort();
@@ -38,12 +43,23 @@ export function startCallTimers(context: CallContext): CallTimers {
   else context.signal.addEventListener('abort', onClientAbort, { once: true });
   const firstByteTimer = setTimeout(() => abort('first-byte'), deployment.timeouts.firstByteMs);
   const totalTimer = setTimeout(() => abort('total'), deployment.timeouts.totalMs);
+  // One idle timer, pushed back on each event (refresh() re-arms it without a new timer object).
+  let idleTimer: NodeJS.Timeout | undefined;
   return {
     signal: call.signal,
     firstByteArrived: () => clearTimeout(firstByteTimer),
+    eventArrived: () => {
+      if (idleTimer) {
+        idleTimer.refresh();
+        return;
+      }
+      clearTimeout(firstByteTimer);
+      idleTimer = setTimeout(() => abort('idle'), deployment.timeouts.idleMs);
+    },
     dispose: () => {
       clearTimeout(firstByteTimer);
       clearTimeout(totalTimer);
+      clearTimeout(idleTimer);
       context.signal.removeEventListener('abort', onClientAbort);
     },
     classify(error: unknown): Error {
@@ -56,6 +72,13 @@ export function startCallTimers(context: CallContext): CallTimers {
           {
             deployment: deploymentId,
           },
+        );
+      }
+      if (fired === 'idle') {
+        return new UpstreamError(
+          'timeout',
+          `${deploymentId} sent nothing for ${deployment.timeouts.idleMs} ms in the middle of its stream`,
+          { deployment: deploymentId },
         );
       }
       if (fired === 'total') {

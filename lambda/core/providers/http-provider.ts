@@ -162,7 +162,7 @@ export function httpProvider(spec: HttpProviderSpec): ProviderClient {
       let finished = false;
       try {
         for await (const event of readServerSentEvents(exchange.response)) {
-          exchange.firstByteArrived();
+          exchange.eventArrived();
           let translated;
           try {
             translated = translator.translate(event);

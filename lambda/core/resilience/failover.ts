@@ -7,7 +7,6 @@ import {
   type IRetryBackoffContext,
 } from 'cockatiel';
 import { GatewayError } from '../http/errors';
-import { ClientAbortedError } from '../providers/call-timers';
 import { UpstreamError } from '../providers/upstream-error';
 import { redactText } from '../telemetry/redact';
 import type { BreakerPermit, BreakerStore } from './breaker';
@@ -17,6 +16,8 @@ export interface RetrySettings {
   readonly maxAttempts: number;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
+  /** `failover`: a timeout moves on to the next deployment; `retry`: it is retried like the rest. */
+  readonly onTimeout: 'failover' | 'retry';
 }
 
 /** Jittered exponential backoff that waits at least as long as the provider's Retry-After. */
@@ -46,7 +47,11 @@ export interface Attempted<T> {
  */
 export interface FailoverEvents {
   /** An upstream call is about to be made (`attempt` counts from 1 on each deployment). */
-  readonly attempt?: (event: { readonly deploymentId: string; readonly attempt: number; readonly probe: boolean }) => void;
+  readonly attempt?: (event: {
+    readonly deploymentId: string;
+    readonly attempt: number;
+    readonly probe: boolean;
+  }) => void;
   /** A failed attempt will be made again on the same deployment after `delayMs`. */
   readonly retry?: (event: {
     readonly deploymentId: string;
@@ -103,83 +108,182 @@ export interface FailoverOptions<T> {
   /** The first deployment's permit, asked for with the call's other reads. */
   readonly prefetched?: PrefetchedPermit;
   readonly events?: FailoverEvents;
+  /**
+   * The answer is not whole when `attempt` returns (a stream's first chunk): its outcome is left to
+   * the caller, who settles the deployment's breaker through `Attempted.breaker` when it knows.
+   */
+  readonly settleLater?: boolean;
+}
+
+/** The breaker outcome of an answer that was still arriving when the search ended (a stream). */
+export interface BreakerSettlement {
+  /** It arrived whole. */
+  succeeded(): Promise<void>;
+  /** It broke off: counted against the deployment when the failure is the deployment's. */
+  failed(error: unknown): Promise<void>;
+  /** Nobody waits for it any more (the client left): a probe's slot is freed, nothing is counted. */
+  released(): Promise<void>;
 }
 
 /**
- * Calls deployments in order. On each: ask its breaker, retry retryable failures with backoff (a
- * half-open probe gets one attempt), record the outcome in the breaker, and move on to the next
- * deployment when it is exhausted. Errors that are the request's own fault end the search at once.
+ * Calls deployments in order. On each: ask its breaker, retry retryable failures with backoff
+ * (asking the breaker again before each retry; a half-open probe gets one attempt), record the
+ * outcome in the breaker, and move on to the next deployment when it is exhausted. Errors that are
+ * the request's own fault end the search at once.
  */
-export async function callWithFailover<T>(options: FailoverOptions<T>): Promise<Attempted<T>> {
-  const { deployments, breaker, retry: settings, events = {} } = options;
+export async function callWithFailover<T>(
+  options: FailoverOptions<T>,
+): Promise<Attempted<T> & { breaker: BreakerSettlement }> {
+  const { deployments, breaker, events = {} } = options;
   const errors: UpstreamError[] = [];
-  let attempts = 0;
+  const counts = { attempts: 0 };
   for (const [index, deploymentId] of deployments.entries()) {
     if (index > 0) events.failover?.({ from: deployments[index - 1], to: deploymentId });
     const permit = await (options.prefetched?.take(deploymentId) ?? acquire(breaker, deploymentId));
     if (!permit.allowed) {
-      errors.push(
-        new UpstreamError('breaker_open', `${deploymentId} is unavailable (circuit open)`, {
-          deployment: deploymentId,
-          retryAfterMs: permit.retryAfterMs,
-        }),
-      );
+      errors.push(refusedByBreaker(deploymentId, permit));
       continue;
     }
     if (permit.probe) events.probe?.({ deploymentId });
-    const policy = retryPolicy(settings, permit.probe);
-    const listener = policy.onRetry((reason) => {
-      if ('error' in reason && reason.error instanceof UpstreamError) {
-        events.retry?.({ deploymentId, attempt: reason.attempt, delayMs: reason.delay, error: reason.error });
-      }
-    });
-    let attempt = 0;
-    try {
-      const value = await policy.execute(async () => {
-        attempts++;
-        events.attempt?.({ deploymentId, attempt: ++attempt, probe: permit.probe });
-        try {
-          return await options.attempt(deploymentId);
-        } catch (error) {
-          if (error instanceof UpstreamError && error.countsAgainstBreaker) {
-            const opened = await record(() => breaker.recordFailure(deploymentId, permit));
-            if (opened) events.breakerOpened?.({ deploymentId });
-          } else if (error instanceof UpstreamError && error.failure === 'unsupported') {
-            await record(() => breaker.release(deploymentId, permit)); // the deployment was never called
-          }
-          throw error;
-        }
-      });
-      await record(() => breaker.recordSuccess(deploymentId, permit));
-      return { value, deploymentId, attempts, failovers: index };
-    } catch (error) {
-      if (error instanceof ClientAbortedError) throw error;
-      if (!(error instanceof UpstreamError)) throw error;
-      if (!error.failover) {
-        // The deployment is healthy; the request is not. The probe slot is released by the success.
-        await record(() => breaker.recordSuccess(deploymentId, permit));
-        const why = error.options.clientDetail;
-        throw new GatewayError(
-          400,
-          'invalid_request_error',
-          why ? `The provider rejected the request: ${shown(why)}` : 'The provider rejected the request as invalid.',
-          { code: 'upstream_rejected_request', cause: error, detail: error.message },
-        );
-      }
-      errors.push(error);
-    } finally {
-      listener.dispose();
+    const outcome = await onDeployment(options, deploymentId, permit, counts);
+    if (outcome.answered) {
+      const { value, permit: last } = outcome;
+      const settlement = breakerSettlement(breaker, deploymentId, last, events);
+      if (!options.settleLater) await settlement.succeeded();
+      return { value, deploymentId, attempts: counts.attempts, failovers: index, breaker: settlement };
     }
+    errors.push(outcome.error);
   }
   throw exhausted(errors);
 }
 
-/** Retries on one deployment: a Retry-After longer than we are willing to wait is a reason to fail over, not to sleep. */
+type DeploymentOutcome<T> =
+  | { readonly answered: true; readonly value: T; readonly permit: BreakerPermit }
+  | { readonly answered: false; readonly error: UpstreamError };
+
+/**
+ * The attempts on one deployment: the first with `first`, each retry with a permit asked for again
+ * (a breaker that opened meanwhile stops the retries: the search moves on).
+ */
+async function onDeployment<T>(
+  options: FailoverOptions<T>,
+  deploymentId: string,
+  first: BreakerPermit,
+  counts: { attempts: number },
+): Promise<DeploymentOutcome<T>> {
+  const { breaker, events = {} } = options;
+  const policy = retryPolicy(options.retry, first.probe);
+  const listener = policy.onRetry((reason) => {
+    if ('error' in reason && reason.error instanceof UpstreamError) {
+      events.retry?.({ deploymentId, attempt: reason.attempt, delayMs: reason.delay, error: reason.error });
+    }
+  });
+  let permit = first;
+  let attempt = 0;
+  try {
+    const value = await policy.execute(async () => {
+      if (++attempt > 1) {
+        permit = await acquire(breaker, deploymentId);
+        if (!permit.allowed) throw refusedByBreaker(deploymentId, permit);
+      }
+      counts.attempts++;
+      events.attempt?.({ deploymentId, attempt, probe: permit.probe });
+      try {
+        return await options.attempt(deploymentId);
+      } catch (error) {
+        await countFailure(breaker, deploymentId, permit, error, events);
+        throw error;
+      }
+    });
+    return { answered: true, value, permit };
+  } catch (error) {
+    if (!(error instanceof UpstreamError) || error instanceof BreakerRefusal) {
+      if (!(error instanceof UpstreamError)) throw error;
+      return { answered: false, error };
+    }
+    if (!error.failover) {
+      // The deployment is healthy; the request is not. The probe slot is released by the success.
+      await record(() => breaker.recordSuccess(deploymentId, permit));
+      throw rejectedRequest(error);
+    }
+    return { answered: false, error };
+  } finally {
+    listener.dispose();
+  }
+}
+
+/** An attempt's failure, in the breaker: counted when it is the deployment's, a probe's slot freed otherwise. */
+async function countFailure(
+  breaker: BreakerStore,
+  deploymentId: string,
+  permit: BreakerPermit,
+  error: unknown,
+  events: FailoverEvents,
+): Promise<void> {
+  if (error instanceof UpstreamError && error.countsAgainstBreaker) {
+    const opened = await record(() => breaker.recordFailure(deploymentId, permit));
+    if (opened) events.breakerOpened?.({ deploymentId });
+  } else if (permit.probe && !(error instanceof UpstreamError && !error.failover)) {
+    // The deployment was not judged (a client that left, an input it cannot take, a bug): the next
+    // caller may probe at once rather than after the probe's timeout.
+    await record(() => breaker.release(deploymentId, permit));
+  }
+}
+
+function breakerSettlement(
+  breaker: BreakerStore,
+  deploymentId: string,
+  permit: BreakerPermit,
+  events: FailoverEvents,
+): BreakerSettlement {
+  let settled = false;
+  const once = async (settle: () => Promise<void>) => {
+    if (settled) return;
+    settled = true;
+    await settle();
+  };
+  return {
+    succeeded: () => once(() => record(() => breaker.recordSuccess(deploymentId, permit)).then(() => undefined)),
+    failed: (error) => once(() => countFailure(breaker, deploymentId, permit, error, events)),
+    released: () =>
+      once(async () => {
+        if (permit.probe) await record(() => breaker.release(deploymentId, permit));
+      }),
+  };
+}
+
+/** A deployment its breaker refused: not tried, and not retried. */
+class BreakerRefusal extends UpstreamError {}
+
+function refusedByBreaker(deploymentId: string, permit: BreakerPermit): UpstreamError {
+  return new BreakerRefusal('breaker_open', `${deploymentId} is unavailable (circuit open)`, {
+    deployment: deploymentId,
+    retryAfterMs: permit.retryAfterMs,
+  });
+}
+
+function rejectedRequest(error: UpstreamError): GatewayError {
+  const why = error.options.clientDetail;
+  return new GatewayError(
+    400,
+    'invalid_request_error',
+    why ? `The provider rejected the request: ${shown(why)}` : 'The provider rejected the request as invalid.',
+    { code: 'upstream_rejected_request', cause: error, detail: error.message },
+  );
+}
+
+/**
+ * Retries on one deployment. A Retry-After longer than we are willing to wait is a reason to fail
+ * over, not to sleep; so is a timeout, unless `onTimeout` is `retry`.
+ */
 function retryPolicy(settings: RetrySettings, probe: boolean) {
   return retry(
     handleWhen(
       (error) =>
-        error instanceof UpstreamError && error.retryable && (error.options.retryAfterMs ?? 0) <= settings.maxDelayMs,
+        error instanceof UpstreamError &&
+        error.retryable &&
+        (error.options.retryAfterMs ?? 0) <= settings.maxDelayMs &&
+        !(error.failure === 'timeout' && settings.onTimeout === 'failover'),
     ),
     {
       maxAttempts: probe ? 0 : settings.maxAttempts - 1,

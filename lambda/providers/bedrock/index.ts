@@ -94,7 +94,7 @@ export function bedrockProvider(clientConfig: Partial<BedrockRuntimeClientConfig
         const response = await client.send(new bedrock.ConverseStreamCommand(input), { abortSignal: timers.signal });
         if (!response.stream) throw new UpstreamError('malformed', `${context.deploymentId} sent no stream`);
         for await (const event of response.stream) {
-          timers.firstByteArrived();
+          timers.eventArrived();
           const { chunks, done } = translator.translate(event);
           for (const chunk of chunks) yield chunk;
           if (done) return;

@@ -14,7 +14,8 @@ export type ProviderWireFormat = 'openai' | 'anthropic' | 'bedrock';
 
 export type Fault =
   | { kind: 'ok' }
-  | { kind: 'status'; status: number; retryAfter?: string; body?: unknown }
+  /** An error status; with `after`, sent once that settles (many failures answered at once). */
+  | { kind: 'status'; status: number; retryAfter?: string; body?: unknown; after?: Promise<unknown> }
   | { kind: 'reset' }
   | { kind: 'slow-first-byte'; delayMs: number }
   /** Hold the answer until `until` settles: the test decides when, instead of a clock. */
@@ -100,6 +101,7 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
       if (!res.writableFinished) fake.aborted++;
     });
     if (fault.kind === 'status') {
+      if (fault.after) await fault.after;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (fault.retryAfter) headers['retry-after'] = fault.retryAfter;
       if (options.format === 'bedrock')

@@ -55,3 +55,53 @@ test('one outage and one recovery, however the answers around them are ordered',
     'limits.store_unavailable',
   ]);
 });
+
+test('a reservation the shared store makes after the deadline is given back when it lands', async () => {
+  const { pending } = controlled();
+  const settled: Array<{ reservation: Reserved; used: number }> = [];
+  const store: BucketStore = {
+    reserve: () => new Promise((resolve, reject) => pending.push({ resolve, reject })),
+    settle: async (reservation, used) => (settled.push({ reservation, used }), [0]),
+  };
+  const policy = storeDownPolicySchema.parse({ mode: 'local-fallback', decisionTimeoutMs: 10 });
+  const resilient = new ResilientBucketStore(store, policy, () => undefined);
+  const outcome = await resilient.reserve([bucket], 5);
+  expect(outcome.admitted).toBe(true); // by the local fallback
+  expect(settled).toEqual([]);
+  pending[0].resolve(reserved); // Redis admitted it after all, 10 ms too late
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(settled).toEqual([{ reservation: reserved, used: 0 }]);
+});
+
+test('an answer that arrived while the process was busy beats a deadline that fell due meanwhile', async () => {
+  const store: BucketStore = {
+    // Answered on the next I/O turn, like a reply already in the socket's buffer.
+    reserve: () => new Promise((resolve) => setImmediate(() => resolve(reserved))),
+    settle: async () => [0],
+  };
+  const events: StoreHealthEvent[] = [];
+  const policy = storeDownPolicySchema.parse({ mode: 'local-fallback', decisionTimeoutMs: 5 });
+  const resilient = new ResilientBucketStore(store, policy, (e) => events.push(e));
+  const call = resilient.reserve([bucket], 1);
+  const busyUntil = Date.now() + 30; // a synchronous stretch longer than the deadline
+  while (Date.now() < busyUntil);
+  expect(await call).toBe(reserved);
+  expect(events).toEqual([]);
+});
+
+test('money fails closed under the local-fallback policy; token limits fall back', async () => {
+  const store: BucketStore = {
+    reserve: async () => Promise.reject(new Error('connection lost')),
+    settle: async () => [0],
+  };
+  const events: StoreHealthEvent[] = [];
+  const policy = storeDownPolicySchema.parse({ mode: 'local-fallback' });
+  const resilient = new ResilientBucketStore(store, policy, (e) => events.push(e));
+  expect((await resilient.reserve([bucket], 1)).admitted).toBe(true);
+  await expect(resilient.failingClosed().reserve([bucket], 1)).rejects.toMatchObject({
+    status: 503,
+    options: { code: 'limits_unavailable' },
+  });
+  // One outage, reported once, for both.
+  expect(events.map((e) => e.type)).toEqual(['limits.store_unavailable']);
+});

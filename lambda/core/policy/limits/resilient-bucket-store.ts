@@ -49,14 +49,37 @@ export class ResilientBucketStore implements BucketStore {
   }
 
   async reserve(buckets: readonly Bucket[], amount: number): Promise<Reserved | Refused> {
+    return this.reserveUnder(this.policy.mode, buckets, amount);
+  }
+
+  /**
+   * The same store, refusing whenever the shared store cannot answer, whatever the policy: for
+   * money. A local count of a budget would let each instance spend its fraction of the whole month
+   * unseen by the others (N instances, N fractions), and spend must never pass a budget by more
+   * than one request. Outages are tracked and reported once, with the token limits'.
+   */
+  failingClosed(): BucketStore {
+    return {
+      reserve: (buckets, amount) => this.reserveUnder('fail-closed', buckets, amount),
+      settle: (reservation, used) => this.settle(reservation, used),
+    };
+  }
+
+  private async reserveUnder(
+    mode: StoreDownPolicy['mode'],
+    buckets: readonly Bucket[],
+    amount: number,
+  ): Promise<Reserved | Refused> {
     const call = ++this.calls;
+    const shared = this.shared.reserve(buckets, amount);
     try {
-      const outcome = await this.withDeadline(this.shared.reserve(buckets, amount));
+      const outcome = await this.withDeadline(shared);
       this.markUp(call);
       return outcome;
     } catch (error) {
       this.markDown(error, call);
-      if (this.policy.mode === 'fail-closed') {
+      this.releaseIfLate(shared);
+      if (mode === 'fail-closed') {
         throw new GatewayError(
           503,
           'api_error',
@@ -75,6 +98,20 @@ export class ResilientBucketStore implements BucketStore {
       const outcome = await this.local.reserve(scaled, amount);
       return outcome.admitted ? ({ ...outcome, local: true } as LocalReservation) : outcome;
     }
+  }
+
+  /**
+   * A reservation the shared store made after this call stopped waiting for it is never used: it
+   * is given back when it lands, or it would hold its amount until the window ends (a month, for a
+   * budget).
+   */
+  private releaseIfLate(shared: Promise<Reserved | Refused>): void {
+    shared
+      .then(
+        (late) => (late.admitted ? this.shared.settle(late, 0) : undefined),
+        () => undefined,
+      )
+      .catch(() => undefined);
   }
 
   async settle(reservation: Reserved, used: number): Promise<number[]> {

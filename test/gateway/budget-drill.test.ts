@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import type Redis from 'ioredis';
 import OpenAI, { APIError } from 'openai';
 import type { GatewayConfigInput } from '../../lambda/contract/config/gateway-config';
 import { sha256Hex } from '../../lambda/core/pipeline/identity';
-import type { TraceRecord } from '../../lambda/core/trace/record';
 import { startFakeProvider, type FakeProvider } from '../support/fake-providers/fake-provider';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-processes';
 import { connectRedis, deletePrefix, uniquePrefix } from '../support/services';
 
 /**
@@ -15,8 +13,6 @@ import { connectRedis, deletePrefix, uniquePrefix } from '../support/services';
  * when the call settles: the budget must be spent almost to its end, and never beyond it by more
  * than one request.
  */
-const ROOT = path.join(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const KEY = 'sk-drill-budget';
 const BUDGET = 20_000;
 /** $3/M input, $15/M output; the fake reports 55 in, 12 out: 345 micro-dollars a call. */
@@ -24,51 +20,6 @@ const COST_PER_CALL = 55 * 3 + 12 * 15;
 const CALLS = 300;
 /** The most one call may cost: its input and the whole output cap (max_tokens 64). */
 const MOST_ONE_CALL = 55 * 3 + 64 * 15;
-
-interface GatewayProcess {
-  readonly url: string;
-  readonly traces: TraceRecord[];
-  stop(): Promise<void>;
-}
-
-function startGatewayProcess(config: GatewayConfigInput, redisPrefix: string): Promise<GatewayProcess> {
-  const child: ChildProcess = spawn(process.execPath, [TSX, path.join(ROOT, 'test/support/gateway-process.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DRILL_GATEWAY_CONFIG: JSON.stringify(config),
-      DRILL_REDIS_PREFIX: redisPrefix,
-      FAKE_ANTHROPIC_KEY: 'sk-upstream-anthropic',
-    },
-  });
-  const traces: TraceRecord[] = [];
-  let pending = '';
-  let errors = '';
-  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the gateway process exited with ${code}:\n${errors}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) {
-        const listening = /^listening on (\S+)/.exec(line);
-        if (listening)
-          resolve({
-            url: listening[1],
-            traces,
-            stop: () =>
-              new Promise<void>((stopped) => {
-                if (child.exitCode !== null) return stopped();
-                child.once('exit', () => stopped());
-                child.kill('SIGTERM');
-              }),
-          });
-        else if (line.startsWith('{"type":"llm.trace"')) traces.push(JSON.parse(line) as TraceRecord);
-      }
-    });
-  });
-}
 
 let redis: Redis;
 let prefix: string;
@@ -94,7 +45,10 @@ beforeAll(async () => {
     apiKeys: [{ sha256: sha256Hex(KEY), tenant: 'tenant-drill' }],
     credentialEnv: { anthropic: 'FAKE_ANTHROPIC_KEY' },
   };
-  gateways = await Promise.all([startGatewayProcess(config, prefix), startGatewayProcess(config, prefix)]);
+  gateways = await Promise.all([
+    startGatewayProcess(config, prefix, { FAKE_ANTHROPIC_KEY: 'sk-upstream-anthropic' }),
+    startGatewayProcess(config, prefix, { FAKE_ANTHROPIC_KEY: 'sk-upstream-anthropic' }),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -142,8 +96,13 @@ test('a burst spends at least 90% of the budget and never more than one request 
   const succeeded = gateways.flatMap((g) => g.traces).filter((t) => t.outcome === 'success');
   const spent = succeeded.reduce((sum, t) => sum + t.costMicroUsd, 0);
 
-  // Every call either answered or was refused because what was spent left no room.
-  expect(Object.keys(counts).sort()).toEqual(['429 insufficient_quota', 'ok']);
+  // Every call answered, or was refused because what was spent left no room, or (on a machine busy
+  // enough that calls in flight held the budget through all of a client's retries) was still told
+  // to come back shortly: never any other error, and never insufficient_quota while room was left.
+  expect(['429 insufficient_quota', '429 rate_limit_exceeded', 'ok']).toEqual(
+    expect.arrayContaining(Object.keys(counts)),
+  );
+  expect(counts['429 insufficient_quota']).toBeGreaterThan(0);
   expect(succeeded).toHaveLength(counts.ok);
   expect(succeeded.every((t) => t.costMicroUsd === COST_PER_CALL)).toBe(true);
   // Both processes served, plain and streamed.

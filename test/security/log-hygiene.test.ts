@@ -104,11 +104,12 @@ test('no secret or personal data from a prompt appears in any log line', async (
     { kind: 'status', status: 503, body: { error: { message: prompt } } },
   );
   await client.chat.completions.create({ model: 'chat-a', messages });
-  // A token limit that refuses: its message names the limit, not the prompt.
+  // The output cap refuses: its message names the cap, not the prompt.
   const huge = await client.chat.completions
     .create({ model: 'chat-a', messages, max_tokens: 2_000_000 })
     .catch((e: unknown) => e);
-  expect((huge as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
+  expect((huge as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+  expect((huge as InstanceType<typeof OpenAI.APIError>).code).toBe('max_tokens_too_large');
   // A client that goes away mid-stream.
   h.openai.faults.push({ kind: 'slow-stream', gapMs: 50 });
   const controller = new AbortController();

@@ -22,15 +22,20 @@ const SECRET_KEY =
 const CONTENT_KEY =
   /^(messages|message_content|prompt|prompts|content|contents|input|inputs|instructions|completion|choices|delta|text|system|arguments|body|tool_calls|query|documents)$/i;
 
-const VALUE_RULES: ReadonlyArray<readonly [RegExp, string]> = [
+const VALUE_RULES: ReadonlyArray<readonly [RegExp, string | ((match: string, ...groups: string[]) => string)]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi, `$1 ${REDACTED}`],
   // OpenAI, Anthropic and similar provider keys: sk-..., sk-ant-..., sk-proj-...
   [/\bsk-[A-Za-z0-9_-]{8,}/g, REDACTED],
   [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
   [/\b(api[-_]?key|apikey|password|passwd|secret|token)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, `$1$2${REDACTED}`],
-  // The look-behind starts a match only where a run of local-part characters starts: without it a
-  // long run with no `@` is rescanned from each of its characters (quadratic: 40k characters, 2 s).
-  [/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[REDACTED:email]'],
+  // Every run of local-part characters is consumed whole, with or without an address after it, so
+  // the scan goes on after the run: `[...]+@...` alone rescans a long run with no `@` from each of
+  // its characters (quadratic: 40k characters, 2 s). The group is optional, so nothing backtracks
+  // into the run; a run without its `@` part is kept as it was.
+  [
+    /[A-Za-z0-9._%+-]+(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?/g,
+    (run: string, address?: string) => (address ? '[REDACTED:email]' : run),
+  ],
   [/\b\d{3}-\d{2}-\d{4}\b/g, '[REDACTED:ssn]'],
   [/(\+\d{1,3}[\s.-]?)(\(?\d{1,4}\)?[\s.-]?){2,4}\d{2,4}\b/g, '[REDACTED:phone]'],
   [/\(\d{3}\)\s?\d{3}[\s.-]\d{4}\b|\b\d{3}[.-]\d{3}[.-]\d{4}\b/g, '[REDACTED:phone]'],
@@ -55,7 +60,10 @@ function luhn(digits: string): boolean {
 /** A string with credentials and personal data replaced. */
 export function redactText(text: string): string {
   let result = text;
-  for (const [pattern, replacement] of VALUE_RULES) result = result.replace(pattern, replacement);
+  for (const [pattern, replacement] of VALUE_RULES) {
+    result =
+      typeof replacement === 'string' ? result.replace(pattern, replacement) : result.replace(pattern, replacement);
+  }
   return result.replace(CARD, (match) => (luhn(match.replace(/[ -]/g, '')) ? '[REDACTED:card]' : match));
 }
 

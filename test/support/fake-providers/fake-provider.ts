@@ -37,9 +37,17 @@ export interface FakeUsage {
 export interface FakeProvider {
   readonly url: string;
   /** Bodies of every request received, in order. */
-  readonly requests: Array<{ path: string; headers: IncomingMessage['headers']; body: Record<string, unknown> }>;
-  /** Faults for the next requests, consumed in order; when empty, requests succeed. */
+  readonly requests: Array<{
+    path: string;
+    headers: IncomingMessage['headers'];
+    body: Record<string, unknown>;
+    /** When it arrived (Date.now()). */
+    at: number;
+  }>;
+  /** Faults for the next requests, consumed in order; when empty, `steady` decides. */
   readonly faults: Fault[];
+  /** The fault of every request the queue says nothing about (a provider's current state). @default ok */
+  steady: () => Fault;
   /** Requests whose upstream connection was closed by the client before the answer finished. */
   aborted: number;
   close(): Promise<void>;
@@ -88,15 +96,17 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     url: '',
     requests: [],
     faults: [],
+    steady: () => ({ kind: 'ok' }),
     aborted: 0,
     close: async () => undefined,
   };
 
   const server: Server = createServer(async (req, res) => {
+    const at = Date.now();
     const body = await readJson(req);
-    fake.requests.push({ path: req.url ?? '', headers: req.headers, body });
+    fake.requests.push({ path: req.url ?? '', headers: req.headers, body, at });
     if (options.fetchesMedia) await fetchMedia(body);
-    const fault = fake.faults.shift() ?? { kind: 'ok' };
+    const fault = fake.faults.shift() ?? fake.steady();
     res.on('close', () => {
       if (!res.writableFinished) fake.aborted++;
     });

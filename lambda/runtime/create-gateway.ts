@@ -14,6 +14,8 @@ import { chainCaches } from '../core/policy/cache/chain';
 import { HashingEmbedder, type Embedder } from '../core/policy/cache/embedder';
 import { ExactCache, InMemoryCacheStore, RedisCacheStore } from '../core/policy/cache/exact-cache';
 import { SemanticCache, type SemanticCacheEvent } from '../core/policy/cache/semantic-cache';
+import { ModelQueryEmbedder, offlineQueryEmbedder, type QueryEmbedder } from '../core/policy/cache/query-embedder';
+import { GatewayEmbedder } from '../core/embeddings/gateway-embedder';
 import type { SqlClient } from '../core/vector/sql-client';
 import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore } from '../core/policy/kill-switch/kill-switch';
 import { TokenLimiter } from '../core/policy/limits/token-limits';
@@ -80,17 +82,21 @@ export function createGateway(options: GatewayOptions): Gateway {
   const providers = { ...PROVIDERS, ...options.providers };
   for (const kind of Object.keys(providers) as ProviderKind[])
     providers[kind] = instrument.provider(kind, providers[kind]);
-  return new Gateway({
+  // The semantic cache's embedding model is called through this gateway, once it exists (calls come
+  // only after createGateway has returned).
+  const self = (): Gateway => gateway;
+  const gateway: Gateway = new Gateway({
     config,
     providers,
     breaker: instrument.breaker(breaker),
     credentials: options.credentials ?? new EnvCredentialSource(config.credentialEnv),
     traces: traceSinks(options),
-    policy: options.policy ?? policyFromConfig(options, instrument),
+    policy: options.policy ?? policyFromConfig(options, instrument, self),
     router: config.routing ? instrument.tierRouter(new PromptRouter(config.routing, options.routerModel)) : undefined,
     authenticator: instrument.authenticator(new ApiKeyAuthenticator(config.apiKeys)),
     resolveHost: options.resolveHost,
   });
+  return gateway;
 }
 
 /** Every sink that wants the records; a JSON line on stdout when there is none. */
@@ -114,7 +120,11 @@ function traceSinks(options: GatewayOptions): TraceSink {
 /** The traffic policy the config asks for, with state where the breakers keep theirs. */
 const jsonLine = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
-function policyFromConfig(options: GatewayOptions, instrument: GatewayInstrumentation): TrafficPolicy {
+function policyFromConfig(
+  options: GatewayOptions,
+  instrument: GatewayInstrumentation,
+  self: () => Gateway,
+): TrafficPolicy {
   const { config, redis, redisPrefix } = options;
   const events = options.telemetry?.events;
   const onLimitsStoreHealth = options.onLimitsStoreHealth ?? events?.onLimitsStoreHealth ?? jsonLine;
@@ -152,7 +162,7 @@ function policyFromConfig(options: GatewayOptions, instrument: GatewayInstrument
     const semantic = new SemanticCache(
       config.semanticCache,
       options.vectorDb,
-      options.embedder ?? new HashingEmbedder(),
+      queryEmbedder(options, self),
       options.onSemanticCacheEvent ?? events?.onSemanticCacheEvent ?? jsonLine,
     );
     caches.push(instrument.cache('semantic', semantic));
@@ -162,6 +172,27 @@ function policyFromConfig(options: GatewayOptions, instrument: GatewayInstrument
     router: instrument.router(CONFIGURED_ORDER),
     cache: caches.length > 0 ? chainCaches(caches) : undefined,
   });
+}
+
+/**
+ * The semantic cache's embedder: the configured embedding model, called through the gateway as
+ * each call's caller, or the offline hashing embedder when none is named.
+ */
+function queryEmbedder(options: GatewayOptions, self: () => Gateway): QueryEmbedder {
+  const { config } = options;
+  const model = config.semanticCache?.embeddingModel;
+  if (model === undefined) return offlineQueryEmbedder(options.embedder ?? new HashingEmbedder());
+  const entry = Object.entries(config.models).find(([name, m]) => name === model || m.aliases.includes(model));
+  // The config's own check makes sure the model exists, is an embedding model and has dimensions.
+  const embedder = new GatewayEmbedder({
+    handle: (request) => self().handle(request),
+    authorizeModel: (identity, requested, kind) => self().authorizeModel(identity, requested, kind),
+  });
+  return new ModelQueryEmbedder(
+    (identity, name, inputs, signal) => embedder.embed(identity, name, inputs, signal),
+    model,
+    entry![1].dimensions!,
+  );
 }
 
 /**

@@ -52,18 +52,20 @@ export async function startHarness(
     onLimitsStoreHealth?: GatewayOptions['onLimitsStoreHealth'];
     onSemanticCacheEvent?: GatewayOptions['onSemanticCacheEvent'];
     limitsStoreDown?: GatewayConfigInput['limitsStoreDown'];
+    /** The OpenAI-format fake's embedding model (`embed`, 256 dimensions). @default a constant vector */
+    embedWith?: (text: string) => number[];
     telemetry?: GatewayOptions['telemetry'];
   } = {},
 ): Promise<Harness> {
   // The OpenAI-format fake also serves the self-hosted model, and fetches media URLs as vLLM does.
-  const openai = await startFakeProvider({ format: 'openai', fetchesMedia: true });
+  const openai = await startFakeProvider({ format: 'openai', fetchesMedia: true, embed: options.embedWith });
   const anthropic = await startFakeProvider({ format: 'anthropic' });
   const timeouts = options.timeouts ?? { firstByteMs: 300, totalMs: 3_000 };
   const input: GatewayConfigInput = {
     models: {
       'chat-a': { deployments: ['openai-primary', 'anthropic-fallback'], aliases: ['gpt-4o-mini'] },
       claude: { deployments: ['anthropic-only'] },
-      embed: { kind: 'embedding', deployments: ['openai-embed'] },
+      embed: { kind: 'embedding', deployments: ['openai-embed'], dimensions: 256 },
       'local-llm': { deployments: ['vllm-local'] },
     },
     deployments: {

@@ -34,6 +34,12 @@ export const modelSchema = z.strictObject({
   deployments: z.array(z.string()).check(z.minLength(1)),
   /** Other names clients may use for this model. */
   aliases: z._default(z.array(z.string().check(z.minLength(1))), []),
+  /**
+   * An embedding model's vector length (what it returns; with OpenAI's `text-embedding-3-*`, what
+   * its `dimensions` parameter asks for). The vector store indexes each size in use, and the
+   * semantic cache's table is made for its model's.
+   */
+  dimensions: z.optional(z.int().check(z.gte(1), z.lte(16_000))),
 });
 
 export const apiKeySchema = z.strictObject({
@@ -127,6 +133,37 @@ export const gatewayConfigSchema = z
             });
           }
         });
+      }
+      for (const [name, model] of Object.entries(config.models)) {
+        if (model.dimensions !== undefined && model.kind !== 'embedding') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', name, 'dimensions'],
+            message: `is ${model.dimensions}, but "${name}" is a ${model.kind} model: only embedding models have dimensions`,
+          });
+        }
+      }
+      // The semantic cache embeds with an embedding model of this config whose size is known.
+      const embeddingModel = config.semanticCache?.embeddingModel;
+      if (embeddingModel !== undefined) {
+        const owner = names.get(embeddingModel);
+        const entry = owner === undefined ? undefined : config.models[owner];
+        if (entry?.kind !== 'embedding') {
+          const embeddings = Object.keys(config.models).filter((n) => config.models[n].kind === 'embedding');
+          ctx.addIssue({
+            code: 'custom',
+            path: ['semanticCache', 'embeddingModel'],
+            message:
+              `"${embeddingModel}" is not an embedding model of this config; ` +
+              `name one of: ${embeddings.join(', ') || '(none: add a model with kind "embedding")'}`,
+          });
+        } else if (entry.dimensions === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', owner!, 'dimensions'],
+            message: `is required: the semantic cache embeds with "${owner}", and its table is made for the model's vector length`,
+          });
+        }
       }
       // Each routing tier sends to a chat model of this config (by name or alias).
       for (const [tier, { model }] of Object.entries(config.routing?.tiers ?? {})) {

@@ -17,6 +17,13 @@ export interface BatchLimits {
   readonly maxChars: number;
 }
 
+interface EmbeddingCall {
+  readonly identity: CallerIdentity;
+  readonly model: string;
+  readonly input: string[];
+  readonly signal: AbortSignal;
+}
+
 export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxInputs: 128, maxChars: 200_000 };
 
 /**
@@ -31,19 +38,27 @@ export class GatewayEmbedder {
     private readonly limits: BatchLimits = DEFAULT_BATCH_LIMITS,
   ) {}
 
-  async embed(identity: CallerIdentity, model: string, inputs: readonly string[]): Promise<number[][]> {
+  /** `signal` aborts the embedding calls (a caller that stopped waiting). */
+  async embed(
+    identity: CallerIdentity,
+    model: string,
+    inputs: readonly string[],
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<number[][]> {
     const vectors: number[][] = [];
-    for (const batch of batches(inputs, this.limits)) vectors.push(...(await this.call(identity, model, batch)));
+    for (const batch of batches(inputs, this.limits)) {
+      vectors.push(...(await this.call({ identity, model, input: batch, signal })));
+    }
     return vectors;
   }
 
-  private async call(identity: CallerIdentity, model: string, input: string[]): Promise<number[][]> {
+  private async call({ identity, model, input, signal }: EmbeddingCall): Promise<number[][]> {
     const response = await this.gateway.handle({
       method: 'POST',
       path: '/v1/embeddings',
       headers: { 'content-type': 'application/json' },
       body: Buffer.from(JSON.stringify({ model, input })),
-      signal: new AbortController().signal,
+      signal,
       identity,
     });
     const body = response.kind === 'buffered' ? response.body : '';

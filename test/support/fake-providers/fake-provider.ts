@@ -64,6 +64,8 @@ export interface FakeProviderOptions {
    * video URLs: what makes a forged URL dangerous, and what an SSRF drill must prove never happens.
    */
   readonly fetchesMedia?: boolean;
+  /** The embedding model: a text's vector. @default [0.6, 0.8, index] for every input */
+  readonly embed?: (text: string) => number[];
 }
 
 const DEFAULT_WORDS = ['The ', 'quick ', 'brown ', 'fox ', 'jumps.'];
@@ -132,7 +134,7 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     const toolName: string | undefined = tools?.length
       ? (tools[0].function?.name ?? tools[0].name)
       : bedrockTools?.[0]?.toolSpec.name;
-    if (req.url?.endsWith('/embeddings')) return embeddings(res, body, usage);
+    if (req.url?.endsWith('/embeddings')) return embeddings(res, body, usage, options.embed);
     const context: AnswerContext = { words, usage, model, toolName, fault };
     if (options.format === 'openai') return stream ? openAiStream(res, body, context) : openAiJson(res, context);
     if (options.format === 'bedrock') return stream ? bedrockStream(res, context) : bedrockJson(res, context);
@@ -379,12 +381,17 @@ function anthropicStream(res: ServerResponse, context: AnswerContext): Promise<v
   return writeEvents(res, events, fault);
 }
 
-function embeddings(res: ServerResponse, body: Record<string, unknown>, usage: FakeUsage): void {
-  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+function embeddings(
+  res: ServerResponse,
+  body: Record<string, unknown>,
+  usage: FakeUsage,
+  embed: (text: string, index: number) => number[] = (_, index) => [0.6, 0.8, index],
+): void {
+  const inputs = (Array.isArray(body.input) ? body.input : [body.input]) as string[];
   res.writeHead(200, { 'content-type': 'application/json' }).end(
     JSON.stringify({
       object: 'list',
-      data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.6, 0.8, index] })),
+      data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: embed(text, index) })),
       model: 'embed-fake-1',
       usage: { prompt_tokens: usage.input, total_tokens: usage.input },
     }),

@@ -3,20 +3,22 @@ import type { ChatCompletion, ChatCompletionRequest } from '../../openai/types';
 import type { CallFacts } from '../../pipeline/ports';
 import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../vector';
 import { HashingEmbedder } from './embedder';
+import { offlineQueryEmbedder } from './query-embedder';
 import { SemanticCache, type SemanticCacheEvent } from './semantic-cache';
 import { semanticCacheSchema } from '../../../contract/config/semantic-cache';
 
 /** The semantic cache on real Postgres + pgvector (PGlite), through `pg`, the client used with Aurora. */
 let pg: EmbeddedPostgres;
 let pool: Pool;
-const embedder = new HashingEmbedder(256);
+const hashing = new HashingEmbedder(256);
+const embedder = offlineQueryEmbedder(hashing);
 
 beforeAll(async () => {
   pg = await startEmbeddedPostgres();
   pool = new Pool({ connectionString: pg.connectionString, max: 4 });
   const session = await pool.connect();
   try {
-    await migrateVectorSchema(session, { dimensions: embedder.dimensions });
+    await migrateVectorSchema(session, { dimensions: hashing.dimensions });
   } finally {
     session.release();
   }

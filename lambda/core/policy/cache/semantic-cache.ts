@@ -3,7 +3,7 @@ import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from '../../o
 import type { CallFacts, ResponseCache } from '../../pipeline/ports';
 import { withDeadline } from '../../util/deadline';
 import { type SqlClient, toVectorLiteral } from '../../vector/sql-client';
-import type { Embedder } from './embedder';
+import type { QueryEmbedder } from './query-embedder';
 import { ANSWER_CHANGING_PARAMS, cacheability, canonicalJson } from './exact-key';
 import type { SemanticCacheSettings } from '../../../contract/config/semantic-cache';
 import { REQUEST_HEADERS } from '../../../contract/headers';
@@ -40,14 +40,44 @@ export function semanticPartition(
   return { partition, prompt };
 }
 
-/** Semantic answer cache over pgvector: the same SQL on Aurora and on embedded PGlite. */
+/**
+ * Semantic answer cache over pgvector: the same SQL on Aurora and on embedded PGlite. A call's
+ * prompt is embedded once, under its own deadline, and the vector serves both the lookup and the
+ * store of a fresh answer.
+ */
 export class SemanticCache implements ResponseCache {
+  private readonly embeddings = new WeakMap<CallFacts, Promise<number[] | undefined>>();
+
   constructor(
     private readonly settings: SemanticCacheSettings,
     private readonly db: SqlClient,
-    private readonly embedder: Embedder,
+    private readonly embedder: QueryEmbedder,
     private readonly onEvent: (event: SemanticCacheEvent) => void = () => undefined,
   ) {}
+
+  /** The call's prompt vector, embedded on first use; undefined when embedding failed or took too long. */
+  private embedding(facts: CallFacts, prompt: string): Promise<number[] | undefined> {
+    let pending = this.embeddings.get(facts);
+    if (!pending) {
+      pending = this.embed(facts, prompt);
+      this.embeddings.set(facts, pending);
+    }
+    return pending;
+  }
+
+  private async embed(facts: CallFacts, prompt: string): Promise<number[] | undefined> {
+    const controller = new AbortController();
+    try {
+      return await withDeadline(
+        this.embedder.embed(prompt, facts, controller.signal),
+        this.settings.embeddingTimeoutMs,
+      );
+    } catch (error) {
+      controller.abort();
+      this.onEvent({ type: 'semantic_cache.unavailable', error: `embedding: ${(error as Error).message}` });
+      return undefined;
+    }
+  }
 
   private plan(facts: CallFacts) {
     const overrides = this.settings.models[facts.model.name] ?? {};
@@ -80,8 +110,9 @@ export class SemanticCache implements ResponseCache {
   async lookup(facts: CallFacts): Promise<ChatCompletion | undefined> {
     const plan = this.plan(facts);
     if (!plan?.lookup || !plan.prompt) return undefined;
+    const embedding = await this.embedding(facts, plan.prompt);
+    if (!embedding) return undefined;
     return this.guarded(async () => {
-      const [embedding] = await this.embedder.embed([plan.prompt]);
       const { rows } = await this.db.query<{ response: ChatCompletion | string; similarity: number }>(
         `SELECT response, 1 - (embedding <=> $1) AS similarity
            FROM semantic_cache
@@ -100,8 +131,9 @@ export class SemanticCache implements ResponseCache {
   async store(facts: CallFacts, completion: ChatCompletion): Promise<void> {
     const plan = this.plan(facts);
     if (!plan?.store || !plan.prompt) return;
+    const embedding = await this.embedding(facts, plan.prompt);
+    if (!embedding) return;
     await this.guarded(async () => {
-      const [embedding] = await this.embedder.embed([plan.prompt]);
       await this.db.query(
         `INSERT INTO semantic_cache (tenant, partition, prompt_hash, embedding, response, expires_at)
          VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))

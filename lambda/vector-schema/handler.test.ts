@@ -92,6 +92,7 @@ test('create applies every migration, the database settings and the application 
     PhysicalResourceId: 'vector-schema:postgres',
     Data: {
       Applied: vectorSchemaMigrations({ dimensions: 8 })
+        .filter((m) => !m.repeatable)
         .map((m) => m.id)
         .join(','),
       CreatedRole: 'true',
@@ -116,7 +117,7 @@ test('an update with nothing new is idempotent: no migration runs twice', async 
     Data: { Applied: '', CreatedRole: 'false' },
   });
   const { rows } = await inspect.query('SELECT count(*)::int AS n FROM schema_migrations');
-  expect(rows[0].n).toBe(vectorSchemaMigrations({ dimensions: 8 }).length);
+  expect(rows[0].n).toBe(vectorSchemaMigrations({ dimensions: 8 }).filter((m) => !m.repeatable).length);
 });
 
 test('delete keeps the schema and its data', async () => {

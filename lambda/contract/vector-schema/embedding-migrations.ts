@@ -54,23 +54,35 @@ export const EMBEDDING_COLLECTIONS_MIGRATION: Migration = {
   `,
 };
 
+/** The largest vector HNSW indexes as `vector`, and as `halfvec` (16-bit floats) above that. */
+export const MAX_VECTOR_INDEX_DIMENSIONS = 2000;
+export const MAX_HALFVEC_INDEX_DIMENSIONS = 4000;
+
+/**
+ * The type a chunk vector of `n` dimensions is indexed and searched as: `vector(n)` up to 2,000,
+ * `halfvec(n)` up to 4,000 (half the precision, which cosine ranking barely feels). A search must
+ * cast with exactly this type, beside the `dimensions = n` predicate, for the planner to use the
+ * index.
+ */
+export function chunkIndexType(n: number): string {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_HALFVEC_INDEX_DIMENSIONS) {
+    throw new Error(
+      `vector dimensions must be a whole number from 1 to ${MAX_HALFVEC_INDEX_DIMENSIONS} (the HNSW limit, as halfvec ` +
+        `above ${MAX_VECTOR_INDEX_DIMENSIONS}); got ${n}: ask the model for fewer with its dimensions parameter`,
+    );
+  }
+  return n <= MAX_VECTOR_INDEX_DIMENSIONS ? `vector(${n})` : `halfvec(${n})`;
+}
+
 /**
  * One chunks table for every version and model. The column is an untyped `vector` so that models
- * of different sizes share it; HNSW needs a fixed size, so each supported size gets a partial index
- * over a cast, and a search must use the same cast and the same `dimensions = N` predicate for
- * the planner to pick it.
+ * of different sizes share it; HNSW needs a fixed size, so each size in use gets a partial index
+ * over a cast (`chunkIndexType`), in a migration of its own so that a size added later is indexed
+ * on a store that already exists.
  */
-export function embeddingChunksMigration(dimensions: readonly number[]): Migration {
-  const indexes = [...new Set(dimensions)]
-    .map(
-      (n) => `
-    CREATE INDEX IF NOT EXISTS embedding_chunks_hnsw_${n}
-      ON embedding_chunks USING hnsw ((embedding::vector(${n})) vector_cosine_ops) WHERE dimensions = ${n};`,
-    )
-    .join('');
-  return {
-    id: '007_embedding_chunks',
-    sql: `
+export const EMBEDDING_CHUNKS_MIGRATION: Migration = {
+  id: '007_embedding_chunks',
+  sql: `
     CREATE TABLE IF NOT EXISTS embedding_chunks (
       tenant          text        NOT NULL,
       collection      text        NOT NULL,
@@ -88,7 +100,18 @@ export function embeddingChunksMigration(dimensions: readonly number[]): Migrati
       PRIMARY KEY (tenant, collection, version, document_id, chunk_index),
       FOREIGN KEY (tenant, collection, version)
         REFERENCES embedding_index_versions (tenant, collection, version) ON DELETE CASCADE
-    );${indexes}
+    );
   `,
+};
+
+/** The HNSW index of one chunk size (the name predates halfvec: one index per size, whatever its type). */
+export function chunkIndexMigration(n: number): Migration {
+  const type = chunkIndexType(n);
+  const ops = type.startsWith('halfvec') ? 'halfvec_cosine_ops' : 'vector_cosine_ops';
+  return {
+    id: `008_embedding_chunks_hnsw_${String(n).padStart(4, '0')}`,
+    sql: `
+    CREATE INDEX IF NOT EXISTS embedding_chunks_hnsw_${n}
+      ON embedding_chunks USING hnsw ((embedding::${type}) ${ops}) WHERE dimensions = ${n};`,
   };
 }

@@ -54,6 +54,7 @@ test('sets up a fresh database: schema, database settings, and the application r
       '005_async_jobs',
       '006_embedding_collections',
       '007_embedding_chunks',
+      '008_embedding_chunks_hnsw_0003',
     ],
     createdRole: true,
   });

@@ -1,5 +1,5 @@
 import { toTokenUsage } from '../openai/types';
-import type { CallFacts, ResponseCache } from '../pipeline/ports';
+import type { CallFacts, AnswerCache } from '../pipeline/ports';
 import { costMicroUsd } from '../trace/cost';
 import type { MetricWriter } from './emf';
 import { inSpan, type StepTracer } from './spans';
@@ -13,8 +13,8 @@ export type CacheKind = 'exact' | 'semantic';
 export function instrumentCache(
   sinks: { readonly steps: StepTracer; readonly metrics: MetricWriter },
   kind: CacheKind,
-  cache: ResponseCache,
-): ResponseCache {
+  cache: AnswerCache,
+): AnswerCache {
   const { steps, metrics } = sinks;
   return {
     lookup: (facts: CallFacts) =>

@@ -1,5 +1,5 @@
 import type { ProviderKind } from '../../contract/config/gateway-config';
-import type { AdmissionControl, Authenticator, CallRouter, ResponseCache, TierRouter } from '../pipeline/ports';
+import type { AdmissionControl, Authenticator, CallRouter, AnswerCache, TierRouter } from '../pipeline/ports';
 import type { ProviderClient } from '../providers/provider';
 import type { BreakerStore } from '../resilience/breaker';
 import type { MetricWriter } from './emf';
@@ -28,7 +28,7 @@ export interface GatewayInstrumentation {
   admission(name: AdmissionName, control: AdmissionControl): AdmissionControl;
   router(router: CallRouter): CallRouter;
   tierRouter(router: TierRouter): TierRouter;
-  cache(kind: CacheKind, cache: ResponseCache): ResponseCache;
+  cache(kind: CacheKind, cache: AnswerCache): AnswerCache;
   provider(kind: ProviderKind, client: ProviderClient): ProviderClient;
   breaker(store: BreakerStore): BreakerStore;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from '../../openai/types';
-import type { CallFacts, ResponseCache } from '../../pipeline/ports';
+import type { CallFacts, AnswerCache } from '../../pipeline/ports';
 import { withDeadline } from '../../util/deadline';
 import { type SqlClient, toVectorLiteral } from '../../vector/sql-client';
 import type { Embedder } from './embedder';
@@ -41,7 +41,7 @@ export function semanticPartition(
 }
 
 /** Semantic answer cache over pgvector: the same SQL on Aurora and on embedded PGlite. */
-export class SemanticCache implements ResponseCache {
+export class SemanticCache implements AnswerCache {
   constructor(
     private readonly settings: SemanticCacheSettings,
     private readonly db: SqlClient,

@@ -1,5 +1,11 @@
 import { Pool, type PoolClient } from 'pg';
-import { migrate, migrateVectorSchema, startEmbeddedPostgres, toVectorLiteral, type EmbeddedPostgres } from '.';
+import {
+  migrate,
+  migrateVectorSchema,
+  startEmbeddedPostgres,
+  toVectorLiteral,
+  type EmbeddedPostgres,
+} from '../../lambda/core/vector';
 
 describe('vector schema on embedded Postgres + pgvector, through pg', () => {
   let pg: EmbeddedPostgres;

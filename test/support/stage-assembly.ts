@@ -107,3 +107,10 @@ export function layerFiles(stage: SynthesizedStage, file: string): unknown[] {
     .filter((at) => fs.existsSync(at))
     .map((at) => JSON.parse(fs.readFileSync(at, 'utf8')) as unknown);
 }
+
+// `tsx test/support/stage-assembly.ts DIR`: what the global setup runs in its child process.
+if (require.main === module) {
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: tsx test/support/stage-assembly.ts OUTPUT_DIRECTORY');
+  writeStageAssembly(dir);
+}

@@ -1,7 +1,27 @@
+/**
+ * Three projects, so that a run can pick what it needs (CONTRIBUTING.md says where a test goes):
+ * - unit: `lambda/**` beside the code, and `test/unit/`: no Redis, no Postgres (not even embedded),
+ *   no bundling, no synthesis, no child process. `npm run test:unit`. A unit test that reaches for a
+ *   service fails with a message saying so (test/support/unit-guard.ts); nothing is skipped.
+ * - stages: the files that read the whole app's stages (every environment, bundled as `cdk synth`
+ *   bundles), synthesized once per run by the project's global setup (test/support/stage-assembly.ts).
+ * - integration: every other test under `test/`: real Redis and Postgres, the local server, bundled
+ *   constructs, scripts.
+ */
+const STAGE_FILES = [
+  'test/snapshot/stages.test.ts',
+  'test/constructs/platform-stack.test.ts',
+  'test/constructs/platform-data-stores.test.ts',
+  'test/model-serving/serving-composition.test.ts',
+  'test/security/nag.test.ts',
+  'test/security/control-tower.test.ts',
+  'test/security/template-scan.test.ts',
+];
+const UNIT = ['<rootDir>/lambda/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'];
+
 /** @type {import('jest').Config} */
-module.exports = {
+const common = {
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{test,lambda,constructs,lib,pulumi,bench}/**/*.test.ts'],
   modulePathIgnorePatterns: ['<rootDir>/cdk.out'],
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
@@ -10,6 +30,35 @@ module.exports = {
   snapshotSerializers: ['<rootDir>/test/support/stable-snapshot-serializer.ts'],
   // @pulumi/pulumi leaves globals that Jest 30 would otherwise warn about on every file.
   testEnvironmentOptions: { globalsCleanup: 'off' },
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: UNIT,
+      setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/support/unit-guard.ts'],
+    },
+    {
+      ...common,
+      displayName: 'stages',
+      testMatch: STAGE_FILES.map((file) => `<rootDir>/${file}`),
+      globalSetup: '<rootDir>/test/support/stage-assembly-setup.ts',
+      globalTeardown: '<rootDir>/test/support/stage-assembly-teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{test,constructs,lib,pulumi,bench}/**/*.test.ts'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/test/unit/',
+        ...STAGE_FILES.map((file) => `<rootDir>/${file}`),
+      ],
+    },
+  ],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60_000,
   maxWorkers: process.env.CI ? 2 : '50%',

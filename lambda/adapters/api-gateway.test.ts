@@ -3,7 +3,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import { parseGatewayConfig } from '../core/config/load';
 import { createGateway } from '../runtime/create-gateway';
 import { EMBEDDED_CONFIG, LOCAL_DEVELOPMENT_KEY } from '../runtime/embedded-config';
-import { MemoryTraceSink } from '../core/trace/record';
+import { MemoryTraceSink } from '../../test/support/memory-sinks';
 import { identityOf, streamingHandler, type HttpResponseStreamFactory } from './api-gateway';
 
 /** Stands in for the Lambda runtime's HttpResponseStream: records the prelude, passes the body. */

@@ -1,4 +1,4 @@
-import type { EmbeddingService, IngestResult, ReindexOutcome } from '../core/embeddings';
+import type { CollectionService, IngestResult, ReindexOutcome } from '../core/embeddings';
 import { GatewayError } from '../core/http/errors';
 import { decodeEmbeddingsWork } from './work';
 
@@ -13,7 +13,7 @@ export type EmbeddingsWorkOutcome =
   | { readonly kind: 'test-event' };
 
 export interface EmbeddingsWorkerOptions {
-  readonly service: Pick<EmbeddingService, 'runReindex' | 'ingestS3Object'>;
+  readonly service: Pick<CollectionService, 'runReindex' | 'ingestS3Object'>;
   /** The object's body (GetObject), or undefined when it no longer exists. */
   readonly readObject: (bucket: string, key: string) => Promise<Uint8Array | string | undefined>;
   /** Objects larger than this are rejected unread. */

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { EmbeddingService, EmbeddingsApi, InProcessReindexQueue } from '../core/embeddings';
+import { CollectionService, EmbeddingsApi, InProcessReindexQueue } from '../core/embeddings';
 import type { Gateway } from '../core/pipeline/gateway';
 import type { LocalRoute } from './http-adapter';
 
@@ -21,7 +21,7 @@ export interface EmbeddingsRouteOptions {
 export function embeddingsRoute(options: EmbeddingsRouteOptions): (gateway: Gateway) => LocalRoute {
   return (gateway) => {
     const queue = options.queue ?? new InProcessReindexQueue();
-    const service = new EmbeddingService({ pool: options.pool, gateway, queue });
+    const service = new CollectionService({ pool: options.pool, gateway, queue });
     const onError =
       options.onReindexError ??
       ((error: unknown) => console.error(`re-index failed: ${error instanceof Error ? error.message : String(error)}`));

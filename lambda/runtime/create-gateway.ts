@@ -5,7 +5,7 @@ import type { GatewayConfig, ProviderKind } from '../contract/config/gateway-con
 import type { ProviderClient } from '../core/providers/provider';
 import { Gateway } from '../core/pipeline/gateway';
 import { CONFIGURED_ORDER, composeTrafficPolicy } from '../core/pipeline/policy';
-import { type AdmissionControl, type ResponseCache, type TrafficPolicy } from '../core/pipeline/ports';
+import { type AdmissionControl, type AnswerCache, type TrafficPolicy } from '../core/pipeline/ports';
 import { InMemoryBucketStore } from '../core/policy/limits/bucket-store';
 import { RedisBucketStore } from '../core/policy/limits/redis-bucket-store';
 import { ResilientBucketStore, type StoreHealthEvent } from '../core/policy/limits/resilient-bucket-store';
@@ -148,7 +148,7 @@ function policyFromConfig(
   if (config.tokenLimits) {
     admission.push(instrument.admission('token_limit', new TokenLimiter(config.tokenLimits, buckets)));
   }
-  const caches: ResponseCache[] = [];
+  const caches: AnswerCache[] = [];
   if (config.exactCache) {
     const store = redis ? new RedisCacheStore(redis, redisPrefix) : new InMemoryCacheStore();
     caches.push(instrument.cache('exact', new ExactCache(config.exactCache, store)));

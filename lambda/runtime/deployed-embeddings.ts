@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { EmbeddingService, EmbeddingsApi } from '../core/embeddings';
+import { CollectionService, EmbeddingsApi } from '../core/embeddings';
 import { SqsReindexQueue } from '../core/embeddings/sqs-reindex-queue';
 import type { Gateway } from '../core/pipeline/gateway';
 import { EMBEDDINGS_ENV } from '../contract/environment';
@@ -12,7 +12,7 @@ import { createDeployedGatewayWithStores } from './deployed-gateway';
 export const EMBEDDINGS_CONSTRUCT = 'EmbeddingService';
 
 export interface DeployedEmbeddingService {
-  readonly service: EmbeddingService;
+  readonly service: CollectionService;
   readonly gateway: Gateway;
   /** Closes its connections (Lambda never does: they live as long as the execution environment). */
   close(): Promise<void>;
@@ -37,7 +37,7 @@ export async function createDeployedEmbeddingService(
     handlerDir,
     clients.secrets ?? new SecretsProvider(),
   );
-  return { service: new EmbeddingService({ pool: db, gateway, queue }), gateway, close };
+  return { service: new CollectionService({ pool: db, gateway, queue }), gateway, close };
 }
 
 /** The collections API (`/v1/collections/...`), the caller from the authorizer. */

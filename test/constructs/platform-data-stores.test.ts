@@ -1,11 +1,10 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS } from '../../lib/config/environments';
 import { buildPlatform } from '../support/platform-app';
+import { synthesizedStage } from '../support/stage-assembly';
 import { onlyResource } from './data-store-fixtures';
 
-const { stages } = buildPlatform();
-const byName = new Map(stages.map((stage) => [stage.stageName, stage]));
-const templateOf = (stage: string) => Template.fromStack(byName.get(stage)!.platform);
+const templateOf = (stage: string) => synthesizedStage(stage).template;
 
 describe('the data stores in every environment', () => {
   test.each(['Dev', 'Staging', 'Prod'])('%s holds the cache, the vector store and the provider secrets', (stage) => {
@@ -13,10 +12,13 @@ describe('the data stores in every environment', () => {
     template.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 1);
     template.resourceCountIs('AWS::RDS::DBCluster', 1);
     template.resourceCountIs('Custom::VectorSchema', 1);
-    const platform = byName.get(stage)!.platform;
-    expect(platform.providerSecrets.credentialNames).toEqual(['anthropic', 'openai']);
-    expect(platform.responseCache.port).toBe(6380);
-    expect(platform.vectorStore.port).toBe(5433);
+    expect(
+      Object.keys(template.toJSON().Outputs)
+        .filter((k) => k.startsWith('ProviderSecret'))
+        .sort(),
+    ).toEqual(['ProviderSecretAnthropic', 'ProviderSecretOpenai']);
+    expect(onlyResource(template, 'AWS::ElastiCache::ReplicationGroup').Properties.Port).toBe(6380);
+    expect(onlyResource(template, 'AWS::RDS::DBCluster').Properties.Port).toBe(5433);
   });
 
   test('prod: a replicated Multi-AZ cache, a protected and retained database with a reader', () => {

@@ -4,7 +4,7 @@ import { parseGatewayConfig } from '../../lambda/core/config/load';
 import type { GatewayConfigInput } from '../../lambda/contract/config/gateway-config';
 import { createGateway, type GatewayOptions } from '../../lambda/runtime/create-gateway';
 import { EMBEDDED_CONFIG } from '../../lambda/runtime/embedded-config';
-import { EmbeddingService, InProcessReindexQueue } from '../../lambda/core/embeddings';
+import { CollectionService, InProcessReindexQueue } from '../../lambda/core/embeddings';
 import type { Gateway } from '../../lambda/core/pipeline/gateway';
 import type { TraceRecord } from '../../lambda/core/trace/record';
 
@@ -34,7 +34,7 @@ export function testGateway(
 
 export function testService(pool: Pool, gateway: Gateway = testGateway().gateway) {
   const queue = new InProcessReindexQueue();
-  const service = new EmbeddingService({ pool, gateway, queue });
+  const service = new CollectionService({ pool, gateway, queue });
   queue.attach((message) => service.runReindex(message));
   return { service, queue };
 }

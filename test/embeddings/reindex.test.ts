@@ -1,4 +1,4 @@
-import { EmbeddingService, InProcessReindexQueue, type SearchResult } from '../../lambda/core/embeddings';
+import { CollectionService, InProcessReindexQueue, type SearchResult } from '../../lambda/core/embeddings';
 import { decodeReindexMessage, encodeReindexMessage } from '../../lambda/core/embeddings/reindex-queue';
 import type { GatewayRequest } from '../../lambda/core/http/types';
 import { MODEL, startEmbeddingsDatabase, testGateway } from './fixtures';
@@ -38,7 +38,7 @@ function gatedService() {
     authorizeModel: gateway.authorizeModel.bind(gateway),
   };
   const queue = new InProcessReindexQueue();
-  const service = new EmbeddingService({ pool: db.pool, gateway: gated, queue, reindexPageSize: 7 });
+  const service = new CollectionService({ pool: db.pool, gateway: gated, queue, reindexPageSize: 7 });
   queue.attach((message) => service.runReindex(message));
   return { service, queue, open, reindexCalls: () => reindexCalls };
 }

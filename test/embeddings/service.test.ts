@@ -1,4 +1,4 @@
-import type { EmbeddingService } from '../../lambda/core/embeddings';
+import type { CollectionService } from '../../lambda/core/embeddings';
 import { GatewayError } from '../../lambda/core/http/errors';
 import { UpstreamError } from '../../lambda/core/providers/upstream-error';
 import { builtinProvider } from '../../lambda/providers/builtin';
@@ -9,7 +9,7 @@ import { MODEL, startEmbeddingsDatabase, testGateway, testService, uniqueName } 
  * through the real gateway on the built-in model (feature hashing: texts sharing words are close).
  */
 let db: Awaited<ReturnType<typeof startEmbeddingsDatabase>>;
-let service: EmbeddingService;
+let service: CollectionService;
 const A = { tenant: 'tenant-a', user: 'alice' };
 const B = { tenant: 'tenant-b' };
 

@@ -9,7 +9,7 @@ import type { CallContext, HttpProviderSpec, ProviderClient } from '../../lambda
 import { translateRequest } from '../../lambda/core/providers/upstream-error';
 import { sha256Hex } from '../../lambda/core/pipeline/identity';
 import { loadClassifierModel } from '../../lambda/core/policy/router/classifier';
-import { MemoryTraceSink } from '../../lambda/core/trace/record';
+import { MemoryTraceSink } from '../support/memory-sinks';
 import { anthropicProvider } from '../../lambda/providers/anthropic';
 import { toConverseInput } from '../../lambda/providers/bedrock/request';
 import { fromConverseResponse } from '../../lambda/providers/bedrock/response';

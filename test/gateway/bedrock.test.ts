@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { parseGatewayConfig } from '../../lambda/core/config/load';
 import { sha256Hex } from '../../lambda/core/pipeline/identity';
-import { MemoryTraceSink } from '../../lambda/core/trace/record';
+import { MemoryTraceSink } from '../support/memory-sinks';
 import { startLocalGateway, type LocalGateway } from '../../lambda/local/server';
 import { bedrockProvider } from '../../lambda/providers/bedrock';
 import { startFakeProvider, type FakeProvider } from '../support/fake-providers/fake-provider';

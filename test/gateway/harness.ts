@@ -5,7 +5,8 @@ import { parseGatewayConfig } from '../../lambda/core/config/load';
 import type { GatewayConfigInput } from '../../lambda/contract/config/gateway-config';
 import type { GatewayOptions } from '../../lambda/runtime/create-gateway';
 import { sha256Hex } from '../../lambda/core/pipeline/identity';
-import { MemoryTraceSink, type TraceSink } from '../../lambda/core/trace/record';
+import type { TraceSink } from '../../lambda/core/trace/record';
+import { MemoryTraceSink } from '../support/memory-sinks';
 import { startLocalGateway, type LocalGateway } from '../../lambda/local/server';
 import { startFakeProvider, type FakeProvider } from '../support/fake-providers/fake-provider';
 

@@ -1,34 +1,33 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS } from '../../lib/config/environments';
 import { EnvironmentConfigError, parseEnvironmentConfig } from '../../lib/config/load';
 import type { EnvironmentConfigInput } from '../../lib/config/schema';
-import { buildPlatform } from '../support/platform-app';
+import { layerFiles, synthesizedStage } from '../support/stage-assembly';
 
-const { stages } = buildPlatform();
-const platform = (name: string) => stages.find((stage) => stage.stageName === name)!.platform;
+const templateOf = (name: string) => synthesizedStage(name).template;
 
 describe('serving per environment', () => {
   test('dev has no GPU serving at all; staging and prod have a cluster', () => {
-    expect(platform('Dev').serving).toBeUndefined();
-    Template.fromStack(platform('Dev')).resourceCountIs('AWS::EKS::Cluster', 0);
+    templateOf('Dev').resourceCountIs('AWS::EKS::Cluster', 0);
+    templateOf('Dev').resourceCountIs('AWS::EKS::Nodegroup', 0);
     for (const name of ['Staging', 'Prod']) {
-      Template.fromStack(platform(name)).resourceCountIs('AWS::EKS::Cluster', 1);
+      templateOf(name).resourceCountIs('AWS::EKS::Cluster', 1);
     }
   });
 
   test('the cluster runs in the application subnets of the platform network', () => {
-    const stack = platform('Prod');
-    const subnets = stack.network.vpc.selectSubnets(stack.network.applicationSubnets).subnetIds;
-    const cluster = Template.fromStack(stack).findResources('AWS::EKS::Cluster');
-    const config = Object.values(cluster)[0].Properties.ResourcesVpcConfig;
-    expect(config.SubnetIds.map((s: { Ref: string }) => s.Ref).sort()).toEqual(
-      subnets.map((s) => stack.resolve(s).Ref).sort(),
+    const template = templateOf('Prod');
+    const applicationSubnets = Object.keys(template.findResources('AWS::EC2::Subnet')).filter((id) =>
+      id.startsWith('NetworkVpcApplicationSubnet'),
     );
+    expect(applicationSubnets).toHaveLength(3);
+    const cluster = template.findResources('AWS::EKS::Cluster');
+    const config = Object.values(cluster)[0].Properties.ResourcesVpcConfig;
+    expect(config.SubnetIds.map((s: { Ref: string }) => s.Ref).sort()).toEqual(applicationSubnets.sort());
   });
 
   test('prod keeps more nodes than staging: HA system nodes and warm GPU nodes', () => {
     const scaling = (name: string, ami: string) =>
-      Object.values(Template.fromStack(platform(name)).findResources('AWS::EKS::Nodegroup'))
+      Object.values(templateOf(name).findResources('AWS::EKS::Nodegroup'))
         .map((r) => r.Properties)
         .filter((p) => p.AmiType === ami)
         .map((p) => p.ScalingConfig);
@@ -39,11 +38,18 @@ describe('serving per environment', () => {
   });
 
   test('the environment workloads become gateway deployments', () => {
-    expect(Object.keys(platform('Prod').serving!.gatewayDeployments())).toEqual([
-      'vllm-llama-8b',
-      'triton-triton-llama-8b',
-    ]);
-    expect(Object.keys(platform('Staging').serving!.gatewayDeployments())).toEqual(['vllm-llama-8b']);
+    const servingDeployments = (name: string) => {
+      const configs = layerFiles(synthesizedStage(name), 'llm-gateway/gateway-config.json') as {
+        deployments: Record<string, { provider: string }>;
+      }[];
+      expect(configs).toHaveLength(1);
+      return Object.entries(configs[0].deployments)
+        .filter(([, deployment]) => deployment.provider === 'openai-compatible')
+        .map(([id]) => id);
+    };
+    expect(servingDeployments('Prod')).toEqual(['vllm-llama-8b', 'triton-triton-llama-8b']);
+    expect(servingDeployments('Staging')).toEqual(['vllm-llama-8b']);
+    expect(servingDeployments('Dev')).toEqual([]);
   });
 });
 

@@ -19,18 +19,18 @@ import {
   unacknowledgedControlTowerFailures,
   type ControlTowerFinding,
 } from '../../lib/security/control-tower';
-import { buildPlatform, cdkJsonContext } from '../support/platform-app';
+import { cdkJsonContext } from '../support/platform-app';
+import { synthesizedStages } from '../support/stage-assembly';
 
 /** cfn-guard takes 10-20 s on a whole stage's template on this machine. */
 const GUARD_TIMEOUT = 240_000;
 
-const { stages } = buildPlatform();
-const templates = new Map(stages.map((stage) => [stage.stageName, Template.fromStack(stage.platform)]));
-const findings = new Map<string, ControlTowerFinding[]>();
-
-beforeAll(() => {
-  for (const stage of stages) findings.set(stage.stageName, controlTowerFindings(stage));
-}, GUARD_TIMEOUT);
+// Every stage's findings, by cfn-guard on the run's assembly in the global setup (stage-assembly.ts).
+const stages = synthesizedStages();
+const templates = new Map(stages.map((stage) => [stage.name, stage.template]));
+const findings = new Map<string, readonly ControlTowerFinding[]>(
+  stages.map((stage) => [stage.name, stage.findings.controlTower]),
+);
 
 /** A small app of its own, as a team importing one construct would have. */
 function smallStage(id: string): { stage: Stage; stack: Stack } {
@@ -268,7 +268,7 @@ const INHERENT: readonly { control: string; path: RegExp; stages?: readonly stri
 ];
 
 describe('every stage', () => {
-  test.each(stages.map((stage) => stage.stageName))('%s has no unacknowledged Control Tower failure', (stageName) => {
+  test.each(stages.map((stage) => stage.name))('%s has no unacknowledged Control Tower failure', (stageName) => {
     const unacknowledged = findings.get(stageName)!.filter((f) => f.acknowledgment === undefined);
     expect(unacknowledged.map((f) => `${f.control} at ${f.path}`)).toEqual([]);
   });
@@ -276,9 +276,9 @@ describe('every stage', () => {
   test('what is acknowledged is inherent to the design, each with its reason', () => {
     const acknowledged = stages.flatMap((stage) =>
       findings
-        .get(stage.stageName)!
+        .get(stage.name)!
         .filter((f) => f.acknowledgment !== undefined)
-        .map((f) => ({ ...f, stage: stage.stageName, below: f.path.slice(`${stage.platform.node.path}/`.length) })),
+        .map((f) => ({ ...f, stage: stage.name, below: f.path.slice(`${stage.platform.hierarchicalId}/`.length) })),
     );
     expect(acknowledged.length).toBeGreaterThan(0);
     const outside = acknowledged.filter(

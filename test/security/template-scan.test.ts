@@ -3,13 +3,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ResponseCache } from '../../constructs';
 import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/contract/credentials';
-import { buildPlatform, stageTemplates, testApp } from '../support/platform-app';
+import { testApp } from '../support/platform-app';
+import { synthesizedStages } from '../support/stage-assembly';
 
 /**
  * A scan of every stage's whole template, whatever construct put a resource there: no secret value
  * and no placeholder standing in for one, and no data store reachable from an address range.
  */
-const templates = [...stageTemplates(buildPlatform().stages)];
+const templates = synthesizedStages().map((stage) => [stage.name, stage.template] as const);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Resource = { Type: string; Properties?: Record<string, Json> };

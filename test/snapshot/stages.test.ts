@@ -1,7 +1,7 @@
 import { ENVIRONMENTS } from '../../lib/config/environments';
-import { buildPlatform, stageTemplates } from '../support/platform-app';
+import { synthesizedStages } from '../support/stage-assembly';
 
-const templates = stageTemplates(buildPlatform().stages);
+const templates = new Map(synthesizedStages().map((stage) => [stage.name, stage.template]));
 
 test('every configured environment has a stage', () => {
   expect([...templates.keys()].sort()).toEqual(['Dev', 'Prod', 'Staging']);

@@ -13,17 +13,20 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context;
 }
 
-/** A test App with the project's feature flags. */
-export function testApp(): App {
-  return new App({ context: cdkJsonContext() });
+/** A test App with the project's feature flags, writing its assembly to `outdir` (default: a temporary directory). */
+export function testApp(outdir?: string): App {
+  return new App({ context: cdkJsonContext(), outdir });
 }
 
 /** Builds the whole app as `bin/app.ts` does, with no account (as offline synth has none). */
-export function buildPlatform(environments: Readonly<Record<string, EnvironmentConfigInput>> = ENVIRONMENTS): {
+export function buildPlatform(
+  environments: Readonly<Record<string, EnvironmentConfigInput>> = ENVIRONMENTS,
+  outdir?: string,
+): {
   app: App;
   stages: LlmPlatformStage[];
 } {
-  const app = testApp();
+  const app = testApp(outdir);
   const stages = addPlatformStages(app, environments);
   return { app, stages };
 }

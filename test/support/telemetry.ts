@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GatewayTelemetry, MemoryMetricWriter } from '../../lambda/core/telemetry';
+import { GatewayTelemetry } from '../../lambda/core/telemetry';
+import { MemoryMetricWriter } from './memory-sinks';
 import type { TraceRecord } from '../../lambda/core/trace/record';
 
 /** Gateway telemetry that logs nothing and keeps its metrics in memory: for tests about something else. */

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GatewayTelemetry, MemoryMetricWriter, MemoryStepTracer } from '../../lambda/core/telemetry';
+import { GatewayTelemetry } from '../../lambda/core/telemetry';
+import { MemoryMetricWriter, MemoryStepTracer } from '../support/memory-sinks';
 import { startHarness, type Harness } from '../gateway/harness';
 
 /**

@@ -1,6 +1,8 @@
 export * from './chunking';
+export * from './collection-service';
+export * from './collections';
+export { nearestChunksSql } from './collection-repository';
 export * from './documents';
-export * from './embedding-service';
 export * from './gateway-embedder';
 export * from './names';
 export * from './reindex-queue';

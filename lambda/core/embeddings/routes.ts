@@ -5,7 +5,8 @@ import { decodeSegment, routePath } from '../http/path';
 import type { CallerIdentity, GatewayRequest, GatewayResponse } from '../http/types';
 import { parseJsonBody } from '../openai/request-schema';
 import { jsonResponse } from '../pipeline/responses';
-import type { Collection, EmbeddingService, IndexVersion, IngestResult, SearchResult } from './embedding-service';
+import type { CollectionService } from './collection-service';
+import type { Collection, IndexVersion, IngestResult, SearchResult } from './collections';
 import { documentSchema } from './s3-drop';
 
 const positiveInt = () => z.int().check(z.positive());
@@ -33,7 +34,7 @@ export const collectionSchemas = {
 const { creation, ingestion, search, reindexing } = collectionSchemas;
 
 export interface EmbeddingsApiOptions {
-  readonly service: EmbeddingService;
+  readonly service: CollectionService;
   /** Authenticates a request to a tenant the way the gateway does (`Gateway.identify`). */
   readonly identify: (request: GatewayRequest) => CallerIdentity;
   /** The gateway's request size limit. */

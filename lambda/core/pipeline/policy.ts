@@ -1,4 +1,4 @@
-import type { Admission, AdmissionControl, CallRouter, ResponseCache, TrafficPolicy } from './ports';
+import type { Admission, AdmissionControl, CallRouter, AnswerCache, TrafficPolicy } from './ports';
 
 /**
  * The traffic policy composed from its parts (the ports in `ports.ts`), and the pass-through
@@ -11,7 +11,7 @@ export const CONFIGURED_ORDER: CallRouter = {
   route: (facts) => ({ deployments: facts.model.deployments.map((d) => d.id), reason: `model=${facts.model.name}` }),
 };
 
-const NO_CACHE: ResponseCache = { lookup: async () => undefined, store: async () => undefined };
+const NO_CACHE: AnswerCache = { lookup: async () => undefined, store: async () => undefined };
 
 /**
  * Builds the pipeline's policy from its parts. Admission checks run in order; when one refuses, what
@@ -20,7 +20,7 @@ const NO_CACHE: ResponseCache = { lookup: async () => undefined, store: async ()
 export function composeTrafficPolicy(parts: {
   admission?: readonly AdmissionControl[];
   router?: CallRouter;
-  cache?: ResponseCache;
+  cache?: AnswerCache;
 }): TrafficPolicy {
   const checks = parts.admission ?? [];
   const router = parts.router ?? CONFIGURED_ORDER;

@@ -63,7 +63,12 @@ export interface CallRouter {
   route(facts: CallFacts): RouteDecision;
 }
 
-export interface ResponseCache {
+/**
+ * A cache slot of the pipeline: answers a call from a stored completion, and stores the
+ * completion a provider gave. (Not the `ResponseCache` construct, the ElastiCache cluster an
+ * exact cache may keep its entries in.)
+ */
+export interface AnswerCache {
   lookup(facts: CallFacts): Promise<ChatCompletion | undefined>;
   store(facts: CallFacts, completion: ChatCompletion): Promise<void>;
 }

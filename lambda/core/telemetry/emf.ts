@@ -80,23 +80,3 @@ export class EmfMetricWriter implements MetricWriter {
 
 /** Writes nothing: the local server's default (`POWERTOOLS_METRICS_DISABLED=false` turns EMF on). */
 export const DISCARD_METRICS: MetricWriter = { emit: () => undefined };
-
-/** Keeps what would be written, one entry per group and event; for tests and embedders. */
-export class MemoryMetricWriter implements MetricWriter {
-  readonly emitted: Array<{ group: MetricGroupName; dimensions: MetricDimensions; values: Record<string, number> }> =
-    [];
-
-  emit<G extends MetricGroupName>(group: G, dimensions: MetricDimensions, values: MetricGroupValues<G>): void {
-    const present = Object.fromEntries(
-      Object.entries(values as Record<string, number | undefined>).filter(([, v]) => typeof v === 'number'),
-    ) as Record<string, number>;
-    if (Object.keys(present).length > 0) this.emitted.push({ group, dimensions: { ...dimensions }, values: present });
-  }
-
-  /** The values written for one metric, in order. */
-  values(metric: keyof typeof GATEWAY_METRICS, dimensions: MetricDimensions = {}): number[] {
-    return this.emitted
-      .filter((e) => Object.entries(dimensions).every(([k, v]) => e.dimensions[k as MetricDimension] === v))
-      .flatMap((e) => (metric in e.values ? [e.values[metric]] : []));
-  }
-}

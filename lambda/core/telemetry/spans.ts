@@ -34,40 +34,6 @@ export const UNRECORDED_STEPS: StepTracer = {
   }),
 };
 
-export interface RecordedSpan {
-  readonly name: string;
-  readonly id: string;
-  readonly annotations: Record<string, string | number | boolean>;
-  failure?: 'fault' | 'error' | 'throttle';
-  remote?: { url: string; method: string };
-  ended: boolean;
-}
-
-/** Keeps every span in memory; for tests and for embedders that export spans elsewhere. */
-export class MemoryStepTracer implements StepTracer {
-  readonly spans: RecordedSpan[] = [];
-
-  start(name: string): StepSpan {
-    const span: RecordedSpan = { name, id: spanId(), annotations: {}, ended: false };
-    this.spans.push(span);
-    return {
-      id: span.id,
-      annotate: (key, value) => {
-        span.annotations[key] = value;
-      },
-      fail: (_error, kind) => {
-        span.failure = kind;
-      },
-      remote: (http) => {
-        span.remote = { url: http.url, method: http.method };
-      },
-      end: () => {
-        span.ended = true;
-      },
-    };
-  }
-}
-
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** `traceparent` with the same trace and flags, and `parentId` as the calling span. */

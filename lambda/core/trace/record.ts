@@ -55,11 +55,3 @@ export class JsonLineTraceSink implements TraceSink {
     this.write(`${JSON.stringify({ type: 'llm.trace', ...trace }, redactingReplacer)}\n`);
   }
 }
-
-/** Keeps records in memory; for tests and for embedders that batch them elsewhere. */
-export class MemoryTraceSink implements TraceSink {
-  readonly records: TraceRecord[] = [];
-  record(trace: TraceRecord): void {
-    this.records.push(trace);
-  }
-}

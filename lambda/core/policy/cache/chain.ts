@@ -1,8 +1,8 @@
 import type { ChatCompletion } from '../../openai/types';
-import type { CallFacts, ResponseCache } from '../../pipeline/ports';
+import type { CallFacts, AnswerCache } from '../../pipeline/ports';
 
 /** Caches tried in order (exact before semantic); a fresh answer is stored in all of them. */
-export function chainCaches(caches: readonly ResponseCache[]): ResponseCache {
+export function chainCaches(caches: readonly AnswerCache[]): AnswerCache {
   return {
     async lookup(facts: CallFacts): Promise<ChatCompletion | undefined> {
       for (const cache of caches) {

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { ChatCompletion } from '../../openai/types';
-import type { CallFacts, ResponseCache } from '../../pipeline/ports';
+import type { CallFacts, AnswerCache } from '../../pipeline/ports';
 import { withDeadline } from '../../util/deadline';
 import { cacheability, exactCacheKey } from './exact-key';
 import type { ExactCacheSettings } from '../../../contract/config/exact-cache';
@@ -67,7 +67,7 @@ interface CachePlan {
  * The exact-match answer cache. A hit never reaches a provider. A cache that cannot answer within
  * `timeoutMs` is a miss: the cache can make calls cheaper, never make them fail.
  */
-export class ExactCache implements ResponseCache {
+export class ExactCache implements AnswerCache {
   constructor(
     private readonly settings: ExactCacheSettings,
     private readonly backend: CacheStore,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from '../../openai/types';
-import type { CallFacts, ResponseCache } from '../../pipeline/ports';
+import type { CallFacts, AnswerCache } from '../../pipeline/ports';
 import { withDeadline } from '../../util/deadline';
 import { type SqlClient, toVectorLiteral } from '../../vector/sql-client';
 import type { QueryEmbedder } from './query-embedder';
@@ -45,7 +45,7 @@ export function semanticPartition(
  * prompt is embedded once, under its own deadline, and the vector serves both the lookup and the
  * store of a fresh answer.
  */
-export class SemanticCache implements ResponseCache {
+export class SemanticCache implements AnswerCache {
   private readonly embeddings = new WeakMap<CallFacts, Promise<number[] | undefined>>();
 
   constructor(

@@ -27,7 +27,7 @@ test.each([3, 2])('the unrolled %i-5 path gives exactly what the general loop gi
   features(text, s); // leaves the normalised text in the module's buffer
   const [unrolled, general] = [true, false].map((fast) => {
     const out = new Uint32Array(1000);
-    return [...out.slice(0, characterGrams(s, 0, 60, 16, out, 0, fast))];
+    return [...out.slice(0, characterGrams(s, 0, 60, { out, shift: 16, count: 0 }, fast))];
   });
   expect(unrolled).toHaveLength(60 * (6 - charMin));
   expect(unrolled).toEqual(general);

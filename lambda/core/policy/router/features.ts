@@ -89,18 +89,28 @@ function bucket(hash: number, shift: number): number {
 }
 
 /**
- * The character n-grams starting at positions [from, to) of the last normalised text, written from
- * out[count]; returns the new count. Exported for its test (`unrolled: false` forces the general loop).
+ * Where features are written: `out` from `out[count]`, each a bucket of `32 - shift` bits. One
+ * object carried through the extraction instead of three numbers through every call.
+ */
+export interface FeatureOutput {
+  readonly out: Uint32Array;
+  readonly shift: number;
+  count: number;
+}
+
+/**
+ * The character n-grams starting at positions [from, to) of the last normalised text, written to
+ * `output`; returns the new count. Exported for its test (`unrolled: false` forces the general loop).
  */
 export function characterGrams(
   spec: FeatureSpec,
   from: number,
   to: number,
-  shift: number,
-  out: Uint32Array,
-  count: number,
+  output: FeatureOutput,
   unrolled = true,
 ): number {
+  const { out, shift } = output;
+  let { count } = output;
   const { charMin, charMax } = spec;
   if (unrolled && (charMin === 2 || charMin === 3) && charMax === 5) {
     // The shipped specs, unrolled: a third faster than the general loop below, with the same output.
@@ -115,7 +125,7 @@ export function characterGrams(
       out[count++] = bucket(h4, shift);
       out[count++] = bucket(h5, shift);
     }
-    return count;
+    return (output.count = count);
   }
   for (let i = from; i < to; i++) {
     let hash = CHAR_SEED;
@@ -125,22 +135,15 @@ export function characterGrams(
       out[count++] = bucket(hash, shift);
     }
   }
-  return count;
+  return (output.count = count);
 }
 
 /** A word's features: itself, and its bigram with the word before. */
-function emitWord(
-  word: number,
-  previousWord: number,
-  bigrams: boolean,
-  shift: number,
-  out: Uint32Array,
-  count: number,
-): number {
-  out[count++] = bucket(word, shift);
+function emitWord(output: FeatureOutput, word: number, previousWord: number, bigrams: boolean): void {
+  const { out, shift } = output;
+  out[output.count++] = bucket(word, shift);
   if (bigrams && previousWord !== 0)
-    out[count++] = bucket(Math.imul(previousWord ^ BIGRAM_SEED, FNV_PRIME) ^ word, shift);
-  return count;
+    out[output.count++] = bucket(Math.imul(previousWord ^ BIGRAM_SEED, FNV_PRIME) ^ word, shift);
 }
 
 const level = (count: number) => (count < 3 ? count : count < 5 ? 3 : count < 9 ? 4 : 5);
@@ -163,7 +166,7 @@ export function extractFeatures(text: string, spec: FeatureSpec, out: Uint32Arra
   const shift = 32 - spec.bits;
   const bigrams = spec.wordBigrams;
   const cjk = spec.cjkWords === true;
-  let count = 0;
+  const output: FeatureOutput = { out, shift, count: 0 };
   let lines = 0;
   let indented = 0;
   let capitalised = 0;
@@ -181,7 +184,7 @@ export function extractFeatures(text: string, spec: FeatureSpec, out: Uint32Arra
     const k = classOf(c);
     const single = cjk && c >= 0x3040 && isCjk(c);
     if (inWord && (!(k & IS_WORD) || single)) {
-      count = emitWord(word, previousWord, bigrams, shift, out, count);
+      emitWord(output, word, previousWord, bigrams);
       previousWord = word;
       word = WORD_SEED;
       inWord = false;
@@ -210,7 +213,7 @@ export function extractFeatures(text: string, spec: FeatureSpec, out: Uint32Arra
         // A word of one character, ended at once; it counts as a word for the length too.
         if (last !== SPACE) words++;
         word = Math.imul(WORD_SEED ^ c, FNV_PRIME);
-        count = emitWord(word, previousWord, bigrams, shift, out, count);
+        emitWord(output, word, previousWord, bigrams);
         previousWord = word;
         word = WORD_SEED;
       } else if (k & IS_WORD) {
@@ -222,16 +225,16 @@ export function extractFeatures(text: string, spec: FeatureSpec, out: Uint32Arra
     }
     normal[length++] = last = c;
   }
-  if (inWord) count = emitWord(word, previousWord, bigrams, shift, out, count);
-  if (counts) counts.words = count;
+  if (inWord) emitWord(output, word, previousWord, bigrams);
+  if (counts) counts.words = output.count;
   if (last !== SPACE) normal[length++] = SPACE;
   for (let i = 0; i < MAX_GRAM; i++) normal[length + i] = SPACE;
 
   // Character n-grams starting in the window; the padding lets the longer ones run past the end.
   const starts = length - spec.charMin + 1;
   const headEnd = Math.min(starts, spec.head);
-  count = characterGrams(spec, 0, headEnd, shift, out, count);
-  count = characterGrams(spec, Math.max(headEnd, starts - spec.tail), starts, shift, out, count);
+  characterGrams(spec, 0, headEnd, output);
+  const count = characterGrams(spec, Math.max(headEnd, starts - spec.tail), starts, output);
 
   if (spec.shape) {
     out[count] = bucket(Math.imul(SHAPE_SEED ^ 1, FNV_PRIME) ^ level(lines), shift);

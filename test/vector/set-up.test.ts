@@ -5,8 +5,8 @@ import {
   startEmbeddedPostgres,
   toVectorLiteral,
   type EmbeddedPostgres,
-} from '.';
-import { VECTOR_DATABASE_SETTINGS } from '../../contract/vector-schema/database-settings';
+} from '../../lambda/core/vector';
+import { VECTOR_DATABASE_SETTINGS } from '../../lambda/contract/vector-schema/database-settings';
 
 /** The vector store's set-up step on embedded Postgres + pgvector, through pg. */
 let pg: EmbeddedPostgres;

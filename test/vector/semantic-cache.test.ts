@@ -1,11 +1,11 @@
 import { Pool } from 'pg';
-import type { ChatCompletion, ChatCompletionRequest } from '../../openai/types';
-import type { CallFacts } from '../../pipeline/ports';
-import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../vector';
-import { HashingEmbedder } from './embedder';
-import { offlineQueryEmbedder } from './query-embedder';
-import { SemanticCache, type SemanticCacheEvent } from './semantic-cache';
-import { semanticCacheSchema } from '../../../contract/config/semantic-cache';
+import type { ChatCompletion, ChatCompletionRequest } from '../../lambda/core/openai/types';
+import type { CallFacts } from '../../lambda/core/pipeline/ports';
+import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../lambda/core/vector';
+import { HashingEmbedder } from '../../lambda/core/policy/cache/embedder';
+import { offlineQueryEmbedder } from '../../lambda/core/policy/cache/query-embedder';
+import { SemanticCache, type SemanticCacheEvent } from '../../lambda/core/policy/cache/semantic-cache';
+import { semanticCacheSchema } from '../../lambda/contract/config/semantic-cache';
 
 /** The semantic cache on real Postgres + pgvector (PGlite), through `pg`, the client used with Aurora. */
 let pg: EmbeddedPostgres;

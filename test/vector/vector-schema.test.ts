@@ -1,6 +1,12 @@
 import { Pool, type PoolClient } from 'pg';
-import { migrate, migrateVectorSchema, startEmbeddedPostgres, toVectorLiteral, type EmbeddedPostgres } from '.';
-import { chunkIndexType } from '../../contract/vector-schema/embedding-migrations';
+import {
+  migrate,
+  migrateVectorSchema,
+  startEmbeddedPostgres,
+  toVectorLiteral,
+  type EmbeddedPostgres,
+} from '../../lambda/core/vector';
+import { chunkIndexType } from '../../lambda/contract/vector-schema/embedding-migrations';
 
 describe('vector schema on embedded Postgres + pgvector, through pg', () => {
   let pg: EmbeddedPostgres;

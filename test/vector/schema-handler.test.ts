@@ -5,11 +5,11 @@ import {
   secretsProviderFor,
   startFakeSecretsManager,
   type FakeSecretsManager,
-} from '../../test/support/fake-aws/secrets-manager';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../core/vector';
-import { vectorSchemaMigrations } from '../contract/vector-schema/migrations';
-import { createSchemaHandler } from './handler';
-import type { SchemaStepProperties } from '../contract/vector-schema/step-properties';
+} from '../support/fake-aws/secrets-manager';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../lambda/core/vector';
+import { vectorSchemaMigrations } from '../../lambda/contract/vector-schema/migrations';
+import { createSchemaHandler } from '../../lambda/vector-schema/handler';
+import type { SchemaStepProperties } from '../../lambda/contract/vector-schema/step-properties';
 
 /**
  * The schema step's handler as CloudFormation (through the provider framework) drives it: against

@@ -1,6 +1,11 @@
-import { useRedis } from '../../../../test/support/services';
-import type { CallFacts } from '../../pipeline/ports';
-import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore, type KillSwitchStore } from './kill-switch';
+import { useRedis } from '../support/services';
+import type { CallFacts } from '../../lambda/core/pipeline/ports';
+import {
+  InMemoryKillSwitchStore,
+  KillSwitch,
+  RedisKillSwitchStore,
+  type KillSwitchStore,
+} from '../../lambda/core/policy/kill-switch/kill-switch';
 
 const redis = useRedis();
 

@@ -1,6 +1,6 @@
-import { useRedis } from '../../../test/support/services';
-import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from './breaker';
-import { RedisBreakerStore } from './redis-breaker';
+import { useRedis } from '../support/services';
+import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from '../../lambda/core/resilience/breaker';
+import { RedisBreakerStore } from '../../lambda/core/resilience/redis-breaker';
 
 /** One contract, two stores: the local server's in-process breaker must behave like Redis's. */
 const settings: BreakerSettings = { failureThreshold: 3, openMs: 150, probeTimeoutMs: 1_000 };

@@ -1,5 +1,5 @@
-import { useRedis } from '../../../../test/support/services';
-import { InMemoryCacheStore, RedisCacheStore, type CacheStore } from './exact-cache';
+import { useRedis } from '../support/services';
+import { InMemoryCacheStore, RedisCacheStore, type CacheStore } from '../../lambda/core/policy/cache/exact-cache';
 
 /** One contract for the local server's in-process cache and Redis. */
 const redis = useRedis();

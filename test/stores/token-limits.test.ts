@@ -1,14 +1,20 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { REDIS_URL, useRedis } from '../../../../test/support/services';
-import { GatewayError } from '../../http/errors';
-import type { CallFacts } from '../../pipeline/ports';
-import { CALENDAR_MONTH, InMemoryBucketStore, windowOf, type Bucket, type BucketStore } from './bucket-store';
-import { RedisBucketStore } from './redis-bucket-store';
-import { TokenLimiter } from './token-limits';
-import { estimateTokens } from '../../openai/token-estimate';
-import { tokenLimitsSchema } from '../../../contract/config/token-limits';
+import { REDIS_URL, useRedis } from '../support/services';
+import { GatewayError } from '../../lambda/core/http/errors';
+import type { CallFacts } from '../../lambda/core/pipeline/ports';
+import {
+  CALENDAR_MONTH,
+  InMemoryBucketStore,
+  windowOf,
+  type Bucket,
+  type BucketStore,
+} from '../../lambda/core/policy/limits/bucket-store';
+import { RedisBucketStore } from '../../lambda/core/policy/limits/redis-bucket-store';
+import { TokenLimiter } from '../../lambda/core/policy/limits/token-limits';
+import { estimateTokens } from '../../lambda/core/openai/token-estimate';
+import { tokenLimitsSchema } from '../../lambda/contract/config/token-limits';
 
 const run = promisify(execFile);
 const redis = useRedis();
@@ -136,7 +142,7 @@ describe('exact under concurrency, across processes, against real Redis', () => 
   test.each([1, 2, 3])('1,000 concurrent reservations from two processes admit exactly L (trial %i)', async () => {
     const { prefix } = redisStore();
     const limit = 137 + Math.floor(Math.random() * 300);
-    const child = path.join(__dirname, '../../../../test/support/reserve-child.ts');
+    const child = path.join(__dirname, '../support/reserve-child.ts');
     const tsx = require.resolve('tsx/cli');
     const args = (count: number) => [tsx, child, REDIS_URL, prefix, 'g', String(limit), String(HOUR), String(count)];
     const [a, b] = await Promise.all([run(process.execPath, args(500)), run(process.execPath, args(500))]);

@@ -1,13 +1,13 @@
 import type Redis from 'ioredis';
-import { startDisposableRedis, type DisposableRedis } from '../../../../test/support/redis-server';
-import { connectRedisForGateway } from '../../../runtime/create-gateway';
-import { GatewayError } from '../../http/errors';
-import type { CallFacts } from '../../pipeline/ports';
-import { RedisBucketStore } from './redis-bucket-store';
-import { ResilientBucketStore, type StoreHealthEvent } from './resilient-bucket-store';
-import { storeDownPolicySchema } from '../../../contract/config/limits-store-down';
-import { TokenLimiter } from './token-limits';
-import { tokenLimitsSchema } from '../../../contract/config/token-limits';
+import { startDisposableRedis, type DisposableRedis } from '../support/redis-server';
+import { connectRedisForGateway } from '../../lambda/runtime/create-gateway';
+import { GatewayError } from '../../lambda/core/http/errors';
+import type { CallFacts } from '../../lambda/core/pipeline/ports';
+import { RedisBucketStore } from '../../lambda/core/policy/limits/redis-bucket-store';
+import { ResilientBucketStore, type StoreHealthEvent } from '../../lambda/core/policy/limits/resilient-bucket-store';
+import { storeDownPolicySchema } from '../../lambda/contract/config/limits-store-down';
+import { TokenLimiter } from '../../lambda/core/policy/limits/token-limits';
+import { tokenLimitsSchema } from '../../lambda/contract/config/token-limits';
 
 /**
  * Redis killed mid-test (our own redis-server, never the shared one): the configured behaviour

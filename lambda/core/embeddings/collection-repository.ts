@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { toVectorLiteral } from '../vector/sql-client';
 import { CollectionStatements, type CollectionRef, type Queryable } from './collection-statements';
 import type { IndexVersion, SearchHit } from './collections';
+import { MAX_HALFVEC_INDEX_DIMENSIONS, chunkIndexType } from '../../contract/vector-schema/embedding-migrations';
 
 export interface NearestQuery {
   readonly version: IndexVersion;
@@ -83,11 +84,13 @@ interface NearestRow {
  */
 export function nearestChunksSql(dimensions: number): string {
   const n = checkedDimensions(dimensions);
+  // Sizes above 2,000 are indexed as halfvec; above 4,000 there is no index (a sequential scan).
+  const type = n <= MAX_HALFVEC_INDEX_DIMENSIONS ? chunkIndexType(n) : `vector(${n})`;
   return `SELECT document_id, chunk_index, content, metadata, start_offset, end_offset,
-              embedding::vector(${n}) <=> $4::vector(${n}) AS distance
+              embedding::${type} <=> $4::${type} AS distance
          FROM embedding_chunks
         WHERE tenant = $1 AND collection = $2 AND version = $3 AND dimensions = ${n} AND metadata @> $5::jsonb
-        ORDER BY embedding::vector(${n}) <=> $4::vector(${n})
+        ORDER BY embedding::${type} <=> $4::${type}
         LIMIT $6`;
 }
 

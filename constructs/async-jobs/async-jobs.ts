@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -116,9 +116,9 @@ export class AsyncJobs extends Construct {
   /** Messages that failed `maxReceiveCount` times. */
   readonly deadLetterQueue: sqs.Queue;
   /** Answers `POST /v1/jobs` and `GET /v1/jobs/{id}`. */
-  readonly apiFunction: nodejs.NodejsFunction;
+  readonly apiFunction: lambda.Function;
   /** Runs the jobs. */
-  readonly workerFunction: nodejs.NodejsFunction;
+  readonly workerFunction: lambda.Function;
   /** Signs the webhooks. */
   readonly webhookSecret: secretsmanager.ISecret;
   readonly maxReceiveCount: number;
@@ -184,7 +184,7 @@ export class AsyncJobs extends Construct {
     });
     apiSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (SQS, Secrets Manager)');
     this.apiFunction = serviceFunction(this, 'Api', {
-      entry: 'jobs-api/handler.ts',
+      handler: 'jobs-api',
       description: 'Async jobs API: POST /v1/jobs, GET /v1/jobs/{id}',
       serviceName: 'llm-jobs-api',
       memorySize: 512,
@@ -204,7 +204,7 @@ export class AsyncJobs extends Construct {
 
     // The worker: the gateway's reach (providers, cache, database), in the gateway's security groups.
     this.workerFunction = serviceFunction(this, 'Worker', {
-      entry: 'jobs-worker/handler.ts',
+      handler: 'jobs-worker',
       description: 'Async jobs worker: runs queued chat and embedding jobs through the gateway',
       serviceName: 'llm-jobs-worker',
       memorySize,

@@ -7,7 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -107,9 +107,9 @@ export class EmbeddingService extends Construct {
   /** Where documents are dropped for ingestion. */
   readonly ingestionBucket: s3.IBucket;
   /** Answers the `/v1/collections` routes. */
-  readonly apiFunction: nodejs.NodejsFunction;
+  readonly apiFunction: lambda.Function;
   /** Builds re-index versions and ingests dropped objects. */
-  readonly workerFunction: nodejs.NodejsFunction;
+  readonly workerFunction: lambda.Function;
 
   constructor(scope: Construct, id: string, props: EmbeddingServiceProps) {
     super(scope, id);
@@ -169,7 +169,7 @@ export class EmbeddingService extends Construct {
     };
     this.apiFunction = serviceFunction(this, 'Api', {
       ...common,
-      entry: 'embeddings-api/handler.ts',
+      handler: 'embeddings-api',
       description: 'Embedding service API: /v1/collections (ingest, search, re-index)',
       serviceName: 'llm-embeddings-api',
       timeout: API_TIMEOUT,
@@ -181,7 +181,7 @@ export class EmbeddingService extends Construct {
     });
     this.workerFunction = serviceFunction(this, 'Worker', {
       ...common,
-      entry: 'embeddings-worker/handler.ts',
+      handler: 'embeddings-worker',
       description: 'Embedding service worker: builds re-index versions and ingests dropped objects',
       serviceName: 'llm-embeddings-worker',
       timeout: workerTimeout,

@@ -6,7 +6,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -19,7 +18,7 @@ import { AUTHORIZER_ENV } from '../../lambda/contract/environment';
 import { VpcFunctionRole } from '../shared/function-role';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
-import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
+import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunction } from '../shared/platform-function';
 import { accessLogFormat } from './access-log';
 import { ApiInvoker } from './api-invoker';
 import { addOpenAiGatewayResponses } from './openai-errors';
@@ -157,7 +156,7 @@ export class GatewayApi extends Construct {
   readonly stage: apigateway.Stage;
   /** Verifies API keys; API Gateway caches its verdicts per Authorization header. */
   readonly authorizer: apigateway.RequestAuthorizer;
-  readonly authorizerFunction: nodejs.NodejsFunction;
+  readonly authorizerFunction: lambda.Function;
   /** API key hashes -> tenant, tier, models, status, expiry. */
   readonly keyTable: dynamodb.ITable;
   readonly accessLogGroup: logs.LogGroup;
@@ -368,11 +367,7 @@ export class GatewayApi extends Construct {
     return table;
   }
 
-  private createAuthorizerFunction(
-    props: GatewayApiProps,
-    tiers: string[],
-    logGroup: logs.LogGroup,
-  ): nodejs.NodejsFunction {
+  private createAuthorizerFunction(props: GatewayApiProps, tiers: string[], logGroup: logs.LogGroup): lambda.Function {
     const securityGroup = new ec2.SecurityGroup(this, 'AuthorizerSecurityGroup', {
       vpc: props.vpc,
       description: 'API key authorizer: HTTPS to DynamoDB only',
@@ -383,8 +378,7 @@ export class GatewayApi extends Construct {
       logGroup,
       description: `Runs the API key authorizer of ${this.node.path}`,
     });
-    const fn = new nodejs.NodejsFunction(this, 'AuthorizerFunction', {
-      ...platformFunctionDefaults('authorizer/handler.ts'),
+    const fn = platformFunction(this, 'AuthorizerFunction', 'authorizer', {
       description: 'Verifies LLM gateway API keys by SHA-256 against the key table',
       memorySize: 256,
       timeout: Duration.seconds(10),

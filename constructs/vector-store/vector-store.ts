@@ -3,21 +3,19 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { VECTOR_DATABASE_SETTINGS } from '../../lambda/contract/vector-schema/database-settings';
 import { vectorSchemaMigrations } from '../../lambda/contract/vector-schema/migrations';
 import type { SchemaStepProperties } from '../../lambda/contract/vector-schema/step-properties';
 import { dataSubnetsOf } from '../shared/data-subnets';
 import { grantSecretRead } from '../shared/grant-secret-read';
 import { logEncryptionKey } from '../shared/log-encryption';
-import { RDS_CA_ENVIRONMENT } from '../shared/platform-function';
+import { RDS_CA_ENVIRONMENT, platformFunction } from '../shared/platform-function';
 import type { IDatabaseClient, IVectorStore } from './vector-store-interface';
 
 /**
@@ -210,7 +208,7 @@ export class VectorStore extends VectorStoreBase {
   /** The exported PostgreSQL log. */
   readonly logGroup: logs.LogGroup;
   /** The function that applies the schema on every deploy. */
-  readonly schemaFunction: nodejs.NodejsFunction;
+  readonly schemaFunction: lambda.Function;
 
   constructor(scope: Construct, id: string, props: VectorStoreProps) {
     super(scope, id);
@@ -463,7 +461,7 @@ export class VectorStore extends VectorStoreBase {
     vpc: ec2.IVpc,
     subnets: ec2.SubnetSelection,
     removalPolicy: RemovalPolicy,
-  ): nodejs.NodejsFunction {
+  ): lambda.Function {
     const securityGroup = new ec2.SecurityGroup(this, 'SchemaFunctionSecurityGroup', {
       vpc,
       description: `Schema step of ${this.node.path}: to the database and to AWS APIs over HTTPS`,
@@ -471,11 +469,8 @@ export class VectorStore extends VectorStoreBase {
     });
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (Secrets Manager) over HTTPS');
     this.connections.allowDefaultPortFrom(securityGroup, 'Schema step');
-    const fn = new nodejs.NodejsFunction(this, 'SchemaFunction', {
+    const fn = platformFunction(this, 'SchemaFunction', 'vector-schema', {
       description: `Applies the platform's vector schema to ${this.node.path} on every deploy`,
-      entry: path.join(__dirname, '..', '..', 'lambda', 'vector-schema', 'handler.ts'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(5),
       vpc,
@@ -492,13 +487,6 @@ export class VectorStore extends VectorStoreBase {
         retention: logs.RetentionDays.ONE_YEAR,
         removalPolicy,
       }),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        // The runtime provides the AWS SDK; pg's native binding is optional and never used.
-        externalModules: ['@aws-sdk/*', 'pg-native'],
-      },
     });
     this.masterSecret.grantRead(fn);
     this.secret.grantRead(fn);

@@ -14,6 +14,7 @@ import type { IProviderSecrets } from '../provider-secrets/provider-secrets-inte
 import type { IResponseCache } from '../response-cache/response-cache-interface';
 import { VpcFunctionRole } from '../shared/function-role';
 import { logEncryptionKey } from '../shared/log-encryption';
+import { FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON, acknowledgeRules } from '../shared/nag-acknowledgments';
 import { PLATFORM_FUNCTION_ENVIRONMENT, PROJECT_ROOT, platformFunction } from '../shared/platform-function';
 import { publicSubnetsIn } from '../shared/public-subnets';
 import { vectorStoreEnvironment } from '../shared/vector-store-environment';
@@ -224,6 +225,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     this.configLayer = layer;
     // Lambda checks the network-interface permissions when it creates the function.
     if (role instanceof VpcFunctionRole) this.function.node.addDependency(role.permissions);
+    acknowledgeRules(this.function, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
     this.grantPrincipal = this.function.grantPrincipal;
     this.connections = this.function.connections;
 

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { VpcFunctionRole } from './function-role';
+import { FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON, acknowledgeRules } from './nag-acknowledgments';
 import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunction, type PlatformHandler } from './platform-function';
 
 export interface ServiceFunctionOptions {
@@ -63,5 +64,6 @@ export function serviceFunction(scope: Construct, id: string, options: ServiceFu
   });
   // Lambda checks the network-interface permissions when it creates the function.
   fn.node.addDependency(role.permissions);
+  acknowledgeRules(fn, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
   return fn;
 }

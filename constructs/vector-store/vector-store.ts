@@ -15,6 +15,13 @@ import type { SchemaStepProperties } from '../../lambda/contract/vector-schema/s
 import { dataSubnetsOf } from '../shared/data-subnets';
 import { grantSecretRead } from '../shared/grant-secret-read';
 import { logEncryptionKey } from '../shared/log-encryption';
+import {
+  FUNCTION_DLQ_RULES,
+  SYNCHRONOUS_FUNCTION_DLQ_REASON,
+  acknowledgeRules,
+  managedPolicyFinding,
+  qualifiersFinding,
+} from '../shared/nag-acknowledgments';
 import { RDS_CA_ENVIRONMENT, platformFunction } from '../shared/platform-function';
 import type { IDatabaseClient, IVectorStore } from './vector-store-interface';
 
@@ -318,6 +325,19 @@ export class VectorStore extends VectorStoreBase {
       engineLifecycleSupport: rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
     });
     this.clusterIdentifier = this.cluster.clusterIdentifier;
+    acknowledgeRules(
+      this.cluster,
+      ['NIST.800.53.R5-RDSInBackupPlan'],
+      'Aurora backs the cluster up continuously with point-in-time restore (35 days when highly available), ' +
+        "encrypted with the store's key. Enrolling it in an AWS Backup plan (often an organisation-wide, " +
+        'cross-account policy) is left to the account owner rather than hard-wired into the construct.',
+    );
+    acknowledgeRules(
+      this.cluster,
+      [managedPolicyFinding('service-role/AmazonRDSEnhancedMonitoringRole')],
+      'Enhanced Monitoring needs a role RDS assumes to write OS metrics to the RDSOSMetrics log group; ' +
+        'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy for exactly that and nothing else.',
+    );
     this.cluster.node.addDependency(this.logGroup);
     this.endpointAddress = this.cluster.clusterEndpoint.hostname;
     this.masterSecret = this.cluster.secret!;
@@ -510,6 +530,7 @@ export class VectorStore extends VectorStoreBase {
         removalPolicy: RemovalPolicy.DESTROY,
       }),
     });
+    acknowledgeSchemaStep(this.schemaFunction, provider);
     const schema = new CustomResource(this, 'Schema', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::VectorSchema',
@@ -569,4 +590,50 @@ export class VectorStore extends VectorStoreBase {
   metricDeadlocks(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.cluster.metricDeadlocks(props);
   }
+}
+
+/**
+ * What the schema step's function and the custom-resource framework function that invokes it are
+ * acknowledged for: both run once per deployment, invoked by CloudFormation.
+ */
+function acknowledgeSchemaStep(schemaFunction: lambda.Function, provider: cr.Provider): void {
+  for (const fn of [schemaFunction, provider]) {
+    acknowledgeRules(
+      fn,
+      [
+        managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole'),
+        managedPolicyFinding('service-role/AWSLambdaVPCAccessExecutionRole'),
+      ],
+      "The schema step's function and the CDK custom-resource framework function that invokes it run in the " +
+        'VPC: the AWS-maintained policies grant exactly writing their own logs and managing their network ' +
+        'interfaces. Their data access is granted separately, per secret.',
+    );
+    acknowledgeRules(
+      fn,
+      ['NIST.800.53.R5-IAMNoInlinePolicy'],
+      "CDK grants write each function's permissions into a policy of its own role: reading exactly the two " +
+        'database secrets (and decrypting them) for the schema step, invoking exactly that function for the ' +
+        'framework. A policy attached to one role only is what the rule wants from a managed policy.',
+    );
+    acknowledgeRules(
+      fn,
+      ['NIST.800.53.R5-LambdaConcurrency'],
+      'These functions run once per deployment, invoked by CloudFormation; concurrent runs are serialised by ' +
+        'an advisory lock in the database. Reserving concurrency would take capacity from the account (and ' +
+        'fails outright in accounts with the default limit of 10) for no protection.',
+    );
+    acknowledgeRules(fn, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
+  }
+  acknowledgeRules(
+    provider,
+    [qualifiersFinding(schemaFunction)],
+    'The CDK custom-resource framework may invoke the versions and aliases of exactly one function, the ' +
+      'schema step\'s (its ARN followed by ":*"): the wildcard spans qualifiers of that function only.',
+  );
+  acknowledgeRules(
+    provider,
+    ['Serverless-LambdaDefaultMemorySize'],
+    "The CDK custom-resource framework sets its own function's size; it only relays one invocation per " +
+      'deployment to the schema function (which sets 256 MB) and to CloudFormation.',
+  );
 }

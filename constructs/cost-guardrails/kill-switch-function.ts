@@ -80,6 +80,7 @@ export class KillSwitchFunction extends Construct {
     acknowledgeDeadLetterQueue(
       this.deadLetterQueue,
       "Lambda puts the kill-switch function's failed asynchronous invocations here (its dead-letter config)",
+      'lambda',
     );
     const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: key,

@@ -7,8 +7,8 @@ import {
   qualifiersFinding,
 } from '../shared/nag-acknowledgments';
 
-const KUBECTL_PROVIDER =
-  /^Cluster\/KubectlProvider\/(Handler|Provider\/framework-onEvent)(\/ServiceRole(\/DefaultPolicy)?|\/LogGroup)?$/;
+/** eks-v2's kubectl provider: its handler, the custom-resource framework's function, their roles and logs. */
+const KUBECTL_PROVIDER = /^Cluster\/KubectlProvider$/;
 const KUBECTL_REASON =
   "The kubectl provider is aws-cdk-lib eks-v2's own deploy-time machinery (a handler in the VPC and the " +
   'custom-resource framework Lambda): it runs only while CloudFormation applies manifests and Helm charts, ' +
@@ -46,6 +46,8 @@ export function acknowledgeServingFindings(serving: IConstruct, modelBucket: ICo
       'Serverless-LambdaDLQ',
       'Serverless-LambdaLatestVersion',
       'Serverless-LambdaDefaultMemorySize',
+      // The handler pulls its image layers as the node groups do (below).
+      managedPolicyFinding('AmazonEC2ContainerRegistryReadOnly'),
     ],
     KUBECTL_REASON,
   );
@@ -58,7 +60,7 @@ export function acknowledgeServingFindings(serving: IConstruct, modelBucket: ICo
   );
   acknowledgeMatching(
     serving,
-    /^Cluster\/(Nodegroup[^/]+\/NodeGroupRole|KubectlProvider\/Handler\/ServiceRole)$/,
+    /^Cluster\/Nodegroup[^/]+\/NodeGroupRole$/,
     [
       managedPolicyFinding('AmazonEKSWorkerNodePolicy'),
       managedPolicyFinding('AmazonEKS_CNI_Policy'),

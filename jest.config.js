@@ -2,7 +2,9 @@
 module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/{test,lambda,constructs,lib,pulumi,bench}/**/*.test.ts'],
-  modulePathIgnorePatterns: ['<rootDir>/cdk.out'],
+  modulePathIgnorePatterns: ['<rootDir>/cdk.out', '<rootDir>/dist', '<rootDir>/examples/.*/node_modules'],
+  // The example consumer app imports the package by name; here that name is the sources.
+  moduleNameMapper: { '^llm-platform-blueprint$': '<rootDir>/constructs/index.ts' },
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },

@@ -1,15 +1,18 @@
 /**
- * The second half of `npm run build` (after `tsc -p tsconfig.build.json` has written the compiled
- * constructs to `dist/`): bundles every platform handler once, through the very NodejsFunction the
- * constructs create from source (so with the options they deploy with), and copies each bundle to
- * `dist/handlers/<name>/`, where the compiled constructs take it with `lambda.Code.fromAsset`. Also
- * copies the data the constructs read at synth (the router model) to `dist/data/`.
+ * `npm run build` (and `npm pack`, through `prepack`): writes the package to `dist/`.
+ * - `tsc -p tsconfig.build.json`, in a child process meanwhile: the constructs, the contract and the
+ *   Pulumi component, compiled with declarations.
+ * - Every platform handler bundled once, through the very NodejsFunction the constructs create from
+ *   source (so with the options they deploy with), copied to `dist/handlers/<name>/`, where the
+ *   compiled constructs take it with `lambda.Code.fromAsset`.
+ * - The data the constructs read at synth (the router model), copied to `dist/data/`.
  *
  *   npm run build
  */
 import { App, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { PLATFORM_HANDLERS, platformFunction, type PlatformHandler } from '../constructs/shared/platform-function';
@@ -43,9 +46,18 @@ function bundleHandlers(outdir: string): Map<PlatformHandler, string> {
   );
 }
 
+/** Compiles the constructs with declarations; resolves with tsc's exit code. */
+function compile(): Promise<number> {
+  const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  return new Promise((resolve) => tsc.on('close', (code) => resolve(code ?? 1)));
+}
+
+rmSync(DIST, { recursive: true, force: true });
+const compiled = compile();
 const scratch = path.join(DIST, '.handler-assembly');
-rmSync(path.join(DIST, 'handlers'), { recursive: true, force: true });
-rmSync(scratch, { recursive: true, force: true });
 try {
   for (const [handler, staged] of bundleHandlers(scratch)) {
     const target = path.join(DIST, 'handlers', handler);
@@ -61,3 +73,9 @@ for (const file of SYNTH_DATA) {
   cpSync(path.join(ROOT, file), path.join(DIST, file));
   console.log(`dist/${file}`);
 }
+void compiled.then((code) => {
+  if (code !== 0) {
+    console.error(`tsc -p tsconfig.build.json failed (exit code ${code})`);
+    process.exitCode = code;
+  }
+});

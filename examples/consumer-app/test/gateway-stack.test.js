@@ -4,7 +4,8 @@ const { Template } = require('aws-cdk-lib/assertions');
 const { AwsSolutionsChecks } = require('cdk-nag');
 const { GatewayStack } = require('../lib/gateway-stack');
 
-const app = new App();
+// The same feature flags as `cdk synth` reads from cdk.json.
+const app = new App({ context: require('../cdk.json').context });
 const stack = new GatewayStack(app, 'LlmGateway');
 const template = Template.fromStack(stack);
 

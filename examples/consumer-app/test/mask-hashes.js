@@ -6,18 +6,28 @@
 const HASH = /[0-9a-f]{64}/g;
 const MASKED = Symbol.for('consumer-app-masked');
 
+// API Gateway names each deployment by a hash of the API, which takes in the functions' code.
+const DEPLOYMENT = /(Deployment[0-9A-F]{8})[0-9a-f]{32}/g;
+
+function maskString(text) {
+  return text.replace(HASH, '[ASSET-HASH]').replace(DEPLOYMENT, '$1[HASH]');
+}
+
 function mask(value) {
-  if (typeof value === 'string') return value.replace(HASH, '[ASSET-HASH]');
+  if (typeof value === 'string') return maskString(value);
   if (Array.isArray(value)) return value.map(mask);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(HASH, '[ASSET-HASH]'), mask(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [maskString(k), mask(v)]));
   }
   return value;
 }
 
 module.exports = {
   test: (value) =>
-    value !== null && typeof value === 'object' && !value[MASKED] && /[0-9a-f]{64}/.test(JSON.stringify(value)),
+    value !== null &&
+    typeof value === 'object' &&
+    !value[MASKED] &&
+    /[0-9a-f]{64}|Deployment[0-9A-F]{8}[0-9a-f]{32}/.test(JSON.stringify(value)),
   serialize(value, config, indentation, depth, refs, printer) {
     const masked = mask(value);
     Object.defineProperty(masked, MASKED, { value: true, enumerable: false });

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -75,18 +75,35 @@ export function stageConsumer(work: string, tarball: string): string {
   return app;
 }
 
-export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Run {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0) {
-    throw new Error(
-      `${command} ${args.join(' ')} failed in ${cwd} (${result.error?.message ?? result.status}):\n${output}`,
-    );
+/**
+ * The example app again, in `<work>/floor`, on the oldest aws-cdk-lib and constructs the package's
+ * peer ranges accept: only what `node app.js` needs (no CLI, no Jest).
+ */
+export function stageFloorConsumer(work: string, tarball: string, peers: Record<string, string>): string {
+  const floor = path.join(work, 'floor');
+  mkdirSync(floor, { recursive: true });
+  for (const entry of ['app.js', 'cdk.json', 'lib']) {
+    cpSync(path.join(EXAMPLE, entry), path.join(floor, entry), { recursive: true });
   }
-  return { output };
+  const example = JSON.parse(readFileSync(path.join(EXAMPLE, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const lowest = (range: string) => /\d+\.\d+\.\d+/.exec(range)![0];
+  const manifest = {
+    name: 'consumer-app-floor',
+    private: true,
+    dependencies: {
+      'llm-platform-blueprint': `file:${path.relative(floor, tarball)}`,
+      'aws-cdk-lib': lowest(peers['aws-cdk-lib']),
+      constructs: lowest(peers.constructs),
+      'cdk-nag': example.dependencies['cdk-nag'],
+    },
+  };
+  writeFileSync(path.join(floor, 'package.json'), JSON.stringify(manifest, null, 2));
+  return floor;
 }
 
-/** {@link run} without blocking: for consumer commands that can run side by side. */
+/** Runs a consumer command without blocking (several run side by side); rejects with its output if it fails. */
 export function runAsync(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -100,11 +117,6 @@ export function runAsync(command: string, args: string[], cwd: string, env: Node
       else reject(new Error(`${command} ${args.join(' ')} failed in ${cwd} (${status}):\n${output}`));
     });
   });
-}
-
-/** `npm install` that also returns what it printed on stderr (warnings included). */
-export function npmInstall(cwd: string, env: NodeJS.ProcessEnv, extra: string[] = []): Run {
-  return run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...extra], cwd, env);
 }
 
 /** Packages installed in a node_modules, scoped ones as `@scope/name`. */

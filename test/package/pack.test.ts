@@ -8,12 +8,12 @@ import {
   ROOT,
   consumerEnvironment,
   installedPackages,
-  npmInstall,
   pack,
   packageOf,
   requiredModules,
   runAsync,
   stageConsumer,
+  stageFloorConsumer,
   tarballFiles,
 } from './consumer';
 
@@ -35,6 +35,7 @@ let trapLog: string;
 let tarball: string;
 let files: string[];
 let app: string;
+let floor: string;
 let sourceAssembly: string;
 const printed: string[] = [];
 
@@ -44,12 +45,16 @@ beforeAll(async () => {
   tarball = pack(work);
   files = tarballFiles(tarball);
   app = stageConsumer(work, tarball);
+  floor = stageFloorConsumer(work, tarball, PACKAGE.peerDependencies);
   const env = consumerEnvironment(work, trapLog);
-  printed.push(npmInstall(app, env).output);
-  // The consumer's synth and its tests run beside the synth from source here.
+  const install = ['install', '--prefer-offline', '--no-audit', '--no-fund'];
+  const installed = await Promise.all([runAsync('npm', install, app, env), runAsync('npm', install, floor, env)]);
+  printed.push(...installed.map((r) => r.output));
+  // The consumer's synth and its tests, and the app on the peer floor, run beside the synth from source here.
   const consumer = Promise.all([
     runAsync('npx', ['cdk', 'synth', '-q'], app, env),
     runAsync('npx', ['jest', '--ci'], app, env),
+    runAsync('node', ['app.js'], floor, { ...env, CDK_OUTDIR: path.join(floor, 'cdk.out') }),
   ]);
   sourceAssembly = synthesizeFromSource(path.join(work, 'source.out'));
   printed.push(...(await consumer).map((r) => r.output));
@@ -126,6 +131,16 @@ describe('the consumer app, installed from the tarball', () => {
   test('synthesizes with its AwsSolutions rule pack and passes its snapshot test', () => {
     expect(fs.existsSync(path.join(app, 'cdk.out', 'LlmGateway.template.json'))).toBe(true);
     expect(printed.join('\n')).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+  });
+
+  test('synthesizes on the oldest aws-cdk-lib and constructs the peer ranges accept', () => {
+    const versions = ['aws-cdk-lib', 'constructs'].map(
+      (name) => JSON.parse(fs.readFileSync(path.join(floor, 'node_modules', name, 'package.json'), 'utf8')).version,
+    );
+    expect(versions).toEqual(
+      ['aws-cdk-lib', 'constructs'].map((name) => /\d+\.\d+\.\d+/.exec(PACKAGE.peerDependencies[name])![0]),
+    );
+    expect(fs.existsSync(path.join(floor, 'cdk.out', 'LlmGateway.template.json'))).toBe(true);
   });
 
   test('gets the same template and handler code as the stack built here from source', () => {

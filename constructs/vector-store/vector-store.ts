@@ -15,13 +15,9 @@ import type { SchemaStepProperties } from '../../lambda/contract/vector-schema/s
 import { dataSubnetsOf } from '../shared/data-subnets';
 import { grantSecretRead } from '../shared/grant-secret-read';
 import { logEncryptionKey } from '../shared/log-encryption';
-import {
-  FUNCTION_DLQ_RULES,
-  SYNCHRONOUS_FUNCTION_DLQ_REASON,
-  acknowledgeRules,
-  managedPolicyFinding,
-  qualifiersFinding,
-} from '../shared/nag-acknowledgments';
+import { acknowledgeRules, managedPolicyFinding } from '../shared/nag-acknowledgments';
+import { acknowledgeSchemaStep } from './acknowledgments';
+import { VpcFunctionRole } from '../shared/function-role';
 import { RDS_CA_ENVIRONMENT, platformFunction } from '../shared/platform-function';
 import type { IDatabaseClient, IVectorStore } from './vector-store-interface';
 
@@ -489,6 +485,16 @@ export class VectorStore extends VectorStoreBase {
     });
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (Secrets Manager) over HTTPS');
     this.connections.allowDefaultPortFrom(securityGroup, 'Schema step');
+    const logGroup = new logs.LogGroup(this, 'SchemaFunctionLog', {
+      encryptionKey: this.encryptionKey,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+    });
+    // Its own log group and network interfaces only, in a managed policy (not AWS's broad ones).
+    const role = new VpcFunctionRole(this, 'SchemaFunctionRole', {
+      logGroup,
+      description: `Runs the schema step of ${this.node.path}`,
+    });
     const fn = platformFunction(this, 'SchemaFunction', 'vector-schema', {
       description: `Applies the platform's vector schema to ${this.node.path} on every deploy`,
       memorySize: 256,
@@ -502,12 +508,10 @@ export class VectorStore extends VectorStoreBase {
         // A failed migration's stack trace points into the TypeScript, not the bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },
-      logGroup: new logs.LogGroup(this, 'SchemaFunctionLog', {
-        encryptionKey: this.encryptionKey,
-        retention: logs.RetentionDays.ONE_YEAR,
-        removalPolicy,
-      }),
+      logGroup,
+      role,
     });
+    fn.node.addDependency(role.permissions); // Lambda checks the network-interface permissions at creation
     this.masterSecret.grantRead(fn);
     this.secret.grantRead(fn);
     return fn;
@@ -518,19 +522,26 @@ export class VectorStore extends VectorStoreBase {
     subnets: ec2.SubnetSelection,
     properties: SchemaStepProperties,
   ): CustomResource {
+    const logGroup = new logs.LogGroup(this, 'SchemaProviderLog', {
+      encryptionKey: this.encryptionKey,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const frameworkRole = new VpcFunctionRole(this, 'SchemaProviderRole', {
+      logGroup,
+      description: `Runs the custom-resource framework of the schema step of ${this.node.path}`,
+    });
     const provider = new cr.Provider(this, 'SchemaProvider', {
       onEventHandler: this.schemaFunction,
       // Beside the step's function: it calls only Lambda (to invoke it) and S3 (to answer CloudFormation).
       vpc,
       vpcSubnets: subnets,
       securityGroups: this.schemaFunction.connections.securityGroups,
-      logGroup: new logs.LogGroup(this, 'SchemaProviderLog', {
-        encryptionKey: this.encryptionKey,
-        retention: logs.RetentionDays.ONE_YEAR,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup,
+      frameworkOnEventRole: frameworkRole,
     });
-    acknowledgeSchemaStep(this.schemaFunction, provider);
+    provider.node.findChild('framework-onEvent').node.addDependency(frameworkRole.permissions);
+    acknowledgeSchemaStep(this.schemaFunction, provider, frameworkRole);
     const schema = new CustomResource(this, 'Schema', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::VectorSchema',
@@ -590,50 +601,4 @@ export class VectorStore extends VectorStoreBase {
   metricDeadlocks(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.cluster.metricDeadlocks(props);
   }
-}
-
-/**
- * What the schema step's function and the custom-resource framework function that invokes it are
- * acknowledged for: both run once per deployment, invoked by CloudFormation.
- */
-function acknowledgeSchemaStep(schemaFunction: lambda.Function, provider: cr.Provider): void {
-  for (const fn of [schemaFunction, provider]) {
-    acknowledgeRules(
-      fn,
-      [
-        managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole'),
-        managedPolicyFinding('service-role/AWSLambdaVPCAccessExecutionRole'),
-      ],
-      "The schema step's function and the CDK custom-resource framework function that invokes it run in the " +
-        'VPC: the AWS-maintained policies grant exactly writing their own logs and managing their network ' +
-        'interfaces. Their data access is granted separately, per secret.',
-    );
-    acknowledgeRules(
-      fn,
-      ['NIST.800.53.R5-IAMNoInlinePolicy'],
-      "CDK grants write each function's permissions into a policy of its own role: reading exactly the two " +
-        'database secrets (and decrypting them) for the schema step, invoking exactly that function for the ' +
-        'framework. A policy attached to one role only is what the rule wants from a managed policy.',
-    );
-    acknowledgeRules(
-      fn,
-      ['NIST.800.53.R5-LambdaConcurrency'],
-      'These functions run once per deployment, invoked by CloudFormation; concurrent runs are serialised by ' +
-        'an advisory lock in the database. Reserving concurrency would take capacity from the account (and ' +
-        'fails outright in accounts with the default limit of 10) for no protection.',
-    );
-    acknowledgeRules(fn, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
-  }
-  acknowledgeRules(
-    provider,
-    [qualifiersFinding(schemaFunction)],
-    'The CDK custom-resource framework may invoke the versions and aliases of exactly one function, the ' +
-      'schema step\'s (its ARN followed by ":*"): the wildcard spans qualifiers of that function only.',
-  );
-  acknowledgeRules(
-    provider,
-    ['Serverless-LambdaDefaultMemorySize'],
-    "The CDK custom-resource framework sets its own function's size; it only relays one invocation per " +
-      'deployment to the schema function (which sets 256 MB) and to CloudFormation.',
-  );
 }

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'cdk.out', 'coverage', 'test-results', 'dist', '**/*.d.ts'] },
+  { ignores: ['**/node_modules', '**/cdk.out', 'coverage', 'test-results', 'dist', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -27,6 +27,11 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The example consumer app's own Jest tests.
+    files: ['examples/*/test/**/*.js'],
+    languageOptions: { globals: { test: 'readonly', expect: 'readonly', describe: 'readonly' } },
   },
   {
     // Scripts, benchmarks and the local server talk to a terminal.

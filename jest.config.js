@@ -22,7 +22,9 @@ const UNIT = ['<rootDir>/lambda/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts
 /** @type {import('jest').Config} */
 const common = {
   testEnvironment: 'node',
-  modulePathIgnorePatterns: ['<rootDir>/cdk.out'],
+  modulePathIgnorePatterns: ['<rootDir>/cdk.out', '<rootDir>/dist', '<rootDir>/examples/.*/node_modules'],
+  // The example consumer app imports the package by name; here that name is the sources.
+  moduleNameMapper: { '^llm-platform-blueprint$': '<rootDir>/constructs/index.ts' },
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },

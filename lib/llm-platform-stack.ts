@@ -8,12 +8,12 @@ import {
   type CostGuardrails,
   type PlatformObservability,
   LlmGateway,
-  ModelServingCluster,
   Network,
   type IProviderSecrets,
   type IResponseCache,
   type IVectorStore,
 } from '../constructs';
+import { ModelServingCluster } from '../constructs/model-serving';
 import type { GatewayConfigInput } from '../lambda/contract/config/gateway-config';
 import { PLATFORM_GATEWAY_MODELS } from './config/gateway-models';
 import { addDataStores } from './data-stores';

@@ -9,9 +9,9 @@ import {
   type IResponseCache,
   type IVectorStore,
   type LlmGateway,
-  type ModelServingCluster,
   type Network,
 } from '../constructs';
+import type { ModelServingCluster } from '../constructs/model-serving';
 import type { EnvironmentConfig } from './config/schema';
 
 /** What an environment's dashboards, alarms and guardrails watch. */

@@ -4,6 +4,10 @@ import * as cdk8s from 'cdk8s';
 import type { Chart } from 'cdk8s';
 import { addServingCharts, type ServingChartsProps } from '../constructs/model-serving/charts';
 
+// The package's `./pulumi` subpath: the component and the charts' own API (`servingChartsPropsFromSpec`),
+// without the CDK constructs of `./model-serving`.
+export * from '../constructs/model-serving/charts';
+
 /**
  * How long Pulumi waits, beyond a replica's startup timeout, for a rollout to become ready: pulling
  * a 10-20 GB server image and copying the weights come before the model loads.

@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -16,6 +16,7 @@ import type { GatewayApi } from '../gateway-api/gateway-api';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
 import { grantSecretRead } from '../shared/grant-secret-read';
 import { logEncryptionKey } from '../shared/log-encryption';
+import { acknowledgeQueueSender, acknowledgeRules, acknowledgeSqsWorker } from '../shared/nag-acknowledgments';
 import { serviceFunction } from '../shared/service-function';
 import { vectorStoreEnvironment } from '../shared/vector-store-environment';
 import { workQueue } from '../shared/work-queue';
@@ -116,9 +117,9 @@ export class AsyncJobs extends Construct {
   /** Messages that failed `maxReceiveCount` times. */
   readonly deadLetterQueue: sqs.Queue;
   /** Answers `POST /v1/jobs` and `GET /v1/jobs/{id}`. */
-  readonly apiFunction: nodejs.NodejsFunction;
+  readonly apiFunction: lambda.Function;
   /** Runs the jobs. */
-  readonly workerFunction: nodejs.NodejsFunction;
+  readonly workerFunction: lambda.Function;
   /** Signs the webhooks. */
   readonly webhookSecret: secretsmanager.ISecret;
   readonly maxReceiveCount: number;
@@ -159,14 +160,7 @@ export class AsyncJobs extends Construct {
       removalPolicy,
     }));
 
-    this.webhookSecret =
-      props.webhookSecret ??
-      new secretsmanager.Secret(this, 'WebhookSecret', {
-        description: `Signs the job webhooks of ${this.node.path} (Standard Webhooks, HMAC-SHA256)`,
-        encryptionKey: key,
-        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-        removalPolicy,
-      });
+    this.webhookSecret = props.webhookSecret ?? this.createWebhookSecret(key, removalPolicy);
 
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const jobsEnvironment = {
@@ -184,7 +178,7 @@ export class AsyncJobs extends Construct {
     });
     apiSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (SQS, Secrets Manager)');
     this.apiFunction = serviceFunction(this, 'Api', {
-      entry: 'jobs-api/handler.ts',
+      handler: 'jobs-api',
       description: 'Async jobs API: POST /v1/jobs, GET /v1/jobs/{id}',
       serviceName: 'llm-jobs-api',
       memorySize: 512,
@@ -200,11 +194,12 @@ export class AsyncJobs extends Construct {
     });
     vectorStore.grantConnect(this.apiFunction);
     this.queue.grantSendMessages(this.apiFunction);
+    acknowledgeQueueSender(this.apiFunction.role!);
     props.gateway.shareCatalogWith(this.apiFunction); // model names are checked at submission
 
     // The worker: the gateway's reach (providers, cache, database), in the gateway's security groups.
     this.workerFunction = serviceFunction(this, 'Worker', {
-      entry: 'jobs-worker/handler.ts',
+      handler: 'jobs-worker',
       description: 'Async jobs worker: runs queued chat and embedding jobs through the gateway',
       serviceName: 'llm-jobs-worker',
       memorySize,
@@ -223,6 +218,8 @@ export class AsyncJobs extends Construct {
     vectorStore.grantConnect(this.workerFunction);
     grantSecretRead(this.webhookSecret, this.workerFunction);
     this.queue.grantSendMessages(this.workerFunction); // throttled jobs go back with a delay
+    acknowledgeQueueSender(this.workerFunction.role!);
+    acknowledgeSqsWorker(this.workerFunction);
     this.workerFunction.addEventSource(
       new eventsources.SqsEventSource(this.queue, {
         batchSize,
@@ -237,6 +234,23 @@ export class AsyncJobs extends Construct {
   }
 
   /** Adds `POST /v1/jobs` and `GET /v1/jobs/{id}` to `api`, with its authorizer, usage plans and firewall. */
+  private createWebhookSecret(key: kms.IKey, removalPolicy: RemovalPolicy): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'WebhookSecret', {
+      description: `Signs the job webhooks of ${this.node.path} (Standard Webhooks, HMAC-SHA256)`,
+      encryptionKey: key,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    });
+    acknowledgeRules(
+      secret,
+      ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled'],
+      'The webhook signing secret is shared with every receiver, which verifies signatures with it; a hosted ' +
+        'rotation would break them all at once. It is generated (48 characters), KMS-encrypted and readable ' +
+        'only by the jobs worker; rotate it with the receivers (README, "Async jobs").',
+    );
+    return secret;
+  }
+
   addRoutes(api: GatewayApi): void {
     const { submitJob, showJob } = API_ROUTES;
     api.addRoute(submitJob.path, submitJob.method, this.apiFunction, { requestSchema: JOB_SUBMISSION_SCHEMA });

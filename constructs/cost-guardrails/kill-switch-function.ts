@@ -2,7 +2,6 @@ import { Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -14,7 +13,7 @@ import type { IResponseCache } from '../response-cache/response-cache-interface'
 import { acknowledgeDeadLetterQueue } from '../shared/control-tower';
 import { VpcFunctionRole } from '../shared/function-role';
 import { logEncryptionKey } from '../shared/log-encryption';
-import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
+import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunction } from '../shared/platform-function';
 
 /** Where the kill flags live, and how the function that flips them is placed. */
 export interface KillSwitchOptions {
@@ -53,7 +52,7 @@ export interface KillSwitchFunctionProps extends KillSwitchOptions {
  * gateway's RBAC user over TLS, and keeps what it could not process in encrypted dead-letter queues.
  */
 export class KillSwitchFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   /** Alarms whose ALARM should stop calls notify this topic. */
   readonly topic: sns.ITopic;
   /** Invocations the function failed on, kept 14 days: watch it (PlatformObservability.addDeadLetterQueue). */
@@ -81,6 +80,7 @@ export class KillSwitchFunction extends Construct {
     acknowledgeDeadLetterQueue(
       this.deadLetterQueue,
       "Lambda puts the kill-switch function's failed asynchronous invocations here (its dead-letter config)",
+      'lambda',
     );
     const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: key,
@@ -102,8 +102,7 @@ export class KillSwitchFunction extends Construct {
       description: `Runs the kill-switch function of ${this.node.path}`,
     });
     const cache = props.cache;
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      ...platformFunctionDefaults('kill-switch/handler.ts'),
+    this.function = platformFunction(this, 'Function', 'kill-switch', {
       description: 'Flips the LLM gateway kill switch (Redis flags) for alarms and operators',
       memorySize: 256,
       timeout: Duration.seconds(30),

@@ -7,7 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -17,6 +17,12 @@ import type { GatewayApi } from '../gateway-api/gateway-api';
 import type { LlmGateway } from '../llm-gateway/llm-gateway';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
+import {
+  acknowledgeQueueSender,
+  acknowledgeRules,
+  acknowledgeSqsWorker,
+  objectsFinding,
+} from '../shared/nag-acknowledgments';
 import { privateBucket } from '../shared/private-bucket';
 import { serviceFunction } from '../shared/service-function';
 import { workQueue } from '../shared/work-queue';
@@ -107,9 +113,9 @@ export class EmbeddingService extends Construct {
   /** Where documents are dropped for ingestion. */
   readonly ingestionBucket: s3.IBucket;
   /** Answers the `/v1/collections` routes. */
-  readonly apiFunction: nodejs.NodejsFunction;
+  readonly apiFunction: lambda.Function;
   /** Builds re-index versions and ingests dropped objects. */
-  readonly workerFunction: nodejs.NodejsFunction;
+  readonly workerFunction: lambda.Function;
 
   constructor(scope: Construct, id: string, props: EmbeddingServiceProps) {
     super(scope, id);
@@ -169,7 +175,7 @@ export class EmbeddingService extends Construct {
     };
     this.apiFunction = serviceFunction(this, 'Api', {
       ...common,
-      entry: 'embeddings-api/handler.ts',
+      handler: 'embeddings-api',
       description: 'Embedding service API: /v1/collections (ingest, search, re-index)',
       serviceName: 'llm-embeddings-api',
       timeout: API_TIMEOUT,
@@ -181,7 +187,7 @@ export class EmbeddingService extends Construct {
     });
     this.workerFunction = serviceFunction(this, 'Worker', {
       ...common,
-      entry: 'embeddings-worker/handler.ts',
+      handler: 'embeddings-worker',
       description: 'Embedding service worker: builds re-index versions and ingests dropped objects',
       serviceName: 'llm-embeddings-worker',
       timeout: workerTimeout,
@@ -193,11 +199,20 @@ export class EmbeddingService extends Construct {
     });
     for (const fn of [this.apiFunction, this.workerFunction]) props.gateway.shareRuntimeWith(fn);
     this.queue.grantSendMessages(this.apiFunction); // re-index work
+    acknowledgeQueueSender(this.apiFunction.role!);
+    acknowledgeSqsWorker(this.workerFunction);
     // GetObject on the bucket's objects and Decrypt with its key: exactly what reading a drop takes.
     this.workerFunction.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.ingestionBucket.arnForObjects('*')] }),
     );
     this.ingestionBucket.encryptionKey?.grantDecrypt(this.workerFunction);
+    acknowledgeRules(
+      this.workerFunction.role!,
+      [objectsFinding(this.ingestionBucket)],
+      'The worker ingests whatever object is dropped in the ingestion bucket (s3:GetObject only, no list, ' +
+        'write or delete): the bucket holds nothing but documents waiting to be ingested, and which tenant ' +
+        'an object belongs to is the first segment of its key, checked by the worker.',
+    );
     this.workerFunction.addEventSource(
       new eventsources.SqsEventSource(this.queue, {
         // One message at a time: a re-index is long, and one batch must not wait on another's.
@@ -218,6 +233,9 @@ export class EmbeddingService extends Construct {
       }),
       logPrefix: 'ingestion/',
       removalPolicy,
+      whyNoReplication:
+        'Dropped documents are a transit copy of what the tenant sent: once ingested, the text is kept in the ' +
+        'vector store, and a lost drop is sent again.',
     });
     return bucket;
   }

@@ -6,7 +6,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -19,7 +18,13 @@ import { AUTHORIZER_ENV } from '../../lambda/contract/environment';
 import { VpcFunctionRole } from '../shared/function-role';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { logEncryptionKey } from '../shared/log-encryption';
-import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from '../shared/platform-function';
+import {
+  FUNCTION_DLQ_RULES,
+  SYNCHRONOUS_FUNCTION_DLQ_REASON,
+  acknowledgeRules,
+  managedPolicyFinding,
+} from '../shared/nag-acknowledgments';
+import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunction } from '../shared/platform-function';
 import { accessLogFormat } from './access-log';
 import { ApiInvoker } from './api-invoker';
 import { addOpenAiGatewayResponses } from './openai-errors';
@@ -157,7 +162,7 @@ export class GatewayApi extends Construct {
   readonly stage: apigateway.Stage;
   /** Verifies API keys; API Gateway caches its verdicts per Authorization header. */
   readonly authorizer: apigateway.RequestAuthorizer;
-  readonly authorizerFunction: nodejs.NodejsFunction;
+  readonly authorizerFunction: lambda.Function;
   /** API key hashes -> tenant, tier, models, status, expiry. */
   readonly keyTable: dynamodb.ITable;
   readonly accessLogGroup: logs.LogGroup;
@@ -218,6 +223,7 @@ export class GatewayApi extends Construct {
       },
     });
     this.stage = this.api.deploymentStage;
+    acknowledgeApi(this.api);
     this.url = this.api.url;
     // API Gateway creates the execution log group itself, unencrypted and kept forever, unless it exists.
     logGroup('ExecutionLogs', `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`);
@@ -307,6 +313,7 @@ export class GatewayApi extends Construct {
     });
     if (options.throttle)
       this.methodSettings.push({ resourcePath: path, httpMethod: method, throttle: options.throttle });
+    acknowledgeRules(added, ['AwsSolutions-COG4'], KEY_AUTHORIZED);
     return added;
   }
 
@@ -316,12 +323,19 @@ export class GatewayApi extends Construct {
 
   /** The only route without authentication: the gateway answers `{"status":"ok"}` and nothing else. */
   private addHealthRoute(throttle: Throttle): void {
-    this.api.root
+    const health = this.api.root
       .addResource('health')
       .addMethod('GET', this.integration(this.backend.function, true, Duration.seconds(10)), {
         authorizationType: apigateway.AuthorizationType.NONE,
         apiKeyRequired: false,
       });
+    acknowledgeRules(health, ['AwsSolutions-COG4'], KEY_AUTHORIZED);
+    acknowledgeRules(
+      health,
+      ['AwsSolutions-APIG4'],
+      'GET /v1/health is the one unauthenticated route, for load balancers and uptime checks: the gateway ' +
+        'answers {"status":"ok"} before reading anything else. It has its own low method throttle and the WAF.',
+    );
     this.methodSettings.push({ resourcePath: '/health', httpMethod: 'GET', throttle });
   }
 
@@ -365,14 +379,17 @@ export class GatewayApi extends Construct {
       partitionKey: { name: 'tenant', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'keyId', type: dynamodb.AttributeType.STRING },
     });
+    acknowledgeRules(
+      table,
+      ['NIST.800.53.R5-DynamoDBInBackupPlan'],
+      'The key table holds only key hashes and their tenant metadata, and is restorable to any second of the ' +
+        'last 35 days with point-in-time recovery (on, with deletion protection when retained). Lost keys are ' +
+        'reissued, never restored from a copy, so a separate AWS Backup plan adds nothing.',
+    );
     return table;
   }
 
-  private createAuthorizerFunction(
-    props: GatewayApiProps,
-    tiers: string[],
-    logGroup: logs.LogGroup,
-  ): nodejs.NodejsFunction {
+  private createAuthorizerFunction(props: GatewayApiProps, tiers: string[], logGroup: logs.LogGroup): lambda.Function {
     const securityGroup = new ec2.SecurityGroup(this, 'AuthorizerSecurityGroup', {
       vpc: props.vpc,
       description: 'API key authorizer: HTTPS to DynamoDB only',
@@ -383,8 +400,7 @@ export class GatewayApi extends Construct {
       logGroup,
       description: `Runs the API key authorizer of ${this.node.path}`,
     });
-    const fn = new nodejs.NodejsFunction(this, 'AuthorizerFunction', {
-      ...platformFunctionDefaults('authorizer/handler.ts'),
+    const fn = platformFunction(this, 'AuthorizerFunction', 'authorizer', {
       description: 'Verifies LLM gateway API keys by SHA-256 against the key table',
       memorySize: 256,
       timeout: Duration.seconds(10),
@@ -404,6 +420,7 @@ export class GatewayApi extends Construct {
       },
     });
     fn.node.addDependency(role.permissions); // Lambda checks the network-interface permissions at creation
+    acknowledgeRules(fn, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
     // GetItem on the table, nothing else (the index and writes are for operators).
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -504,4 +521,35 @@ function checkProps(
     problems.push(`the gateway timeout is ${timeout.toSeconds()} s; a streamed response may last at most 15 minutes`);
   }
   if (problems.length > 0) throw new Error(`${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
+const KEY_AUTHORIZED =
+  'Callers are services holding API keys, as with any OpenAI-compatible API, not Cognito users. Every ' +
+  'route but the health check has a Lambda REQUEST authorizer that verifies the key by SHA-256 against ' +
+  'the key table, refuses revoked and expired keys, and maps the caller to a tenant and a usage tier.';
+
+/** The findings on the REST API and its stage that follow from how the gateway is served. */
+function acknowledgeApi(api: apigateway.RestApi): void {
+  const cloudWatchRole = api.node.tryFindChild('CloudWatchRole');
+  if (cloudWatchRole) {
+    acknowledgeRules(
+      cloudWatchRole,
+      [managedPolicyFinding('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+      'API Gateway writes execution logs through one account-wide role (AWS::ApiGateway::Account), shared by ' +
+        'every REST API of the account and region. AWS maintains this policy for exactly that role; scoping it ' +
+        "to this API would break the execution logs of the account's other APIs. The role is retained on delete.",
+    );
+  }
+  acknowledgeRules(
+    api.deploymentStage,
+    ['NIST.800.53.R5-APIGWCacheEnabledAndEncrypted'],
+    'Response streaming (needed for answers longer than 29 s) does not support API Gateway caching. LLM ' +
+      'answers are cached by the gateway itself, per tenant, in the encrypted ElastiCache and pgvector stores.',
+  );
+  acknowledgeRules(
+    api.deploymentStage,
+    ['NIST.800.53.R5-APIGWSSLEnabled'],
+    'A client certificate authenticates API Gateway to HTTP backends. The only backends here are Lambda ' +
+      'functions, invoked through the Lambda API with IAM and TLS; there is no HTTP backend to present it to.',
+  );
 }

@@ -4,7 +4,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
@@ -15,7 +14,8 @@ import type { IProviderSecrets } from '../provider-secrets/provider-secrets-inte
 import type { IResponseCache } from '../response-cache/response-cache-interface';
 import { VpcFunctionRole } from '../shared/function-role';
 import { logEncryptionKey } from '../shared/log-encryption';
-import { PLATFORM_FUNCTION_ENVIRONMENT, PROJECT_ROOT, platformFunctionDefaults } from '../shared/platform-function';
+import { FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON, acknowledgeRules } from '../shared/nag-acknowledgments';
+import { PLATFORM_FUNCTION_ENVIRONMENT, PROJECT_ROOT, platformFunction } from '../shared/platform-function';
 import { publicSubnetsIn } from '../shared/public-subnets';
 import { vectorStoreEnvironment } from '../shared/vector-store-environment';
 import type { IVectorStore } from '../vector-store/vector-store-interface';
@@ -118,7 +118,7 @@ export interface LlmGatewayProps {
  */
 export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnectable {
   /** The gateway function. */
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   /** The validated config (defaults applied) the function is deployed with. */
   readonly config: GatewayConfig;
   /** The largest request body the gateway accepts (`limits.maxBodyBytes`); the edge uses it too. */
@@ -202,9 +202,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
       `Model config${routing ? ' and router model' : ''} of the LLM gateway ${this.node.path}`,
     );
 
-    const defaults = platformFunctionDefaults('gateway/handler.ts');
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      ...defaults,
+    this.function = platformFunction(this, 'Function', 'gateway', {
       description: 'LLM gateway: OpenAI-compatible API over many providers (API Gateway REST, response streaming)',
       memorySize: props.memorySize ?? 1024,
       timeout: this.timeout,
@@ -227,6 +225,7 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     this.configLayer = layer;
     // Lambda checks the network-interface permissions when it creates the function.
     if (role instanceof VpcFunctionRole) this.function.node.addDependency(role.permissions);
+    acknowledgeRules(this.function, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
     this.grantPrincipal = this.function.grantPrincipal;
     this.connections = this.function.connections;
 

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cdk8s from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledgeControl } from '../shared/control-tower';
+import { acknowledgeServingFindings } from './acknowledgments';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { privateBucket } from '../shared/private-bucket';
 import {
@@ -243,7 +244,15 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     });
 
     this.modelBucket =
-      props.modelBucket ?? privateBucket(this, 'ModelBucket', { key, logPrefix: 'model-bucket/', removalPolicy });
+      props.modelBucket ??
+      privateBucket(this, 'ModelBucket', {
+        key,
+        logPrefix: 'model-bucket/',
+        removalPolicy,
+        whyNoReplication:
+          'Model weights are copies of published checkpoints, re-uploadable from their source: cross-region ' +
+          'replication would double the storage of hundreds of GB for no recovery the source does not already give.',
+      });
     this.modelServerRole = podIdentityRole(this, 'ModelServer', {
       cluster: this.cluster,
       agent: podIdentityAgent,
@@ -330,6 +339,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
         server,
       });
     }
+    acknowledgeServingFindings(this, props.modelBucket ? undefined : this.modelBucket);
   }
 
   /** Lets `peer` (the gateway function) reach every model server's load balancer on its port. */

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeStackHelperFunction } from '../shared/control-tower';
+import { acknowledgeRules } from '../shared/nag-acknowledgments';
 import { logEncryptionKey } from '../shared/log-encryption';
 
 /** The AWS services the platform calls from inside the VPC, reached through interface endpoints. */
@@ -184,6 +185,17 @@ export class Network extends Construct {
       "it removes every rule of the VPC's default security group when the VPC is created " +
         '(restrictDefaultSecurityGroup), so that nothing placed in that group can talk',
     );
+    for (const subnet of vpc.publicSubnets) {
+      const route = subnet.node.tryFindChild('DefaultRoute');
+      if (!route) continue;
+      acknowledgeRules(
+        route,
+        ['NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW'],
+        'Public subnets hold only the NAT gateways, which need a default route to the internet gateway to ' +
+          'give private subnets egress to model providers. No instance in them has a public address ' +
+          '(MapPublicIpOnLaunch is false); compute and data live in private and isolated subnets.',
+      );
+    }
     return vpc;
   }
 

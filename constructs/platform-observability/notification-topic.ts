@@ -103,6 +103,7 @@ export class NotificationTopic extends Construct {
       acknowledgeDeadLetterQueue(
         this.queue,
         "SNS moves a notification it could not deliver to one of the topic's subscribers here (the subscription's redrive policy)",
+        'sns',
       );
       // SNS encrypts what it moves to the queue with the queue's key.
       this.encryptionKey.addToResourcePolicy(

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { UNSET_CREDENTIAL_SECRET_STRING } from '../../lambda/contract/credentials';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { grantSecretRead } from '../shared/grant-secret-read';
+import { acknowledgeRules } from '../shared/nag-acknowledgments';
 import type { IProviderSecrets } from './provider-secrets-interface';
 
 /** The names the gateway's model config gives credentials (`deployments.*.credential`). */
@@ -231,6 +232,14 @@ export class ProviderSecrets extends ProviderSecretsBase {
           // A fresh secret holds the marker: there is no key to rotate until an operator sets one.
           rotateImmediatelyOnUpdate: false,
         });
+      } else {
+        acknowledgeRules(
+          secret,
+          ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled'],
+          'A third-party model provider API key (OpenAI, Anthropic) is issued by the provider, not by AWS: no ' +
+            'hosted rotation exists. ProviderSecrets takes a rotation function per credential (`rotations`) for ' +
+            'providers with an admin API, and raises an EventBridge event on every change (onCredentialChange).',
+        );
       }
       created[credential] = secret;
     }

@@ -1,5 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { acknowledgeRules } from './nag-acknowledgments';
 
 /**
  * The AWS Control Tower proactive controls a construct of this package may acknowledge, by control
@@ -43,10 +44,20 @@ export function acknowledgeControl(scope: IConstruct, control: ControlTowerContr
 }
 
 /**
- * Acknowledges CT.SQS.PR.1 on a queue that is itself a dead-letter queue; `source` says what moves
- * messages into it.
+ * Acknowledges CT.SQS.PR.1 (and cdk-nag's AwsSolutions-SQS3 and Serverless-SQSRedrivePolicy, the
+ * same finding) on a queue that is itself a dead-letter queue; `source` says what moves messages into it.
  */
-export function acknowledgeDeadLetterQueue(queue: IConstruct, source: string): void {
+export function acknowledgeDeadLetterQueue(queue: IConstruct, source: string, movedBy: 'sqs' | 'lambda' | 'sns'): void {
+  acknowledgeRules(
+    queue,
+    // AwsSolutions-SQS3 recognises a queue that a queue's redrive policy or a function names as its
+    // dead-letter queue, not one that an SNS subscription names.
+    movedBy === 'sns' ? ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'] : ['Serverless-SQSRedrivePolicy'],
+    `This queue is itself a dead-letter queue: ${source} (an SNS redrive policy, a function dead-letter ` +
+      "config or the source queue's redrive policy, which the rules do not recognise on this side). A " +
+      'dead-letter queue of a dead-letter queue has nowhere useful to go; instead the queue is encrypted, ' +
+      'keeps messages 14 days and its depth is there for a "not empty" alarm.',
+  );
   acknowledgeControl(
     queue,
     'CT.SQS.PR.1',

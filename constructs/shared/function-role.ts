@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledgeRules } from './nag-acknowledgments';
 
 /**
  * A role whose every statement (its own, the CDK's grants, another construct's `grant*`) lands in one
@@ -68,5 +69,13 @@ export class VpcFunctionRole extends ManagedPolicyRole {
         }),
       ],
     });
+    acknowledgeRules(
+      this.permissions,
+      ['AwsSolutions-IAM5[Resource::*]'],
+      "Two statements of the function's own managed policy cannot name a resource: the network-interface " +
+        'actions Lambda needs to attach a function to the VPC (ec2:DescribeNetworkInterfaces and its kin have ' +
+        "no resource-level permissions) and X-Ray's PutTraceSegments/PutTelemetryRecords (none either). Every " +
+        'other statement (logs, secrets, Bedrock models, tables, queues) names its resources.',
+    );
   }
 }

@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledgeControl } from './control-tower';
+import { acknowledgeRules } from './nag-acknowledgments';
 
 export interface PrivateBucketOptions {
   readonly key: kms.IKey;
@@ -15,6 +16,11 @@ export interface PrivateBucketOptions {
    * @default true
    */
   readonly eventBridge?: boolean;
+  /**
+   * Why this bucket's objects need no copy in another region (NIST 800-53's replication rule), for
+   * the reviewer: what it holds and how it would be recovered.
+   */
+  readonly whyNoReplication: string;
 }
 
 /**
@@ -33,6 +39,12 @@ export function privateBucket(scope: Construct, id: string, options: PrivateBuck
     removalPolicy: options.removalPolicy,
   });
   acknowledgeAccessLogBucket(accessLogs);
+  acknowledgeRules(
+    accessLogs,
+    ['NIST.800.53.R5-S3BucketReplicationEnabled'],
+    'Server access logs of one bucket stay in its region by design (they are read in place when ' +
+      'investigating); a second copy in another region would double them for no recovery anyone needs.',
+  );
   const bucket = new s3.Bucket(scope, id, {
     encryption: s3.BucketEncryption.KMS,
     encryptionKey: options.key,
@@ -63,6 +75,11 @@ export function privateBucket(scope: Construct, id: string, options: PrivateBuck
     });
   }
   acknowledgeControl(bucket, 'CT.S3.PR.9', OBJECT_LOCK);
+  acknowledgeRules(
+    bucket,
+    ['NIST.800.53.R5-S3BucketReplicationEnabled'],
+    `${options.whyNoReplication} Versioning (on) guards against overwrites and deletes.`,
+  );
   return bucket;
 }
 
@@ -74,6 +91,12 @@ const OBJECT_LOCK =
 
 /** The controls a bucket that receives S3 server access logs cannot meet, with why. */
 function acknowledgeAccessLogBucket(accessLogs: s3.Bucket): void {
+  acknowledgeRules(
+    accessLogs,
+    ['NIST.800.53.R5-S3DefaultEncryptionKMS'],
+    'S3 server access logging can only deliver to a bucket encrypted with SSE-S3, not SSE-KMS, so the ' +
+      'access-log bucket uses S3-managed encryption; the bucket it records is KMS-encrypted.',
+  );
   acknowledgeControl(
     accessLogs,
     'CT.S3.PR.10',

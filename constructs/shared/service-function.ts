@@ -2,15 +2,15 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { VpcFunctionRole } from './function-role';
-import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunctionDefaults } from './platform-function';
+import { FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON, acknowledgeRules } from './nag-acknowledgments';
+import { PLATFORM_FUNCTION_ENVIRONMENT, platformFunction, type PlatformHandler } from './platform-function';
 
 export interface ServiceFunctionOptions {
-  /** Handler below `lambda/`, e.g. `jobs-api/handler.ts`. */
-  readonly entry: string;
+  /** Handler folder below `lambda/`, e.g. `jobs-api`. */
+  readonly handler: PlatformHandler;
   readonly description: string;
   /** POWERTOOLS_SERVICE_NAME: the service in its logs, metrics and traces. */
   readonly serviceName: string;
@@ -33,7 +33,7 @@ export interface ServiceFunctionOptions {
  * group, a role that writes only there, JSON logs and active tracing. Construct ids are `${id}Logs`,
  * `${id}Role` and `${id}Function`.
  */
-export function serviceFunction(scope: Construct, id: string, options: ServiceFunctionOptions): nodejs.NodejsFunction {
+export function serviceFunction(scope: Construct, id: string, options: ServiceFunctionOptions): lambda.Function {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     encryptionKey: options.key,
     retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -43,8 +43,7 @@ export function serviceFunction(scope: Construct, id: string, options: ServiceFu
     logGroup,
     description: `Runs the ${options.serviceName} function of ${scope.node.path}`,
   });
-  const fn = new nodejs.NodejsFunction(scope, `${id}Function`, {
-    ...platformFunctionDefaults(options.entry),
+  const fn = platformFunction(scope, `${id}Function`, options.handler, {
     description: options.description,
     memorySize: options.memorySize,
     timeout: options.timeout,
@@ -65,5 +64,6 @@ export function serviceFunction(scope: Construct, id: string, options: ServiceFu
   });
   // Lambda checks the network-interface permissions when it creates the function.
   fn.node.addDependency(role.permissions);
+  acknowledgeRules(fn, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
   return fn;
 }

@@ -39,6 +39,7 @@ export function workQueue(
   acknowledgeDeadLetterQueue(
     deadLetterQueue,
     `SQS moves a message of the work queue here after ${options.maxReceiveCount} failed receives, for a redrive`,
+    'sqs',
   );
   const queue = new sqs.Queue(scope, 'Queue', {
     encryption: sqs.QueueEncryption.KMS,

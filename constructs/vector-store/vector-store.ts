@@ -3,21 +3,22 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { VECTOR_DATABASE_SETTINGS } from '../../lambda/contract/vector-schema/database-settings';
 import { vectorSchemaMigrations } from '../../lambda/contract/vector-schema/migrations';
 import type { SchemaStepProperties } from '../../lambda/contract/vector-schema/step-properties';
 import { dataSubnetsOf } from '../shared/data-subnets';
 import { grantSecretRead } from '../shared/grant-secret-read';
 import { logEncryptionKey } from '../shared/log-encryption';
-import { RDS_CA_ENVIRONMENT } from '../shared/platform-function';
+import { acknowledgeRules, managedPolicyFinding } from '../shared/nag-acknowledgments';
+import { acknowledgeSchemaStep } from './acknowledgments';
+import { VpcFunctionRole } from '../shared/function-role';
+import { RDS_CA_ENVIRONMENT, platformFunction } from '../shared/platform-function';
 import type { IDatabaseClient, IVectorStore } from './vector-store-interface';
 
 /**
@@ -210,7 +211,7 @@ export class VectorStore extends VectorStoreBase {
   /** The exported PostgreSQL log. */
   readonly logGroup: logs.LogGroup;
   /** The function that applies the schema on every deploy. */
-  readonly schemaFunction: nodejs.NodejsFunction;
+  readonly schemaFunction: lambda.Function;
 
   constructor(scope: Construct, id: string, props: VectorStoreProps) {
     super(scope, id);
@@ -320,6 +321,19 @@ export class VectorStore extends VectorStoreBase {
       engineLifecycleSupport: rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
     });
     this.clusterIdentifier = this.cluster.clusterIdentifier;
+    acknowledgeRules(
+      this.cluster,
+      ['NIST.800.53.R5-RDSInBackupPlan'],
+      'Aurora backs the cluster up continuously with point-in-time restore (35 days when highly available), ' +
+        "encrypted with the store's key. Enrolling it in an AWS Backup plan (often an organisation-wide, " +
+        'cross-account policy) is left to the account owner rather than hard-wired into the construct.',
+    );
+    acknowledgeRules(
+      this.cluster,
+      [managedPolicyFinding('service-role/AmazonRDSEnhancedMonitoringRole')],
+      'Enhanced Monitoring needs a role RDS assumes to write OS metrics to the RDSOSMetrics log group; ' +
+        'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy for exactly that and nothing else.',
+    );
     this.cluster.node.addDependency(this.logGroup);
     this.endpointAddress = this.cluster.clusterEndpoint.hostname;
     this.masterSecret = this.cluster.secret!;
@@ -463,7 +477,7 @@ export class VectorStore extends VectorStoreBase {
     vpc: ec2.IVpc,
     subnets: ec2.SubnetSelection,
     removalPolicy: RemovalPolicy,
-  ): nodejs.NodejsFunction {
+  ): lambda.Function {
     const securityGroup = new ec2.SecurityGroup(this, 'SchemaFunctionSecurityGroup', {
       vpc,
       description: `Schema step of ${this.node.path}: to the database and to AWS APIs over HTTPS`,
@@ -471,11 +485,18 @@ export class VectorStore extends VectorStoreBase {
     });
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (Secrets Manager) over HTTPS');
     this.connections.allowDefaultPortFrom(securityGroup, 'Schema step');
-    const fn = new nodejs.NodejsFunction(this, 'SchemaFunction', {
+    const logGroup = new logs.LogGroup(this, 'SchemaFunctionLog', {
+      encryptionKey: this.encryptionKey,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+    });
+    // Its own log group and network interfaces only, in a managed policy (not AWS's broad ones).
+    const role = new VpcFunctionRole(this, 'SchemaFunctionRole', {
+      logGroup,
+      description: `Runs the schema step of ${this.node.path}`,
+    });
+    const fn = platformFunction(this, 'SchemaFunction', 'vector-schema', {
       description: `Applies the platform's vector schema to ${this.node.path} on every deploy`,
-      entry: path.join(__dirname, '..', '..', 'lambda', 'vector-schema', 'handler.ts'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(5),
       vpc,
@@ -487,19 +508,10 @@ export class VectorStore extends VectorStoreBase {
         // A failed migration's stack trace points into the TypeScript, not the bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },
-      logGroup: new logs.LogGroup(this, 'SchemaFunctionLog', {
-        encryptionKey: this.encryptionKey,
-        retention: logs.RetentionDays.ONE_YEAR,
-        removalPolicy,
-      }),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        // The runtime provides the AWS SDK; pg's native binding is optional and never used.
-        externalModules: ['@aws-sdk/*', 'pg-native'],
-      },
+      logGroup,
+      role,
     });
+    fn.node.addDependency(role.permissions); // Lambda checks the network-interface permissions at creation
     this.masterSecret.grantRead(fn);
     this.secret.grantRead(fn);
     return fn;
@@ -510,18 +522,26 @@ export class VectorStore extends VectorStoreBase {
     subnets: ec2.SubnetSelection,
     properties: SchemaStepProperties,
   ): CustomResource {
+    const logGroup = new logs.LogGroup(this, 'SchemaProviderLog', {
+      encryptionKey: this.encryptionKey,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const frameworkRole = new VpcFunctionRole(this, 'SchemaProviderRole', {
+      logGroup,
+      description: `Runs the custom-resource framework of the schema step of ${this.node.path}`,
+    });
     const provider = new cr.Provider(this, 'SchemaProvider', {
       onEventHandler: this.schemaFunction,
       // Beside the step's function: it calls only Lambda (to invoke it) and S3 (to answer CloudFormation).
       vpc,
       vpcSubnets: subnets,
       securityGroups: this.schemaFunction.connections.securityGroups,
-      logGroup: new logs.LogGroup(this, 'SchemaProviderLog', {
-        encryptionKey: this.encryptionKey,
-        retention: logs.RetentionDays.ONE_YEAR,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup,
+      frameworkOnEventRole: frameworkRole,
     });
+    provider.node.findChild('framework-onEvent').node.addDependency(frameworkRole.permissions);
+    acknowledgeSchemaStep(this.schemaFunction, provider, frameworkRole);
     const schema = new CustomResource(this, 'Schema', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::VectorSchema',

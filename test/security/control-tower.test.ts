@@ -210,7 +210,12 @@ describe('private buckets', () => {
   test('declare EventBridge notifications in their own properties; inherent controls acknowledged where made', () => {
     const { stage, stack } = smallStage('Buckets');
     const key = customerManagedKey(stack, 'Key', { description: 'test', removalPolicy: RemovalPolicy.DESTROY });
-    privateBucket(stack, 'Bucket', { key, logPrefix: 'x/', removalPolicy: RemovalPolicy.DESTROY });
+    privateBucket(stack, 'Bucket', {
+      key,
+      logPrefix: 'x/',
+      removalPolicy: RemovalPolicy.DESTROY,
+      whyNoReplication: 'test',
+    });
     Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
       NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
     });
@@ -229,10 +234,12 @@ describe('private buckets', () => {
     const { stack } = smallStage('Fight');
     const key = customerManagedKey(stack, 'Key', { description: 'test', removalPolicy: RemovalPolicy.DESTROY });
     const queue = new sqs.Queue(stack, 'Queue');
-    privateBucket(stack, 'Bucket', { key, logPrefix: 'x/', removalPolicy: RemovalPolicy.DESTROY }).addEventNotification(
-      s3.EventType.OBJECT_CREATED,
-      new s3n.SqsDestination(queue),
-    );
+    privateBucket(stack, 'Bucket', {
+      key,
+      logPrefix: 'x/',
+      removalPolicy: RemovalPolicy.DESTROY,
+      whyNoReplication: 'test',
+    }).addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(queue));
     expect(() => Template.fromStack(stack)).toThrow(/addEventNotification would replace them.*eventBridge: false/);
   });
 });

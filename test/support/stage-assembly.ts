@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { ENVIRONMENTS } from '../../lib/config/environments';
 import { controlTowerFindings, type ControlTowerFinding } from '../../lib/security/control-tower';
 import { unacknowledgedNagErrors } from '../../lib/security/nag-packs';
+import { nagAcknowledgmentsBelow, type NagAcknowledgment } from '../../constructs/shared/nag-acknowledgments';
 import { buildPlatform } from './platform-app';
 import { STAGE_ASSEMBLY_ENV } from './stage-assembly-dir';
 
@@ -23,6 +24,8 @@ export interface StageFindings {
   readonly nag: readonly string[];
   /** Every Control Tower finding, acknowledged or not (`controlTowerFindings`). */
   readonly controlTower: readonly ControlTowerFinding[];
+  /** The cdk-nag acknowledgments the constructs made in the stage (`nagAcknowledgmentsBelow`). */
+  readonly nagAcknowledgments: readonly (NagAcknowledgment & { readonly path: string })[];
 }
 
 export interface SynthesizedStage {
@@ -45,7 +48,11 @@ export function writeStageAssembly(dir: string): void {
   app.synth();
   const findings: Record<string, StageFindings> = {};
   for (const stage of stages) {
-    findings[stage.stageName] = { nag: unacknowledgedNagErrors(stage), controlTower: controlTowerFindings(stage) };
+    findings[stage.stageName] = {
+      nag: unacknowledgedNagErrors(stage),
+      controlTower: controlTowerFindings(stage),
+      nagAcknowledgments: nagAcknowledgmentsBelow(stage),
+    };
   }
   fs.writeFileSync(path.join(dir, FINDINGS_FILE), JSON.stringify(findings));
 }

@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { VectorSizes } from './vector-sizes';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -37,6 +38,7 @@ export function addDataStores(
   config: EnvironmentConfig,
   network: Network,
   removalPolicy: RemovalPolicy,
+  vectorSizes: VectorSizes,
 ): DataStores {
   const { cache, vectorStore, providerSecrets } = config;
 
@@ -94,7 +96,8 @@ export function addDataStores(
         maxCapacity: vectorStore.maxCapacity,
         autoPause:
           vectorStore.autoPauseMinutes !== undefined ? Duration.minutes(vectorStore.autoPauseMinutes) : undefined,
-        dimensions: vectorStore.dimensions,
+        dimensions: vectorSizes.dimensions,
+        embeddingDimensions: vectorSizes.embeddingDimensions,
         removalPolicy,
       });
 

@@ -17,6 +17,7 @@ import { ModelServingCluster } from '../constructs/model-serving';
 import type { GatewayConfigInput } from '../lambda/contract/config/gateway-config';
 import { PLATFORM_GATEWAY_MODELS } from './config/gateway-models';
 import { addDataStores } from './data-stores';
+import { vectorSizesOf } from './vector-sizes';
 import { addObservability } from './observability';
 import { addServices } from './services';
 import type { EnvironmentConfig } from './config/schema';
@@ -70,7 +71,9 @@ export class LlmPlatformStack extends Stack {
       flowLogRetention: config.network.flowLogRetentionDays,
       removalPolicy,
     });
-    const stores = addDataStores(this, config, this.network, removalPolicy);
+    // The vector store is made for every embedding model the gateway config names.
+    const vectorSizes = vectorSizesOf(PLATFORM_GATEWAY_MODELS, config.vectorStore.dimensions);
+    const stores = addDataStores(this, config, this.network, removalPolicy, vectorSizes);
     this.responseCache = stores.responseCache;
     this.vectorStore = stores.vectorStore;
     this.providerSecrets = stores.providerSecrets;

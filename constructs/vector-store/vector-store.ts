@@ -10,7 +10,8 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { VECTOR_DATABASE_SETTINGS } from '../../lambda/contract/vector-schema/database-settings';
-import { vectorSchemaMigrations } from '../../lambda/contract/vector-schema/migrations';
+import { vectorSchemaMigrations, type VectorSchemaOptions } from '../../lambda/contract/vector-schema/migrations';
+import { chunkIndexType } from '../../lambda/contract/vector-schema/embedding-migrations';
 import type { SchemaStepProperties } from '../../lambda/contract/vector-schema/step-properties';
 import { dataSubnetsOf } from '../shared/data-subnets';
 import { grantSecretRead } from '../shared/grant-secret-read';
@@ -93,11 +94,18 @@ export interface VectorStoreProps {
    */
   readonly port?: number;
   /**
-   * Dimensions of the embedding model's vectors, for the HNSW-indexed columns. It must match the
-   * gateway's embedder (the built-in offline embedder has 256).
+   * Vector size of the semantic cache's embedding model (its table's HNSW-indexed column; at most
+   * 2,000). It must match the gateway's `semanticCache.embeddingModel` (the built-in offline
+   * embedder has 256). Changing it empties the semantic cache: its table is made again.
    * @default 256
    */
   readonly dimensions?: number;
+  /**
+   * Vector sizes of every embedding model collections may use: each gets an HNSW index (`halfvec`
+   * above 2,000 dimensions, up to 4,000). A collection of a size not listed is searched without one.
+   * @default [dimensions]
+   */
+  readonly embeddingDimensions?: readonly number[];
   /**
    * Key that encrypts the storage, snapshots, credentials, Performance Insights and the logs.
    * @default - a new customer-managed key with rotation enabled
@@ -220,6 +228,7 @@ export class VectorStore extends VectorStoreBase {
     const minCapacity = props.minCapacity ?? (highAvailability ? 0.5 : 0);
     const maxCapacity = props.maxCapacity ?? 4;
     const dimensions = props.dimensions ?? 256;
+    const embeddingDimensions = [...new Set(props.embeddingDimensions ?? [dimensions])].sort((a, b) => a - b);
     const port = props.port ?? 5433;
     const databaseName = props.databaseName ?? 'llm_platform';
     const applicationRole = props.applicationRole ?? 'llm_app';
@@ -356,7 +365,8 @@ export class VectorStore extends VectorStoreBase {
       ApplicationSecretArn: this.secret.secretArn,
       ApplicationRole: applicationRole,
       Dimensions: String(dimensions),
-      SchemaFingerprint: this.schemaFingerprint(dimensions),
+      EmbeddingDimensions: embeddingDimensions.join(','),
+      SchemaFingerprint: this.schemaFingerprint({ dimensions, embeddingDimensions }),
     });
 
     // Rotation starts once the schema step has created the application role it alternates.
@@ -435,6 +445,13 @@ export class VectorStore extends VectorStoreBase {
         this.node.path,
         `dimensions is ${dimensions}; HNSW indexes take 1 to 2000 dimensions (the built-in embedder has 256)`,
       );
+    }
+    for (const size of props.embeddingDimensions ?? []) {
+      try {
+        chunkIndexType(size);
+      } catch (error) {
+        fail(this.node.path, `embeddingDimensions holds ${size}: ${(error as Error).message}`);
+      }
     }
     if (!Number.isInteger(port) || port < 1150 || port > 65535 || port === 5432) {
       fail(
@@ -559,12 +576,12 @@ export class VectorStore extends VectorStoreBase {
    * Changes whenever what the step applies changes (the migrations, the settings, the step's code),
    * so that CloudFormation runs it again; the step itself skips what is already done.
    */
-  private schemaFingerprint(dimensions: number): string {
+  private schemaFingerprint(schema: VectorSchemaOptions): string {
     const code = Stack.of(this).resolve((this.schemaFunction.node.defaultChild as lambda.CfnFunction).code) as {
       S3Key?: unknown;
     };
     return createHash('sha256')
-      .update(JSON.stringify([vectorSchemaMigrations({ dimensions }), VECTOR_DATABASE_SETTINGS, code.S3Key ?? '']))
+      .update(JSON.stringify([vectorSchemaMigrations(schema), VECTOR_DATABASE_SETTINGS, code.S3Key ?? '']))
       .digest('hex');
   }
 

@@ -78,6 +78,7 @@ export function createSchemaHandler(deps: SchemaHandlerDeps) {
     try {
       const result = await setUpVectorStore(client, {
         dimensions: props.Dimensions,
+        embeddingDimensions: props.EmbeddingDimensions.split(',').map(Number),
         application: { role: props.ApplicationRole, login: application },
       });
       deps.logger.info('vector store set up', { database: props.DatabaseName, ...result });

@@ -13,7 +13,7 @@ export const PLATFORM_GATEWAY_MODELS: GatewayConfigInput = {
     'chat-default': { deployments: ['openai-4o-mini', 'claude-haiku', 'nova-lite'], aliases: ['gpt-4o-mini'] },
     code: { deployments: ['claude-sonnet', 'openai-4o'] },
     reasoning: { deployments: ['openai-4o', 'claude-sonnet'] },
-    embed: { kind: 'embedding', deployments: ['openai-embed'], aliases: ['text-embedding-3-small'] },
+    embed: { kind: 'embedding', deployments: ['openai-embed'], aliases: ['text-embedding-3-small'], dimensions: 1536 },
   },
   deployments: {
     'openai-4o-mini': {
@@ -71,5 +71,6 @@ export const PLATFORM_GATEWAY_MODELS: GatewayConfigInput = {
   tokenLimits: { tenant: { perMinute: 200_000, perDay: 5_000_000 }, user: { perMinute: 20_000 } },
   budgets: { tenant: { monthlyMicroUsd: 500_000_000 } },
   exactCache: { ttlSeconds: 3600 },
-  semanticCache: { threshold: 0.9, ttlSeconds: 86_400 },
+  // Embeds prompts with the real embedding model (the hashing embedder is for offline use only).
+  semanticCache: { threshold: 0.9, ttlSeconds: 86_400, embeddingModel: 'embed' },
 };

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS } from '../../lib/config/environments';
 import { buildPlatform } from '../support/platform-app';
-import { synthesizedStage } from '../support/stage-assembly';
+import { layerFiles, synthesizedStage } from '../support/stage-assembly';
 import { onlyResource } from './data-store-fixtures';
 
 const templateOf = (stage: string) => synthesizedStage(stage).template;
@@ -111,4 +111,28 @@ describe('an environment that brings its own cache, database and secrets', () =>
     expect(stage.platform.providerSecrets.credentialNames).toEqual(['anthropic', 'openai']);
     expect(template.toJSON().Outputs.ProviderSecretOpenai.Value).toBe(OPENAI);
   });
+});
+
+describe('the semantic cache and the collections are made for the embedding model each stage deploys', () => {
+  test.each(['Dev', 'Staging', 'Prod'])(
+    '%s: the gateway embeds with "embed" (1536-d), and the vector store is made and indexed for 1536',
+    (name) => {
+      const stage = synthesizedStage(name);
+      const configs = layerFiles(stage, 'llm-gateway/gateway-config.json') as Array<{
+        models: Record<string, { kind?: string; dimensions?: number; deployments: string[] }>;
+        deployments: Record<string, { model: string }>;
+        semanticCache?: { embeddingModel?: string };
+      }>;
+      // The gateway and every service that runs its config: all with the real embedding model.
+      expect(configs.length).toBeGreaterThan(0);
+      for (const config of configs) {
+        expect(config.semanticCache?.embeddingModel).toBe('embed');
+        const model = config.models.embed;
+        expect(model).toMatchObject({ kind: 'embedding', dimensions: 1536 });
+        expect(config.deployments[model.deployments[0]].model).toBe('text-embedding-3-small');
+      }
+      const step = onlyResource(stage.template, 'Custom::VectorSchema');
+      expect(step.Properties).toMatchObject({ Dimensions: '1536', EmbeddingDimensions: '1536' });
+    },
+  );
 });

@@ -218,6 +218,8 @@ describe('VectorStore in a development environment', () => {
   test('the schema follows the embedding model’s dimensions, and its fingerprint follows the migrations', () => {
     const step = onlyResource(template, 'Custom::VectorSchema');
     expect(step.Properties.Dimensions).toBe('1536');
+    // Collections of the same size by default.
+    expect(step.Properties.EmbeddingDimensions).toBe('1536');
     const other = teamStack();
     new VectorStore(other.stack, 'Vectors', { vpc: other.vpc, highAvailability: false, dimensions: 256 });
     const otherStep = onlyResource(Template.fromStack(other.stack), 'Custom::VectorSchema');
@@ -297,6 +299,11 @@ describe('VectorStore refuses bad props with what to do', () => {
       'dimensions HNSW cannot index',
       { dimensions: 3072 },
       /dimensions is 3072; HNSW indexes take 1 to 2000 dimensions/,
+    ],
+    [
+      'a collection size no index can take',
+      { embeddingDimensions: [1536, 4096] },
+      /embeddingDimensions holds 4096: vector dimensions must be a whole number from 1 to 4000 \(the HNSW limit, as halfvec above 2000\)/,
     ],
     ['the default port', { port: 5432 }, /port is 5432; give a port .* other than PostgreSQL's default 5432/],
     [

@@ -48,6 +48,7 @@ function properties(overrides: Partial<SchemaStepProperties> = {}): SchemaStepPr
     ApplicationSecretArn: APP,
     ApplicationRole: 'llm_app',
     Dimensions: '8',
+    EmbeddingDimensions: '8',
     SchemaFingerprint: 'test',
     ...overrides,
   };

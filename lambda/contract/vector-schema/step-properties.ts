@@ -17,6 +17,8 @@ export const schemaStepPropertiesSchema = z.object({
   /** Role the application's privileges are granted to. */
   ApplicationRole: z.string().check(z.minLength(1)),
   Dimensions: z.coerce.number().check(z.int()),
+  /** The chunk vector sizes to index, comma-separated (`VectorSchemaOptions.embeddingDimensions`). */
+  EmbeddingDimensions: z.string().check(z.regex(/^\d+(,\d+)*$/)),
   /** Changes whenever the migrations do, so that CloudFormation runs the step again. */
   SchemaFingerprint: z.string().check(z.minLength(1)),
 });

@@ -4,8 +4,10 @@ import { migrateVectorSchema } from './migrate';
 import type { SqlClient } from './sql-client';
 
 export interface VectorStoreSetUpOptions {
-  /** Dimensions of the embedding model's vectors (see `VectorSchemaOptions`). */
+  /** The semantic cache's vector size (see `VectorSchemaOptions`). */
   readonly dimensions: number;
+  /** The chunk sizes to index (see `VectorSchemaOptions`). @default [dimensions] */
+  readonly embeddingDimensions?: readonly number[];
   /** The application role and its current login; omit to leave roles alone. */
   readonly application?: { readonly role: string; readonly login: DatabaseLogin };
 }
@@ -27,7 +29,10 @@ export async function setUpVectorStore(
   session: SqlClient,
   options: VectorStoreSetUpOptions,
 ): Promise<VectorStoreSetUpResult> {
-  const applied = await migrateVectorSchema(session, { dimensions: options.dimensions });
+  const applied = await migrateVectorSchema(session, {
+    dimensions: options.dimensions,
+    embeddingDimensions: options.embeddingDimensions,
+  });
   await applyDatabaseSettings(session);
   const role = options.application ? await ensureApplicationRole(session, options.application) : { created: false };
   return { applied, createdRole: role.created };

@@ -3,7 +3,7 @@ import { HashingEmbedder } from '../../lambda/core/policy/cache/embedder';
 import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../lambda/core/vector';
 import { parseGatewayConfig } from '../../lambda/core/config/load';
 import type { SemanticCacheEvent } from '../../lambda/core/policy/cache/semantic-cache';
-import { startHarness, type Harness } from './harness';
+import { KEYS, startHarness, type Harness } from './harness';
 
 /**
  * The semantic cache embedding with a configured embedding model (`semanticCache.embeddingModel`),
@@ -81,6 +81,20 @@ test('a paraphrase in other words hits, a near-miss misses; one embedding per ca
   const embeddings = h.traces.records.filter((t) => t.route === '/v1/embeddings');
   expect(embeddings).toHaveLength(3);
   expect(embeddings.every((t) => t.tenant === 'tenant-a' && t.outcome === 'success' && t.costMicroUsd > 0)).toBe(true);
+});
+
+test("a key limited to some chat models still gets the cache: the embedding is the platform's, billed to its tenant", async () => {
+  const ask = (content: string) =>
+    h
+      .client(KEYS.restricted)
+      .chat.completions.create({ model: 'claude', messages: [{ role: 'user', content }], temperature: 0 })
+      .withResponse();
+  await ask('When does the Berlin office open on Mondays?');
+  const again = await ask('when does the Berlin office open on Mondays');
+  expect(again.response.headers.get('x-llm-cache')).toBe('hit');
+  const embeddings = h.traces.records.filter((t) => t.route === '/v1/embeddings' && t.tenant === 'tenant-b');
+  expect(embeddings).toHaveLength(2);
+  expect(embeddings.every((t) => t.outcome === 'success')).toBe(true);
 });
 
 test('an embedding that takes longer than embeddingTimeoutMs is a miss, and the call is answered', async () => {

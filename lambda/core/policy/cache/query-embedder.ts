@@ -34,7 +34,10 @@ export class ModelQueryEmbedder implements QueryEmbedder {
   ) {}
 
   async embed(prompt: string, facts: CallFacts, signal: AbortSignal): Promise<number[]> {
-    const [vector] = await this.embedAs(facts.identity, this.model, [prompt], signal);
+    // The platform embeds for its own cache: a key limited to some chat models still gets it (its
+    // tenant, user and limits stay the caller's, and so does the cost).
+    const { allowedModels: _, ...caller } = facts.identity;
+    const [vector] = await this.embedAs(caller, this.model, [prompt], signal);
     if (vector.length !== this.dimensions) {
       throw new Error(
         `the embedding model "${this.model}" returned ${vector.length} dimensions; its config says ${this.dimensions}`,

@@ -66,11 +66,16 @@ test('a 64 MB body sent without Content-Length is refused at the 4 MB limit: 413
   // Measured once the server's socket has closed, so that what a busy machine still had in flight
   // on it (read and about to be thrown away) is not counted as growth.
   for (let i = 0; i < 100 && bytesRead === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  // A buffer's memory goes back a little after the collection that frees it: collect, let the
+  // finalizers run, collect again.
+  heapAfterGc();
+  await new Promise((resolve) => setTimeout(resolve, 50));
   const grown = heapAfterGc() - before;
   // The limit, what the lingering close reads and throws away so the client can read the 413, and
   // what was in flight: never the whole 64 MB.
   expect(bytesRead).toBeLessThan(4 * MB + LINGER.bytes + 2 * MB);
-  expect(grown).toBeLessThan(8 * MB);
+  // Far below the 64 MB a body read whole would hold; a loaded machine returns socket buffers late.
+  expect(grown).toBeLessThan(16 * MB);
 });
 
 test('a body nested 2 million levels deep is refused with a 400 before JSON.parse sees it', async () => {

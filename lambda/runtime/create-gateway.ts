@@ -16,6 +16,7 @@ import { ExactCache, InMemoryCacheStore, RedisCacheStore } from '../core/policy/
 import { SemanticCache, type SemanticCacheEvent } from '../core/policy/cache/semantic-cache';
 import { ModelQueryEmbedder, offlineQueryEmbedder, type QueryEmbedder } from '../core/policy/cache/query-embedder';
 import { GatewayEmbedder } from '../core/embeddings/gateway-embedder';
+import { ModelCatalog } from '../core/config/catalog';
 import type { SqlClient } from '../core/vector/sql-client';
 import { InMemoryKillSwitchStore, KillSwitch, RedisKillSwitchStore } from '../core/policy/kill-switch/kill-switch';
 import { TokenLimiter } from '../core/policy/limits/token-limits';
@@ -182,8 +183,8 @@ function queryEmbedder(options: GatewayOptions, self: () => Gateway): QueryEmbed
   const { config } = options;
   const model = config.semanticCache?.embeddingModel;
   if (model === undefined) return offlineQueryEmbedder(options.embedder ?? new HashingEmbedder());
-  const entry = Object.entries(config.models).find(([name, m]) => name === model || m.aliases.includes(model));
   // The config's own check makes sure the model exists, is an embedding model and has dimensions.
+  const { entry } = new ModelCatalog(config).resolve(model, 'embedding');
   const embedder = new GatewayEmbedder({
     handle: (request) => self().handle(request),
     authorizeModel: (identity, requested, kind) => self().authorizeModel(identity, requested, kind),
@@ -191,7 +192,7 @@ function queryEmbedder(options: GatewayOptions, self: () => Gateway): QueryEmbed
   return new ModelQueryEmbedder(
     (identity, name, inputs, signal) => embedder.embed(identity, name, inputs, signal),
     model,
-    entry![1].dimensions!,
+    entry.dimensions!,
   );
 }
 

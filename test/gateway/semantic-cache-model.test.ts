@@ -1,8 +1,7 @@
-import { Pool } from 'pg';
 import { HashingEmbedder } from '../../lambda/core/policy/cache/embedder';
-import { migrateVectorSchema, startEmbeddedPostgres, type EmbeddedPostgres } from '../../lambda/core/vector';
 import { parseGatewayConfig } from '../../lambda/core/config/load';
 import type { SemanticCacheEvent } from '../../lambda/core/policy/cache/semantic-cache';
+import { startPlatformDatabase, type PlatformDatabase } from '../support/platform-database';
 import { KEYS, startHarness, type Harness } from './harness';
 
 /**
@@ -24,29 +23,20 @@ const words = new HashingEmbedder(256);
 const loopbackModel = (text: string) =>
   words.embedOne(text.toLowerCase().replace(/\p{L}+/gu, (word) => SYNONYMS[word] ?? word));
 
-let pg: EmbeddedPostgres;
-let pool: Pool;
+let db: PlatformDatabase;
 let h: Harness;
 
 beforeAll(async () => {
-  pg = await startEmbeddedPostgres();
-  pool = new Pool({ connectionString: pg.connectionString, max: 4 });
-  const session = await pool.connect();
-  try {
-    await migrateVectorSchema(session, { dimensions: 256 });
-  } finally {
-    session.release();
-  }
+  db = await startPlatformDatabase(256);
   h = await startHarness({
-    vectorDb: pool,
+    vectorDb: db.pool,
     semanticCache: { threshold: 0.9, embeddingModel: 'embed' },
     embedWith: loopbackModel,
   });
 });
 afterAll(async () => {
   await h.close();
-  await pool.end();
-  await pg.stop();
+  await db.close();
 });
 
 const ask = (content: string) =>
@@ -100,7 +90,7 @@ test("a key limited to some chat models still gets the cache: the embedding is t
 test('an embedding that takes longer than embeddingTimeoutMs is a miss, and the call is answered', async () => {
   const events: SemanticCacheEvent[] = [];
   const slow = await startHarness({
-    vectorDb: pool,
+    vectorDb: db.pool,
     semanticCache: { threshold: 0.9, embeddingModel: 'embed', embeddingTimeoutMs: 100 },
     embedWith: loopbackModel,
     onSemanticCacheEvent: (event) => events.push(event),

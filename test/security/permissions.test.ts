@@ -1,7 +1,7 @@
 import { bundleHandlers, type HandlerBundle } from './permissions/bundle-commands';
 import { bundleMismatches, deniedCalls, unusedGrants, type Grant } from './permissions/checks';
 import { HANDLER_AWS_CALLS } from './permissions/declarations';
-import { checkStage, type StagePermissions } from './permissions/stage-permissions';
+import { callTable, checkStage, type StagePermissions } from './permissions/stage-permissions';
 import { UNUSED_GRANTS_THAT_STAY } from './permissions/unused-grants-that-stay';
 import { synthesizedStages } from '../support/stage-assembly';
 
@@ -12,6 +12,7 @@ import { synthesizedStages } from '../support/stage-assembly';
  * and the resource and key policies of the template; the declarations checked against the SDK
  * commands of each handler's bundle; and every grant no call needs reported (and failing, unless
  * `unused-grants-that-stay.ts` says why it stays). `permissions-checks.test.ts` shows each check failing.
+ * `PERMISSIONS_TABLE=1` prints each stage's calls with the statements that allow them, as a Markdown table.
  */
 const stages = synthesizedStages();
 const checked = new Map<string, Promise<StagePermissions>>();
@@ -35,6 +36,7 @@ describe.each(stages.map((stage) => stage.name))('%s stage', (name) => {
 
   test('every call a function makes with its role is allowed by the role and the resource and key policies', async () => {
     const { functions } = await permissionsOf(name);
+    if (process.env.PERMISSIONS_TABLE) process.stdout.write(`\n${callTable(name, functions)}\n`);
     const denied = functions.flatMap(({ fn, verdicts }) => deniedCalls(fn, verdicts));
     expect(denied).toEqual([]);
     // The test evaluated something for every declared function (not an empty pass).

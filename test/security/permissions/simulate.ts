@@ -90,19 +90,14 @@ export async function simulateCall(
       })),
     ];
     for (const s of statements) {
+      const raw = s.statement.toJSON() as { Principal?: unknown; Sid?: string };
       // The key policy's account-root statement only lets IAM policies grant: it is not the grant.
-      if (
-        s.policyId.startsWith('resource policy') &&
-        isAccountRoot((s.statement as { Principal?: unknown }).Principal, resolver.account)
-      )
-        continue;
+      if (s.policyId.startsWith('resource policy') && isAccountRoot(raw.Principal, resolver.account)) continue;
       const policy = s.policyId.startsWith('resource policy')
         ? resourcePolicy
         : fn.identityPolicies.find((p) => p.name === s.policyId)?.policy;
-      const index = policy?.Statement.findIndex(
-        (candidate) => JSON.stringify(candidate) === JSON.stringify(s.statement),
-      );
-      allowedBy.add(statementName(s.policyId, s.statement as { Sid?: string }, index === -1 ? undefined : index));
+      const index = policy?.Statement.findIndex((candidate) => JSON.stringify(candidate) === JSON.stringify(raw));
+      allowedBy.add(statementName(s.policyId, raw, index === -1 ? undefined : index));
     }
   }
   return { call, result: response.overallResult, allowedBy: [...allowedBy] };

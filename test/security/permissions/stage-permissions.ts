@@ -60,3 +60,20 @@ export function checkStage(stage: SynthesizedStage): Promise<StagePermissions> {
     stage.assetDirectory,
   );
 }
+
+/** Each call of each checked function with the statements that allow it, as a Markdown table. */
+export function callTable(stage: string, functions: readonly CheckedFunction[]): string {
+  const short = (arn: string) => arn.replace(/^arn:aws:([^:]*):[^:]*:(\d{12})?:?/, '$1:');
+  const rows = functions.flatMap(({ fn, verdicts }) =>
+    verdicts.map(
+      ({ call, result, allowedBy }) =>
+        `| ${fn.handler ?? fn.logicalId} | ${call.by} | ${call.action} | ${short(call.resource)} | ${result === 'Allowed' ? allowedBy.join('<br>') : result} |`,
+    ),
+  );
+  return [
+    `### ${stage}`,
+    '| function | by | action | resource | allowed by |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}

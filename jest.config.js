@@ -16,6 +16,7 @@ const STAGE_FILES = [
   'test/security/nag.test.ts',
   'test/security/control-tower.test.ts',
   'test/security/template-scan.test.ts',
+  'test/security/permissions.test.ts',
 ];
 const UNIT = ['<rootDir>/lambda/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'];
 /** Tests' own small Apps skip aws-cdk-lib's built-in template validation; the stages keep it (see the file). */

@@ -31,7 +31,8 @@ for (let f = 0; f < FOLDS; f++) {
   for (const line of lines.filter(inFold)) {
     const predicted = detector.score(line.text).injection;
     tally(overall, line.label === 'injection', predicted);
-    if (process.env.CV_DUMP && predicted !== (line.label === 'injection')) console.error(JSON.stringify({ label: line.label, kind: line.kind, text: line.text.slice(0, 300) }));
+    if (process.env.CV_DUMP && predicted !== (line.label === 'injection'))
+      console.error(JSON.stringify({ label: line.label, kind: line.kind, text: line.text.slice(0, 300) }));
     const kind = `${line.kind}`;
     if (!byKind.has(kind)) byKind.set(kind, emptyConfusion());
     tally(byKind.get(kind)!, line.label === 'injection', predicted);

@@ -10,7 +10,7 @@
 export const LEXICON = {
   /** Verbs that set instructions aside, in every language read (accents stripped). */
   overrideVerb: [
-    'zignoruj', 'ignoruj', 'zapomnij o', 'yok say', 'görmezden gel', 'unut', 'abaikan', 'lupakan', 'ignorera', 'strunta i', 'glöm alla', 'bỏ qua', 'phớt lờ', 'quên đi', 'تجاهل', 'اهمل', 'अनदेखा', 'नजरअंदाज', 'भूल जाओ', 'ігноруй', 'αγνόησε', 'zapomeň', 'nevšímej si',
+    'zignoruj', 'ignoruj', 'zapomnij o', 'yok say', 'görmezden gel', 'unut ', 'abaikan', 'lupakan', 'ignorera', 'strunta i', 'glöm alla', 'bỏ qua', 'phớt lờ', 'quên đi', 'تجاهل', 'اهمل', 'अनदेखा', 'नजरअंदाज', 'भूल जाओ', 'ігноруй', 'αγνόησε', 'zapomeň', 'nevšímej si',
     'ignore', 'ignoring', 'disregard', 'forget', 'override', 'overrule', 'bypass', 'discard', 'abandon', 'set aside',
     'throw out', 'drop all', 'skip all', 'pay no attention to', 'stop following', 'do not follow', "don't follow",
     'no longer follow', 'nullify', 'erase', 'wipe', 'neglect', 'dismiss', 'circumvent', 'stop obeying', 'do not obey',
@@ -33,7 +33,7 @@ export const LEXICON = {
     'deaktivieren', 'ausschalten', 'uberspringen', 'negeren', 'vergeten',
   ],
   earlier: [
-    'wcześniejsze', 'poprzednie', 'wszystkie', 'önceki', 'tüm ', 'sebelumnya', 'semua ', 'tidigare', 'alla ', 'trước đó', 'mọi ', 'السابقة', 'جميع', 'पिछले', 'सभी', 'попередні', 'προηγούμενες', 'předchozí', 'všechny',
+    'wcześniejsze', 'poprzednie', 'wszystkie', 'önceki', 'tüm ', 'sebelumnya', 'semua ', 'tidigare', 'trước đó', 'السابقة', 'جميع', 'पिछले', 'सभी', 'попередні', 'προηγούμενες', 'předchozí', 'všechny',
     'previous', 'prior', 'above', 'earlier', 'preceding', 'former', 'original', 'initial', 'old ', 'existing',
     'foregoing', 'all ', 'any ', 'every ', 'your ', 'system', 'developer', 'default', 'built-in', 'safety',
     'anteriores', 'previas', 'originales', 'iniciales', 'de arriba', 'del sistema', 'todas', 'tus ', 'sus ',
@@ -272,7 +272,7 @@ export const LEXICON = {
     'end admin message', 'end of admin', 'end admin', 'end system', 'end of system message',
   ],
   revealVerb: [
-    'pokaż', 'wyświetl', 'göster', 'tampilkan', 'tunjukkan', 'visa', 'cho tôi xem', 'hiển thị', 'اعرض', 'أظهر', 'दिखाओ', 'दिखाएं', 'покажи', 'ukaž', 'δείξε',
+    'pokaż', 'wyświetl', 'göster', 'tampilkan', 'tunjukkan', 'visa mig', 'cho tôi xem', 'hiển thị', 'اعرض', 'أظهر', 'दिखाओ', 'दिखाएं', 'покажи', 'ukaž', 'δείξε',
     'reveal', 'print', 'show', 'output', 'repeat', 'display', 'tell me', 'give me', 'share', 'leak', 'dump', 'echo',
     'recite', 'copy', 'paste', 'write out', 'list', 'spell out', 'translate', 'summarize', 'summarise', 'what is',
     'what are', 'what were', 'expose', 'disclose', 'provide', 'send me', 'return', 'read back', 'muestra',
@@ -579,9 +579,10 @@ export const LEXICON = {
   ],
   /** An obligation laid on whoever reads ("assistants must", "the model should"). */
   obligation: [
-    'must', 'should', 'need to', 'needs to', 'has to', 'have to', 'shall', 'is required to', 'are required to',
-    'is expected to', 'are expected to', 'is instructed to', 'are instructed to', 'debe', 'deben', 'doit', 'doivent',
-    'muss', 'mussen', 'deve', 'devem', 'devono', 'должен', 'должны', '必须', '必須', '応じて', 'しなければ',
+    // A trailing space ends the word: "must" is not "mustard", "deve" is not "developer".
+    'must ', 'should ', 'need to ', 'needs to ', 'has to ', 'have to ', 'shall ', 'is required to', 'are required to',
+    'is expected to', 'are expected to', 'is instructed to', 'are instructed to', 'debe ', 'deben ', 'doit ', 'doivent ',
+    'muss ', 'mussen ', 'deve ', 'devem ', 'devono ', 'должен', 'должны', '必须', '必須', 'しなければ',
   ],
   /** A colon: after a model's name it opens an order addressed to it. */
   colonMark: [

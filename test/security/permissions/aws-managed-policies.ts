@@ -2,7 +2,8 @@ import type { PolicyDocument } from './function-inventory';
 
 /**
  * The documents of the AWS managed policies the stages attach to function roles, held offline (the
- * test has no AWS account). Copied from the IAM console; AWS changes them rarely and only additively.
+ * test has no AWS account), written out from the AWS Managed Policy Reference Guide rather than fetched:
+ * re-read them there when AWS announces a change (it changes them rarely, and only additively).
  */
 export const AWS_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = {
   'service-role/AWSLambdaBasicExecutionRole': {

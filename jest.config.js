@@ -16,6 +16,8 @@ const STAGE_FILES = [
   'test/security/nag.test.ts',
   'test/security/control-tower.test.ts',
   'test/security/template-scan.test.ts',
+  'test/stages/metric-wiring.test.ts',
+  'test/stages/spend-signal.test.ts',
 ];
 const UNIT = ['<rootDir>/lambda/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'];
 

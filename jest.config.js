@@ -17,6 +17,8 @@ const STAGE_FILES = [
   'test/security/control-tower.test.ts',
   'test/security/template-scan.test.ts',
   'test/security/permissions.test.ts',
+  'test/stages/metric-wiring.test.ts',
+  'test/stages/spend-signal.test.ts',
 ];
 const UNIT = ['<rootDir>/lambda/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'];
 /** Tests' own small Apps skip aws-cdk-lib's built-in template validation; the stages keep it (see the file). */

@@ -8,26 +8,38 @@ export interface ServingDemandSink {
   record(deploymentId: string): void;
 }
 
+/** Push, trim, renew the expiry: one script, as the cache user's ACL allows scripts and not MULTI. */
+const RECORD = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1`;
+
+type DemandRedis = Redis & {
+  servingDemandRecord(key: string, entry: string, maxEntries: number, ttlSeconds: number): Promise<number>;
+};
+
 /**
  * The demand signal in Redis: one entry pushed on the deployment's list, the list trimmed to
- * `maxEntries` and its expiry renewed, in one transaction (one round trip, auto-pipelined with the
- * call's other commands). Nobody waits for it: the failover search goes on at once.
+ * `maxEntries` and its expiry renewed, in one Lua script (atomic, one round trip, auto-pipelined with
+ * the call's other commands). Nobody waits for it: the failover search goes on at once.
  */
 export class RedisServingDemand implements ServingDemandSink {
+  private readonly redis: DemandRedis;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string = SERVING_DEMAND.redisPrefix,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.redis = redis as DemandRedis;
+    if (!('servingDemandRecord' in redis)) redis.defineCommand('servingDemandRecord', { numberOfKeys: 1, lua: RECORD });
+  }
 
   record(deploymentId: string): void {
     const key = servingDemandKey(deploymentId, this.prefix);
     this.redis
-      .multi()
-      .lpush(key, String(this.now()))
-      .ltrim(key, 0, SERVING_DEMAND.maxEntries - 1)
-      .expire(key, SERVING_DEMAND.ttlSeconds)
-      .exec()
+      .servingDemandRecord(key, String(this.now()), SERVING_DEMAND.maxEntries, SERVING_DEMAND.ttlSeconds)
       .catch(() => undefined);
   }
 }

@@ -1,5 +1,4 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type { Construct } from 'constructs';
 import {
   type AsyncJobs,
@@ -13,9 +12,9 @@ import {
   type IResponseCache,
   type IVectorStore,
 } from '../constructs';
-import { ModelServingCluster } from '../constructs/model-serving';
-import type { GatewayConfigInput } from '../lambda/contract/config/gateway-config';
+import type { ModelServingCluster } from '../constructs/model-serving';
 import { PLATFORM_GATEWAY_MODELS } from './config/gateway-models';
+import { addServing, withSelfHostedModels } from './serving';
 import { addDataStores } from './data-stores';
 import { vectorSizesOf } from './vector-sizes';
 import { addObservability } from './observability';
@@ -78,34 +77,7 @@ export class LlmPlatformStack extends Stack {
     this.vectorStore = stores.vectorStore;
     this.providerSecrets = stores.providerSecrets;
 
-    if (config.serving.enabled) {
-      const { serving } = config;
-      this.serving = new ModelServingCluster(this, 'Serving', {
-        vpc: this.network.vpc,
-        subnets: this.network.applicationSubnets,
-        systemNodes: serving.systemNodes,
-        gpuNodeGroups: serving.gpuNodeGroups.map((group) => ({
-          ...group,
-          capacityType: group.capacityType === 'SPOT' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
-        })),
-        vllm: serving.vllm.map(({ minReplicas, maxReplicas, ...workload }) => ({
-          ...workload,
-          autoscaling: { minReplicas, maxReplicas },
-        })),
-        triton: serving.triton.map(({ minReplicas, maxReplicas, ...workload }) => ({
-          ...workload,
-          autoscaling: { minReplicas, maxReplicas },
-        })),
-        adminRoleArns: serving.adminRoleArns,
-        removalPolicy,
-      });
-      new CfnOutput(this, 'ServingClusterName', { value: this.serving.cluster.clusterName });
-      new CfnOutput(this, 'ServingModelBucket', {
-        value: this.serving.modelBucket.bucketName,
-        description:
-          'Upload model weights and Triton repositories here (the prefixes of serving.vllm / serving.triton)',
-      });
-    }
+    this.serving = addServing(this, config, this.network, this.responseCache, removalPolicy);
 
     this.gateway = new LlmGateway(this, 'Gateway', {
       config: withSelfHostedModels(PLATFORM_GATEWAY_MODELS, this.serving),
@@ -164,22 +136,4 @@ export class LlmPlatformStack extends Stack {
       Tags.of(this).add(key, value);
     }
   }
-}
-
-/**
- * The gateway config with the environment's self-hosted models, when it has a serving cluster: its
- * vLLM and Triton endpoints become the deployments of the `local` model, and the router's `local`
- * tier sends there instead of to a hosted model.
- */
-function withSelfHostedModels(
-  models: GatewayConfigInput,
-  serving: ModelServingCluster | undefined,
-): GatewayConfigInput {
-  if (!serving || serving.localModelEntry().deployments.length === 0) return models;
-  return {
-    ...models,
-    models: { ...models.models, local: serving.localModelEntry() },
-    deployments: { ...models.deployments, ...serving.gatewayDeployments() },
-    routing: models.routing && { ...models.routing, tiers: { ...models.routing.tiers, local: { model: 'local' } } },
-  };
 }

@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import { acknowledgeControl } from '../shared/control-tower';
 import {
   acknowledgeMatching,
   logicalIdOf,
@@ -96,11 +97,34 @@ export function acknowledgeServingFindings(serving: IConstruct, modelBucket: ICo
   if (modelBucket) {
     acknowledgeMatching(
       serving,
-      /^ModelServerPolicy$/,
+      /^ModelBucketReaderPolicy$/,
       [objectsFinding(modelBucket)],
-      'The model servers read any object of the model bucket (s3:GetObject only, no write or delete): the ' +
-        'bucket holds nothing but model weights and repositories, and which model a workload loads is its own ' +
-        'prefix, set in its chart.',
+      'The Mountpoint CSI driver reads any object of the model bucket for the model servers (s3:GetObject only, ' +
+        'no write or delete; mounted read-only): the bucket holds nothing but model weights, tokenizers and ' +
+        'repositories, and which model a workload loads is its own prefix, set in its chart.',
     );
   }
+}
+
+/**
+ * What eks-v2's kubectl provider (the function that applies manifests and Helm charts, and the
+ * custom-resource framework's function before it) cannot meet, with why. The module makes them and
+ * their log groups with no option for either.
+ */
+export function acknowledgeKubectlProvider(provider: IConstruct): void {
+  acknowledgeControl(
+    provider,
+    'CT.LAMBDA.PR.3',
+    "Both functions run in the VPC's private subnets, in the cluster security group, which EKS creates " +
+      'and the template names by an attribute of the cluster (Fn::GetAtt on AWS::EKS::Cluster): the rule ' +
+      'recognises only security groups declared as AWS::EC2::SecurityGroup in the template.',
+  );
+  acknowledgeControl(
+    provider,
+    'CT.CLOUDWATCH.PR.3',
+    "aws-cdk-lib eks-v2 creates these functions' log groups itself, with no option for a KMS key. They " +
+      'hold what kubectl and Helm print while CloudFormation applies the serving charts, which carry no ' +
+      'secret values (the model bucket is mounted through Pod Identity; tokens and Redis users come from Secrets Manager through External Secrets); the control-plane logs, which record ' +
+      "the cluster's API calls, are encrypted with the cluster's key.",
+  );
 }

@@ -24,6 +24,11 @@ export interface ServingAddonVersions {
   readonly clusterAutoscalerImage: string;
   /** AWS Load Balancer Controller, as aws-cdk-lib knows its versions (chart and IAM policy). */
   readonly loadBalancerController: eks.AlbControllerVersion;
+  /**
+   * External Secrets (https://charts.external-secrets.io): installed only when a workload has a
+   * Hugging Face token or the demand signal needs its Redis user; serves `external-secrets.io/v1beta1`.
+   */
+  readonly externalSecrets: string;
 }
 
 export const DEFAULT_ADDON_VERSIONS: ServingAddonVersions = {
@@ -34,6 +39,7 @@ export const DEFAULT_ADDON_VERSIONS: ServingAddonVersions = {
   clusterAutoscalerChart: '9.47.0',
   clusterAutoscalerImage: 'v1.33.0',
   loadBalancerController: eks.AlbControllerVersion.V2_13_3,
+  externalSecrets: '0.16.2',
 };
 
 export const MONITORING_NAMESPACE = 'monitoring';

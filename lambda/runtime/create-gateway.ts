@@ -24,6 +24,7 @@ import type { ClassifierModel } from '../core/policy/router/classifier';
 import { PromptRouter } from '../core/policy/router/router';
 import { InMemoryBreakerStore, type BreakerSettings, type BreakerStore } from '../core/resilience/breaker';
 import { RedisBreakerStore } from '../core/resilience/redis-breaker';
+import { RedisServingDemand, recordingServingDemand } from '../core/resilience/serving-demand';
 import { JsonLineTraceSink, type TraceRecord, type TraceSink } from '../core/trace/record';
 import { ApiKeyAuthenticator } from '../core/pipeline/identity';
 import { NO_INSTRUMENTATION, type GatewayInstrumentation } from '../core/telemetry/instrumentation';
@@ -77,9 +78,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { config } = options;
   const instrument = options.telemetry?.instrumentation ?? NO_INSTRUMENTATION;
   const settings = breakerSettings(config);
-  const breaker: BreakerStore = options.redis
-    ? new RedisBreakerStore(options.redis, settings, options.redisPrefix)
-    : new InMemoryBreakerStore(settings);
+  const breaker = withServingDemand(
+    options,
+    options.redis
+      ? new RedisBreakerStore(options.redis, settings, options.redisPrefix)
+      : new InMemoryBreakerStore(settings),
+  );
   const providers = { ...PROVIDERS, ...options.providers };
   for (const kind of Object.keys(providers) as ProviderKind[])
     providers[kind] = instrument.provider(kind, providers[kind]);
@@ -98,6 +102,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     resolveHost: options.resolveHost,
   });
   return gateway;
+}
+
+/**
+ * The breaker store, recording the wants of deployments that scale to zero (`wakeOnDemand`) in the
+ * shared Redis, where their KEDA triggers read them. Without Redis there is no cluster to wake.
+ */
+function withServingDemand(options: GatewayOptions, breaker: BreakerStore): BreakerStore {
+  if (!options.redis) return breaker;
+  const cold = Object.entries(options.config.deployments).filter(([, deployment]) => deployment.wakeOnDemand);
+  const sink = new RedisServingDemand(options.redis, options.redisPrefix);
+  return recordingServingDemand(breaker, sink, new Set(cold.map(([id]) => id)));
 }
 
 /** Every sink that wants the records; a JSON line on stdout when there is none. */

@@ -61,7 +61,8 @@ export const ENVIRONMENTS = {
     },
     serving: {
       enabled: true,
-      // Spot L4 nodes from zero: staging pays for GPUs only while replicas run.
+      // Spot L4 nodes from zero, and no replica at rest (minReplicas unset outside production): staging
+      // pays for GPUs only while the gateway wants them.
       gpuNodeGroups: [{ name: 'l4', instanceTypes: ['g6.xlarge', 'g6.2xlarge'], capacityType: 'SPOT', maxSize: 2 }],
       vllm: [
         {
@@ -129,7 +130,8 @@ export const ENVIRONMENTS = {
         {
           name: 'triton-llama-8b',
           model: 'llama-3.1-8b-instruct',
-          tokenizer: 'meta-llama/Llama-3.1-8B-Instruct',
+          // The tokenizer's files copied into the model bucket: the pods start offline.
+          tokenizerPrefix: 'tokenizers/llama-3.1-8b-instruct/',
           nodeGroup: 'l4',
           modelRepositoryPrefix: 'triton/llama-3.1-8b-instruct/',
           maxReplicas: 2,

@@ -100,9 +100,17 @@ const workloadName = z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
   message: 'must be 1-40 lower-case letters, digits or hyphens, starting with a letter',
 });
 const replicas = {
-  /** Replicas kept however idle (at least 1: the autoscaler reads the servers' own metrics). */
-  minReplicas: z.int().min(1).default(1),
+  /**
+   * Replicas kept however idle. 0: none at rest (nor GPU nodes); the workload wakes on the demand the
+   * gateway records for it. Unset: 1 in highly available (production) environments, 0 elsewhere.
+   */
+  minReplicas: z.int().min(0).optional(),
   maxReplicas: z.int().min(1).default(2),
+  /**
+   * Name of a Secrets Manager secret holding a Hugging Face token, for a model or tokenizer named by
+   * its Hub repository instead of copied into the model bucket. Never the token itself.
+   */
+  huggingFaceTokenSecret: z.string().min(1).optional(),
 };
 
 /** Self-hosted model serving on EKS GPU nodes (constructs/model-serving). */
@@ -139,7 +147,7 @@ export const servingConfigSchema = z
           /** The model id clients send (and the Hub id when there is no modelPrefix). */
           model: z.string().min(1),
           nodeGroup: z.string(),
-          /** Key prefix of the weights in the model bucket. */
+          /** Key prefix of the weights (and tokenizer) in the model bucket; without it, huggingFaceTokenSecret. */
           modelPrefix: z.string().optional(),
           quantization: z.enum(VLLM_QUANTIZATIONS).optional(),
           dtype: z.enum(VLLM_DTYPES).optional(),
@@ -155,6 +163,9 @@ export const servingConfigSchema = z
         z.strictObject({
           name: workloadName,
           model: z.string().min(1),
+          /** Key prefix of the tokenizer in the model bucket (the OpenAI frontend's chat template). */
+          tokenizerPrefix: z.string().optional(),
+          /** The tokenizer's Hugging Face repository: needs huggingFaceTokenSecret. */
           tokenizer: z.string().optional(),
           frontend: z.enum(TRITON_FRONTENDS).optional(),
           nodeGroup: z.string(),
@@ -180,7 +191,7 @@ export const servingConfigSchema = z
             message: `is "${workload.nodeGroup}", which is not one of gpuNodeGroups (${[...groups].join(', ') || 'none'})`,
           });
         }
-        if (workload.minReplicas > workload.maxReplicas) {
+        if (workload.minReplicas !== undefined && workload.minReplicas > workload.maxReplicas) {
           ctx.addIssue({
             code: 'custom',
             path: [kind, i, 'minReplicas'],

@@ -12,13 +12,15 @@ import { manifestSchemaErrors, schemaErrors, type KubernetesObject } from '../su
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const PROMETHEUS = 'http://prometheus-server.monitoring.svc';
-const S3 = { bucketName: 'weights-bucket', prefix: 'llama-3.1-8b-awq/', region: 'eu-west-1' };
+const CLAIM = 'model-bucket';
 
 function vllm(props: Partial<VllmChartProps> = {}): Obj[] {
   const chart = new VllmChart(Testing.app(), 'vllm', {
     name: 'llama',
     namespace: 'serving',
     model: 'meta-llama/Llama-3.1-8B-Instruct',
+    modelPrefix: 'llama-3.1-8b-awq/',
+    modelBucketClaim: CLAIM,
     gpusPerNode: 4,
     prometheusServerAddress: PROMETHEUS,
     ...props,
@@ -31,8 +33,9 @@ function triton(props: Partial<TritonChartProps> = {}): Obj[] {
     name: 'triton-llama',
     namespace: 'serving',
     model: 'llama-3.1-8b-instruct',
-    tokenizer: 'meta-llama/Llama-3.1-8B-Instruct',
-    modelRepository: { bucketName: 'weights-bucket', prefix: 'triton/', region: 'eu-west-1' },
+    tokenizerPrefix: 'tokenizers/llama-3.1-8b-instruct/',
+    modelRepositoryPrefix: 'triton/',
+    modelBucketClaim: CLAIM,
     gpusPerNode: 1,
     prometheusServerAddress: PROMETHEUS,
     ...props,
@@ -55,7 +58,6 @@ describe('VllmChart', () => {
     tensorParallelSize: 2,
     maxModelLen: 16384,
     gpuMemoryUtilization: 0.92,
-    modelSource: S3,
     startupTimeout: Duration.minutes(40),
     autoscaling: { minReplicas: 2, maxReplicas: 6 },
     nodeSelector: { 'llm-platform/node-group': 'gpu-a10g' },
@@ -72,7 +74,7 @@ describe('VllmChart', () => {
   test('passes model, quantization, parallelism, context length and memory share to vLLM', () => {
     const args: string[] = server(objects).args;
     const flag = (name: string) => args[args.indexOf(name) + 1];
-    expect(flag('--model')).toBe('/models/llama');
+    expect(flag('--model')).toBe('/models/llama-3.1-8b-awq');
     expect(flag('--served-model-name')).toBe('meta-llama/Llama-3.1-8B-Instruct');
     expect(flag('--quantization')).toBe('awq');
     expect(flag('--tensor-parallel-size')).toBe('2');
@@ -87,26 +89,30 @@ describe('VllmChart', () => {
     expect(spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone' });
   });
 
-  test('mounts a memory-backed /dev/shm and disk volumes for the model and caches', () => {
+  test('mounts a memory-backed /dev/shm, a local cache, and the model bucket read-only', () => {
     const spec = podSpec(objects);
     const shm = spec.volumes.find((v: Obj) => v.name === 'dshm');
     expect(shm.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4096Mi' });
-    expect(server(objects).volumeMounts.map((m: Obj) => m.mountPath)).toEqual(['/dev/shm', '/models', '/cache']);
+    expect(spec.volumes.find((v: Obj) => v.name === 'models')).toEqual({
+      name: 'models',
+      persistentVolumeClaim: { claimName: CLAIM, readOnly: true },
+    });
+    expect(server(objects).volumeMounts.map((m: Obj) => [m.mountPath, m.readOnly ?? false])).toEqual([
+      ['/dev/shm', false],
+      ['/cache', false],
+      ['/models', true],
+    ]);
   });
 
-  test('copies the weights from S3 in an init container before the server starts', () => {
-    const init = podSpec(objects).initContainers;
-    expect(init).toHaveLength(1);
-    expect(init[0].command).toEqual([
-      'aws',
-      's3',
-      'sync',
-      '--only-show-errors',
-      '--no-progress',
-      's3://weights-bucket/llama-3.1-8b-awq/',
-      '/models/llama',
-    ]);
-    expect(init[0].env).toContainEqual({ name: 'AWS_REGION', value: 'eu-west-1' });
+  test('starts offline from the bucket: no init container, no Hub access', () => {
+    expect(podSpec(objects).initContainers).toBeUndefined();
+    expect(server(objects).env).toEqual(
+      expect.arrayContaining([
+        { name: 'HF_HUB_OFFLINE', value: '1' },
+        { name: 'TRANSFORMERS_OFFLINE', value: '1' },
+      ]),
+    );
+    expect(server(objects).env.map((e: Obj) => e.name)).not.toContain('HF_TOKEN');
     expect(podSpec(objects).serviceAccountName).toBe('model-server');
   });
 
@@ -186,9 +192,9 @@ describe('VllmChart', () => {
     });
   });
 
-  test('defaults: Hugging Face download, one GPU, 1 to 2 replicas, no load balancer', () => {
+  test('defaults: one GPU, 1 to 2 replicas, no load balancer', () => {
     const defaults = vllm();
-    expect(server(defaults).args.slice(0, 2)).toEqual(['--model', 'meta-llama/Llama-3.1-8B-Instruct']);
+    expect(server(defaults).args.slice(0, 2)).toEqual(['--model', '/models/llama-3.1-8b-awq']);
     expect(server(defaults).args).not.toContain('--quantization');
     expect(server(defaults).resources.limits['nvidia.com/gpu']).toBe('1');
     expect(podSpec(defaults).initContainers).toBeUndefined();
@@ -216,7 +222,7 @@ describe('TritonChart', () => {
       '/opt/tritonserver/python/openai/openai_frontend/main.py',
     ]);
     expect(container.command).toEqual(
-      expect.arrayContaining(['--model-repository', '/models/triton-llama', '--enable-kserve-frontends']),
+      expect.arrayContaining(['--model-repository', '/models/triton', '--enable-kserve-frontends']),
     );
     expect(container.ports).toEqual([
       { name: 'openai', containerPort: 9000 },
@@ -227,8 +233,12 @@ describe('TritonChart', () => {
     expect(container.startupProbe.httpGet).toMatchObject({ path: '/health/ready', port: 9000 });
   });
 
-  test('copies the model repository from S3 and schedules like vLLM', () => {
-    expect(podSpec(objects).initContainers[0].command).toContain('s3://weights-bucket/triton/');
+  test('reads the model repository and tokenizer from the bucket mount, offline, and schedules like vLLM', () => {
+    const command: string[] = server(objects).command;
+    expect(command[command.indexOf('--model-repository') + 1]).toBe('/models/triton');
+    expect(command[command.indexOf('--tokenizer') + 1]).toBe('/models/tokenizers/llama-3.1-8b-instruct');
+    expect(podSpec(objects).initContainers).toBeUndefined();
+    expect(server(objects).env).toContainEqual({ name: 'HF_HUB_OFFLINE', value: '1' });
     expect(server(objects).resources.limits['nvidia.com/gpu']).toBe('1');
     expect(podSpec(objects).tolerations[0]).toMatchObject({ key: 'nvidia.com/gpu', effect: 'NoSchedule' });
     expect(podSpec(objects).volumes.find((v: Obj) => v.name === 'dshm').emptyDir.medium).toBe('Memory');
@@ -245,7 +255,7 @@ describe('TritonChart', () => {
   });
 
   test('the kserve frontend runs tritonserver with HTTP, gRPC and metrics ports', () => {
-    const objects = triton({ frontend: 'kserve', tokenizer: undefined });
+    const objects = triton({ frontend: 'kserve', tokenizerPrefix: undefined });
     const container = server(objects);
     expect(container.command[0]).toBe('tritonserver');
     expect(container.ports.map((p: Obj) => p.containerPort)).toEqual([8000, 8001, 8002]);
@@ -272,9 +282,14 @@ describe('bad props are refused with what was given and what to do', () => {
       /minReplicas \(3\) is greater than autoscaling.maxReplicas \(2\)/,
     ],
     [
-      'scale to zero',
+      'scale to zero with nothing to wake it',
       () => vllm({ autoscaling: { minReplicas: 0 } }),
-      /minReplicas is 0; it must be a whole number of at least 1/,
+      /minReplicas is 0 but nothing could wake the workload.*Give wakeOnDemand/,
+    ],
+    [
+      'a negative replica floor',
+      () => vllm({ autoscaling: { minReplicas: -1 } }),
+      /minReplicas is -1; it must be a whole number of at least 0/,
     ],
     ['a GPU memory share above 1', () => vllm({ gpuMemoryUtilization: 1.5 }), /gpuMemoryUtilization is 1.5/],
     ['an invalid name', () => vllm({ name: 'Llama_8B' }), /name is "Llama_8B"; it must be 1-40 lower-case/],
@@ -288,7 +303,16 @@ describe('bad props are refused with what was given and what to do', () => {
       () => triton({ gpusPerReplica: 2, gpusPerNode: 1 }),
       /gpusPerReplica is 2 but the nodes it runs on have 1 GPUs each/,
     ],
-    ['the OpenAI frontend without a tokenizer', () => triton({ tokenizer: undefined }), /needs `tokenizer`/],
+    [
+      'the OpenAI frontend without a tokenizer',
+      () => triton({ tokenizerPrefix: undefined }),
+      /needs a tokenizer for its chat template: tokenizerPrefix .* or tokenizer/,
+    ],
+    [
+      'a bucket prefix with no bucket mounted',
+      () => vllm({ modelBucketClaim: undefined }),
+      /modelPrefix is "llama-3.1-8b-awq\/" but no model bucket is mounted/,
+    ],
     [
       'a load balancer with no security group',
       () => vllm({ loadBalancer: { securityGroupIds: [] } }),
@@ -308,7 +332,7 @@ describe('bad props are refused with what was given and what to do', () => {
       addServingCharts(new App(), {
         prometheusServerAddress: PROMETHEUS,
         vllm: [{ name: 'llama', model: 'a', gpusPerNode: 1 }],
-        triton: [{ name: 'llama', model: 'b', tokenizer: 'b', gpusPerNode: 1, modelRepository: S3 }],
+        triton: [{ name: 'llama', model: 'b', frontend: 'kserve', gpusPerNode: 1, modelRepositoryPrefix: 't/' }],
       }),
     ).toThrow(/"llama": the name is used by more than one workload/);
   });
@@ -318,8 +342,19 @@ describe('every synthesized manifest is valid Kubernetes', () => {
   const props: ServingChartsProps = {
     prometheusServerAddress: PROMETHEUS,
     loadBalancer: { securityGroupIds: ['sg-1'] },
+    modelBucket: { bucketName: 'weights-bucket', region: 'eu-west-1' },
+    demandSignal: {
+      redisAddress: 'cache.example.internal:6379',
+      credentials: { secretsManagerSecret: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:redis-AbCdEf' },
+    },
     vllm: [
-      { name: 'llama', model: 'meta-llama/Llama-3.1-8B-Instruct', gpusPerNode: 1, modelSource: S3 },
+      {
+        name: 'llama',
+        model: 'meta-llama/Llama-3.1-8B-Instruct',
+        gpusPerNode: 1,
+        modelPrefix: 'llama/',
+        autoscaling: { minReplicas: 0 },
+      },
       {
         name: 'qwen-awq',
         model: 'Qwen/Qwen2.5-32B-Instruct-AWQ',
@@ -328,17 +363,18 @@ describe('every synthesized manifest is valid Kubernetes', () => {
         tensorParallelSize: 4,
         gpusPerNode: 4,
         memory: Size.gibibytes(96),
+        huggingFaceToken: { secretsManagerSecret: 'hf-token' },
       },
     ],
     triton: [
       {
         name: 'triton-llama',
         model: 'llama',
-        tokenizer: 'meta-llama/Llama-3.1-8B-Instruct',
+        tokenizerPrefix: 'tokenizers/llama/',
         gpusPerNode: 1,
-        modelRepository: S3,
+        modelRepositoryPrefix: 'triton/',
       },
-      { name: 'triton-kserve', model: 'resnet', frontend: 'kserve', gpusPerNode: 1, modelRepository: S3 },
+      { name: 'triton-kserve', model: 'resnet', frontend: 'kserve', gpusPerNode: 1, modelRepositoryPrefix: 'resnet/' },
     ],
   };
 
@@ -347,7 +383,18 @@ describe('every synthesized manifest is valid Kubernetes', () => {
     const charts = addServingCharts(app, props);
     const manifests = charts.all.flatMap((chart) => chart.toJson()) as KubernetesObject[];
     expect(new Set(manifests.map((m) => m.kind))).toEqual(
-      new Set(['Namespace', 'ServiceAccount', 'Deployment', 'Service', 'PodDisruptionBudget', 'ScaledObject']),
+      new Set([
+        'Namespace',
+        'ServiceAccount',
+        'PersistentVolume',
+        'PersistentVolumeClaim',
+        'ExternalSecret',
+        'TriggerAuthentication',
+        'Deployment',
+        'Service',
+        'PodDisruptionBudget',
+        'ScaledObject',
+      ]),
     );
     expect(manifestSchemaErrors(manifests)).toEqual([]);
   });

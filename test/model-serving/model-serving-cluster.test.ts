@@ -2,7 +2,10 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { ResponseCache } from '../../constructs/response-cache';
 import { ModelServingCluster, type ModelServingClusterProps } from '../../constructs/model-serving';
+import { servingDemandKey } from '../../lambda/contract/serving-demand';
 import { gatewayConfigSchema } from '../../lambda/contract/config/gateway-config';
 import { manifestSchemaErrors, type KubernetesObject } from '../support/kubernetes-schemas';
 import { testApp } from '../support/platform-app';
@@ -13,6 +16,18 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 function build(props: Partial<ModelServingClusterProps> = {}) {
   const stack = new Stack(testApp(), 'Serving', { env: { region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['eu-west-1a', 'eu-west-1b'], natGateways: 1 });
+  const cache = ResponseCache.fromResponseCacheAttributes(stack, 'Cache', {
+    endpointAddress: 'master.gateway-cache.abc123.euw1.cache.amazonaws.com',
+    port: 6379,
+    gatewayUsername: 'gateway',
+    gatewayPasswordSecret: secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      'CacheUser',
+      'arn:aws:secretsmanager:eu-west-1:111122223333:secret:gateway-cache-user-AbCdEf',
+    ),
+    securityGroups: [new ec2.SecurityGroup(stack, 'CacheSg', { vpc })],
+  });
+  const hubToken = secretsmanager.Secret.fromSecretNameV2(stack, 'HubToken', 'hugging-face-token');
   const serving = new ModelServingCluster(stack, 'ModelServing', {
     vpc,
     gpuNodeGroups: [
@@ -25,11 +40,12 @@ function build(props: Partial<ModelServingClusterProps> = {}) {
         model: 'meta-llama/Llama-3.1-8B-Instruct',
         nodeGroup: 'l4',
         modelPrefix: 'llama-3.1-8b/',
-        autoscaling: { minReplicas: 1, maxReplicas: 4 },
+        autoscaling: { minReplicas: 0, maxReplicas: 4 },
       },
       {
         name: 'qwen',
         model: 'Qwen/Qwen2.5-32B-Instruct-AWQ',
+        modelPrefix: 'qwen-2.5-32b-awq/',
         quantization: 'awq',
         tensorParallelSize: 4,
         nodeGroup: 'l4x4',
@@ -39,11 +55,14 @@ function build(props: Partial<ModelServingClusterProps> = {}) {
       {
         name: 'triton-llama',
         model: 'llama-3.1-8b-instruct',
+        // The tokenizer fetched from the Hub with a token from Secrets Manager (External Secrets).
         tokenizer: 'meta-llama/Llama-3.1-8B-Instruct',
+        huggingFaceToken: { secret: hubToken },
         nodeGroup: 'l4',
         modelRepositoryPrefix: 'triton/',
       },
     ],
+    demandSignal: { cache },
     ...props,
   });
   return { stack, vpc, serving };
@@ -96,6 +115,15 @@ describe('the EKS cluster', () => {
     expect(gpu).toHaveLength(2);
     for (const group of gpu) {
       expect(group.Taints).toEqual([{ Key: 'nvidia.com/gpu', Value: 'true', Effect: 'NO_SCHEDULE' }]);
+      // What the Cluster Autoscaler needs to scale an empty group up: GPUs, labels and the taint.
+      const gpus = group.InstanceTypes[0] === 'g6.12xlarge' ? '4' : '1';
+      expect(group.Tags).toMatchObject({
+        'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu': gpus,
+        'k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu': 'true:NoSchedule',
+        'k8s.io/cluster-autoscaler/node-template/label/nvidia.com/gpu.present': 'true',
+        'k8s.io/cluster-autoscaler/node-template/label/llm-platform/node-group':
+          group.Labels['llm-platform/node-group'],
+      });
       expect(group.ScalingConfig.MinSize).toBe(0);
       expect(group.Labels['nvidia.com/gpu.present']).toBe('true');
       expect(group.LaunchTemplate).toBeDefined();
@@ -135,6 +163,7 @@ describe('the EKS cluster', () => {
         'aws-load-balancer-controller',
         'cluster-autoscaler',
         'dcgm-exporter',
+        'external-secrets',
         'keda',
         'nvidia-device-plugin',
         'prometheus',
@@ -146,14 +175,31 @@ describe('the EKS cluster', () => {
   });
 
   test('the controllers that call AWS get their role through EKS Pod Identity', () => {
-    template.resourceCountIs('AWS::EKS::Addon', 1);
-    template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'eks-pod-identity-agent' });
+    expect(
+      resources('AWS::EKS::Addon')
+        .map((r) => r.Properties.AddonName)
+        .sort(),
+    ).toEqual(['aws-mountpoint-s3-csi-driver', 'eks-pod-identity-agent']);
     const associations = resources('AWS::EKS::PodIdentityAssociation').map((r) => r.Properties);
     expect(associations.map((a) => `${a.Namespace}/${a.ServiceAccount}`).sort()).toEqual([
+      'external-secrets/external-secrets',
       'kube-system/aws-load-balancer-controller',
       'kube-system/cluster-autoscaler',
-      'model-serving/model-server',
+      'kube-system/s3-csi-driver-sa',
     ]);
+  });
+
+  test('External Secrets may read exactly the Hub token and the cache user, nothing else', () => {
+    const association = resources('AWS::EKS::PodIdentityAssociation').find(
+      (r) => r.Properties.ServiceAccount === 'external-secrets',
+    )!;
+    const role = template.findResources('AWS::IAM::Role')[association.Properties.RoleArn['Fn::GetAtt'][0]];
+    const policy = template.findResources('AWS::IAM::ManagedPolicy')[role.Properties.ManagedPolicyArns[0].Ref];
+    const [read] = policy.Properties.PolicyDocument.Statement as Obj[];
+    expect([read.Action].flat().sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(JSON.stringify(read.Resource)).toContain(':secret:hugging-face-token-??????');
+    expect(JSON.stringify(read.Resource)).toContain('secret:gateway-cache-user-AbCdEf');
+    expect(JSON.stringify(read.Resource)).not.toContain('*"');
   });
 });
 
@@ -178,9 +224,9 @@ describe('the model bucket', () => {
     expect(policies.every((p) => p.includes('"aws:SecureTransport":"false"'))).toBe(true);
   });
 
-  test('the model servers read it through a Pod Identity role scoped to it, and write nothing', () => {
+  test('the Mountpoint driver reads it for the servers through a Pod Identity role scoped to it, and writes nothing', () => {
     const association = resources('AWS::EKS::PodIdentityAssociation').find(
-      (r) => r.Properties.ServiceAccount === 'model-server',
+      (r) => r.Properties.ServiceAccount === 's3-csi-driver-sa',
     )!;
     const roleId = association.Properties.RoleArn['Fn::GetAtt'][0];
     const role = template.findResources('AWS::IAM::Role')[roleId];
@@ -280,11 +326,54 @@ describe('the workloads and their way in', () => {
       baseUrl: 'http://llama.model-serving.internal:8000/v1',
       timeouts: { firstByteMs: 30_000, totalMs: 300_000 },
       pricing: { input: 0, output: 0 },
+      // At zero replicas when idle: the gateway records demand for it when it gives up on it.
+      wakeOnDemand: true,
     });
+    expect(deployments['vllm-qwen'].wakeOnDemand).toBeUndefined();
     expect(deployments['triton-triton-llama'].baseUrl).toBe('http://triton-llama.model-serving.internal:9000/v1');
     const config = gatewayConfigSchema.safeParse({ models: { local: serving.localModelEntry() }, deployments });
     expect(config.success).toBe(true);
     expect(serving.localModelEntry().deployments).toEqual(['vllm-llama', 'vllm-qwen', 'triton-triton-llama']);
+    expect(serving.localModelEntry(['hosted']).deployments).toEqual([
+      'vllm-llama',
+      'vllm-qwen',
+      'triton-triton-llama',
+      'hosted',
+    ]);
+  });
+
+  test("each workload's demand trigger reads its own deployment's list in the gateway's cache, as the gateway's user", () => {
+    const charts = [
+      ...serving.charts.vllm.map((chart) => ({ chart, id: `vllm-${chart.server.deployment.name}` })),
+      ...serving.charts.triton.map((chart) => ({ chart, id: `triton-${chart.server.deployment.name}` })),
+    ];
+    expect(charts.map((c) => c.id).sort()).toEqual(Object.keys(serving.gatewayDeployments()).sort());
+    for (const { chart, id } of charts) {
+      const scaled = chart.toJson().find((o: Obj) => o.kind === 'ScaledObject');
+      const trigger = scaled.spec.triggers.find((t: Obj) => t.type === 'redis');
+      expect(trigger.metadata).toMatchObject({
+        address: 'master.gateway-cache.abc123.euw1.cache.amazonaws.com:6379',
+        listName: servingDemandKey(id),
+        enableTLS: 'true',
+      });
+      expect(trigger.authenticationRef).toEqual({ name: 'gateway-redis' });
+    }
+    const namespace = serving.charts.namespace.toJson();
+    const external = namespace.find((o: Obj) => o.kind === 'ExternalSecret');
+    expect(external.spec.data.map((d: Obj) => [d.secretKey, d.remoteRef.property])).toEqual([
+      ['username', 'username'],
+      ['password', 'password'],
+    ]);
+    // The cache admits the cluster's pods (KEDA) on its port.
+    const ingress = resources('AWS::EC2::SecurityGroupIngress').map((r) => r.Properties);
+    expect(
+      ingress.some(
+        (i) =>
+          JSON.stringify(i.GroupId).includes('CacheSg') &&
+          i.FromPort === 6379 &&
+          JSON.stringify(i.SourceSecurityGroupId).includes('ClusterSecurityGroupId'),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -24,6 +24,7 @@ export const SPEC: ServingSpec = {
   prometheusServerAddress: 'http://prometheus.monitoring.svc:9090',
   serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/model-server' },
   loadBalancer: { securityGroupIds: ['sg-0abc'] },
+  modelBucket: { bucketName: 'models', region: 'us-west-2' },
   vllm: [
     {
       name: 'llama',
@@ -31,7 +32,7 @@ export const SPEC: ServingSpec = {
       gpusPerNode: 1,
       startupTimeoutMinutes: 45,
       memoryGiB: 14,
-      modelSource: { bucketName: 'models', prefix: 'llama/', region: 'us-west-2' },
+      modelPrefix: 'llama/',
       autoscaling: { minReplicas: 1, maxReplicas: 3 },
     },
   ],
@@ -39,9 +40,9 @@ export const SPEC: ServingSpec = {
     {
       name: 'triton-llama',
       model: 'llama',
-      tokenizer: 'meta-llama/Llama-3.1-8B-Instruct',
+      tokenizerPrefix: 'tokenizers/llama/',
       gpusPerNode: 1,
-      modelRepository: { bucketName: 'models', prefix: 'triton/', region: 'us-west-2' },
+      modelRepositoryPrefix: 'triton/',
     },
   ],
 };

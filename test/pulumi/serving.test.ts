@@ -53,7 +53,7 @@ test('readiness waiting is sized for model load: startup timeout plus image pull
   const llama = object('Deployment', 'llama');
   expect(llama.metadata.annotations['pulumi.com/timeoutSeconds']).toBe(String(45 * 60 + 15 * 60));
   const triton = object('Deployment', 'triton-llama');
-  expect(triton.metadata.annotations['pulumi.com/timeoutSeconds']).toBe(String(30 * 60 + 15 * 60));
+  expect(triton.metadata.annotations['pulumi.com/timeoutSeconds']).toBe(String(20 * 60 + 15 * 60));
   expect(object('Service', 'llama-internal').metadata.annotations['pulumi.com/timeoutSeconds']).toBe('900');
   // Objects Pulumi does not wait on keep no annotation of ours.
   expect(object('PodDisruptionBudget', 'llama').metadata.annotations?.['pulumi.com/timeoutSeconds']).toBeUndefined();

@@ -2,8 +2,9 @@
  * Offline validation of Kubernetes objects against the API's JSON schemas (kubernetes-models,
  * generated from the Kubernetes OpenAPI spec) and KEDA's CRD schemas (@kubernetes-models/keda,
  * generated from KEDA's CRDs). Types, required fields, enums and formats (quantities,
- * int-or-string) are checked; like the API server's schemas these do not forbid unknown fields.
+ * int-or-string) are checked, and External Secrets' (@kubernetes-models/external-secrets); like the API server's schemas these do not forbid unknown fields.
  */
+import * as externalSecrets from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
 import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
@@ -25,6 +26,7 @@ const GROUPS: Record<string, Record<string, unknown>> = {
   'policy/v1': policy,
   'rbac.authorization.k8s.io/v1': rbac,
   'keda.sh/v1alpha1': keda,
+  'external-secrets.io/v1beta1': externalSecrets,
 };
 
 export interface KubernetesObject {

@@ -26,9 +26,6 @@ const OVER_400_LINES: Readonly<Record<string, string>> = {
     'issue 18, construct toolkit: the connectable-store base takes its secrets and fromAttributes',
   'constructs/response-cache/response-cache.ts':
     'issue 18, construct toolkit: the connectable-store base takes its secrets and fromAttributes',
-  'constructs/model-serving/model-serving-cluster.ts': 'issue 18, construct toolkit: shared props and the VPC recipe',
-  'constructs/model-serving/charts/gpu-server.ts':
-    'issue 18, construct toolkit: its 242-line constructor is to be split',
   'constructs/platform-observability/platform-observability.ts':
     'issue 18, construct toolkit: the log-encryption key and its policy move to constructs/shared',
   'constructs/platform-observability/gateway-dashboards.ts':

@@ -1,5 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { SERVING_DEMAND, servingDemandKey } from '../../../lambda/contract/serving-demand';
+import type { ServingDemandSignal } from './offline-models';
 
 /**
  * KEDA's ScaledObject (keda.sh/v1alpha1), written as a plain ApiObject so that the charts need no
@@ -32,6 +34,35 @@ export interface ScaledObjectProps {
   readonly pollingIntervalSeconds: number;
   /** How long the load must stay low before a replica is removed, in seconds. */
   readonly scaleDownStabilizationSeconds: number;
+  /** The gateway's recorded demand: the trigger that wakes the workload from zero. */
+  readonly demand?: ServingDemandSignal;
+  /** With `minReplicas` 0: how long every trigger must be idle before the last replica goes. */
+  readonly idleBeforeZeroSeconds?: number;
+}
+
+/** The name of the trigger on the gateway's recorded demand. */
+export const DEMAND_TRIGGER = 'gateway-demand';
+
+/**
+ * KEDA's `redis` (list) scaler on the list the gateway pushes a want on whenever it gives up on the
+ * cold deployment: any entry activates the workload (0 -> 1); the per-replica target is above the
+ * list's cap, so from one replica on the servers' own signals decide.
+ */
+export function demandTrigger(signal: ServingDemandSignal): Record<string, unknown> {
+  return {
+    type: 'redis',
+    name: DEMAND_TRIGGER,
+    metricType: 'AverageValue',
+    metadata: {
+      address: signal.redisAddress,
+      listName: servingDemandKey(signal.deploymentId, signal.redisPrefix),
+      listLength: String(SERVING_DEMAND.entriesPerReplica),
+      activationListLength: String(SERVING_DEMAND.activationEntries),
+      enableTLS: String(signal.enableTls ?? true),
+      databaseIndex: '0',
+    },
+    ...(signal.authenticationRef ? { authenticationRef: { name: signal.authenticationRef } } : {}),
+  };
 }
 
 export function scaledObject(scope: Construct, id: string, props: ScaledObjectProps): ApiObject {
@@ -44,6 +75,7 @@ export function scaledObject(scope: Construct, id: string, props: ScaledObjectPr
       minReplicaCount: props.minReplicas,
       maxReplicaCount: props.maxReplicas,
       pollingInterval: props.pollingIntervalSeconds,
+      ...(props.minReplicas === 0 ? { cooldownPeriod: props.idleBeforeZeroSeconds } : {}),
       advanced: {
         horizontalPodAutoscalerConfig: {
           behavior: {
@@ -57,18 +89,24 @@ export function scaledObject(scope: Construct, id: string, props: ScaledObjectPr
           },
         },
       },
-      triggers: props.triggers.map((trigger) => ({
-        type: 'prometheus',
-        name: trigger.name,
-        metricType: trigger.metricType,
-        metadata: {
-          serverAddress: props.prometheusServerAddress,
-          query: trigger.query,
-          threshold: String(trigger.threshold),
-          // No series yet (a replica still loading) counts as zero load, not as a scaler error.
-          ignoreNullValues: 'true',
-        },
-      })),
+      triggers: [...props.triggers.map((trigger) => prometheusTrigger(trigger, props)), ...demand(props.demand)],
     },
   });
+}
+
+const demand = (signal: ServingDemandSignal | undefined) => (signal ? [demandTrigger(signal)] : []);
+
+function prometheusTrigger(trigger: PrometheusTrigger, props: ScaledObjectProps): Record<string, unknown> {
+  return {
+    type: 'prometheus',
+    name: trigger.name,
+    metricType: trigger.metricType,
+    metadata: {
+      serverAddress: props.prometheusServerAddress,
+      query: trigger.query,
+      threshold: String(trigger.threshold),
+      // No series yet (a replica still loading) counts as zero load, not as a scaler error.
+      ignoreNullValues: 'true',
+    },
+  };
 }

@@ -1,5 +1,11 @@
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
+import {
+  demandSignalAuthentication,
+  modelBucketVolume,
+  type DemandSignalCredentials,
+  type ModelBucketMount,
+} from './shared-mounts';
 import { checkName } from './validate';
 
 export interface ServingNamespaceChartProps extends ChartProps {
@@ -12,9 +18,16 @@ export interface ServingNamespaceChartProps extends ChartProps {
    * @default - none (EKS Pod Identity associates the role from outside the cluster)
    */
   readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+  /** @default - no shared mount of the model bucket */
+  readonly modelBucket?: ModelBucketMount;
+  /** @default - no TriggerAuthentication for the demand signal */
+  readonly demandSignalCredentials?: DemandSignalCredentials;
 }
 
-/** The namespace of the model servers and the service account that reads their models. */
+/**
+ * The namespace of the model servers, their service account, the shared read-only mount of the
+ * model bucket, and the credentials KEDA reads the gateway's demand signal with.
+ */
 export class ServingNamespaceChart extends Chart {
   constructor(scope: Construct, id: string, props: ServingNamespaceChartProps) {
     super(scope, id, { ...props, namespace: undefined });
@@ -46,5 +59,9 @@ export class ServingNamespaceChart extends Chart {
       },
       automountServiceAccountToken: false,
     });
+    if (props.modelBucket) modelBucketVolume(this, props.namespace, props.modelBucket);
+    if (props.demandSignalCredentials) {
+      demandSignalAuthentication(this, props.namespace, props.demandSignalCredentials);
+    }
   }
 }

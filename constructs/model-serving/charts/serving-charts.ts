@@ -2,12 +2,19 @@ import type { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { InternalLoadBalancerProps } from './gpu-server';
 import { ServingNamespaceChart } from './namespace-chart';
+import type { ServingDemandSignal } from './offline-models';
+import {
+  DEMAND_AUTHENTICATION,
+  MODEL_BUCKET_CLAIM,
+  type DemandSignalCredentials,
+  type ModelBucketMount,
+} from './shared-mounts';
 import { TritonChart, type TritonServerOptions } from './triton-chart';
 import { ServingPropsError } from './validate';
 import { VllmChart, type VllmServerOptions } from './vllm-chart';
 
 /** Settings every workload of one deployment shares; given once in {@link ServingChartsProps}. */
-type SharedSettings = 'prometheusServerAddress' | 'serviceAccountName' | 'loadBalancer';
+type SharedSettings = 'prometheusServerAddress' | 'serviceAccountName' | 'loadBalancer' | 'modelBucketClaim';
 export type VllmWorkload = Omit<VllmServerOptions, SharedSettings>;
 export type TritonWorkload = Omit<TritonServerOptions, SharedSettings>;
 
@@ -30,6 +37,22 @@ export interface ServingChartsProps {
    * @default - no load balancer; the servers are reachable inside the cluster only
    */
   readonly loadBalancer?: InternalLoadBalancerProps;
+  /**
+   * The bucket of model weights, Triton repositories and tokenizers, mounted read-only at `/models`
+   * in every replica (Mountpoint for Amazon S3 CSI driver).
+   * @default - no mount: models come from the Hugging Face Hub, each with a token
+   */
+  readonly modelBucket?: ModelBucketMount;
+  /**
+   * The gateway's Redis, where it records demand for cold deployments: every workload gets a
+   * trigger on its own demand list (deployment id `vllm-<name>` / `triton-<name>`) unless it sets
+   * its own `wakeOnDemand`.
+   * @default - no demand trigger (workloads then keep at least one replica)
+   */
+  readonly demandSignal?: Omit<ServingDemandSignal, 'deploymentId' | 'authenticationRef'> & {
+    /** The Redis user's secret, synced by External Secrets. @default - Redis without authentication */
+    readonly credentials?: DemandSignalCredentials;
+  };
   /** @default - none */
   readonly vllm?: readonly VllmWorkload[];
   /** @default - none */
@@ -60,20 +83,31 @@ export function addServingCharts(scope: Construct, props: ServingChartsProps): S
     prometheusServerAddress: props.prometheusServerAddress,
     serviceAccountName,
     loadBalancer: props.loadBalancer,
+    modelBucketClaim: props.modelBucket ? MODEL_BUCKET_CLAIM : undefined,
   };
   const namespaceChart = new ServingNamespaceChart(scope, 'serving-namespace', {
     namespace,
     serviceAccountName,
     serviceAccountAnnotations: props.serviceAccountAnnotations,
+    modelBucket: props.modelBucket,
+    demandSignalCredentials: props.demandSignal?.credentials,
   });
+  const wake = (deploymentId: string, own: ServingDemandSignal | undefined) => own ?? demandOf(props, deploymentId);
   const vllm = (props.vllm ?? []).map(
-    (workload) => new VllmChart(scope, `vllm-${workload.name}`, { ...workload, ...shared, namespace }),
+    (workload) =>
+      new VllmChart(scope, `vllm-${workload.name}`, {
+        ...workload,
+        ...shared,
+        wakeOnDemand: wake(`vllm-${workload.name}`, workload.wakeOnDemand),
+        namespace,
+      }),
   );
   const triton = (props.triton ?? []).map(
     (workload) =>
       new TritonChart(scope, `triton-${workload.name}`, {
         ...workload,
         ...shared,
+        wakeOnDemand: wake(`triton-${workload.name}`, workload.wakeOnDemand),
         // Only the OpenAI frontend has a port for the gateway to reach.
         loadBalancer: workload.frontend === 'kserve' ? undefined : props.loadBalancer,
         namespace,
@@ -81,4 +115,11 @@ export function addServingCharts(scope: Construct, props: ServingChartsProps): S
   );
   for (const chart of [...vllm, ...triton]) chart.addDependency(namespaceChart);
   return { namespace: namespaceChart, vllm, triton, all: [namespaceChart, ...vllm, ...triton] };
+}
+
+/** The shared demand signal, for one workload's deployment id. */
+function demandOf(props: ServingChartsProps, deploymentId: string): ServingDemandSignal | undefined {
+  if (!props.demandSignal) return undefined;
+  const { credentials, ...signal } = props.demandSignal;
+  return { ...signal, deploymentId, authenticationRef: credentials ? DEMAND_AUTHENTICATION : undefined };
 }

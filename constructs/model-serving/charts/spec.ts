@@ -10,7 +10,18 @@ import { VLLM_DTYPES, VLLM_QUANTIZATIONS } from './vllm-chart';
  * `npm run manifests -- --spec file.json` take. Sizes and durations are numbers with their unit in
  * the name; everything else is the charts' own props, checked by the charts themselves.
  */
-const s3Source = z.strictObject({ bucketName: z.string().min(1), prefix: z.string(), region: z.string().min(1) });
+const hubToken = z
+  .strictObject({
+    secretsManagerSecret: z.string().min(1),
+    property: z.string().optional(),
+    secretStore: z.string().optional(),
+  })
+  .optional();
+const demandSignal = {
+  redisAddress: z.string().min(1),
+  enableTls: z.boolean().optional(),
+  redisPrefix: z.string().optional(),
+};
 
 const common = {
   name: z.string(),
@@ -20,7 +31,8 @@ const common = {
   cpu: z.number().positive().optional(),
   memoryGiB: z.number().positive().optional(),
   sharedMemoryGiB: z.number().positive().optional(),
-  modelVolumeGiB: z.number().positive().optional(),
+  cacheVolumeGiB: z.number().positive().optional(),
+  huggingFaceToken: hubToken,
   startupTimeoutMinutes: z.number().positive().optional(),
   env: z.record(z.string(), z.string()).optional(),
   extraArgs: z.array(z.string()).optional(),
@@ -32,6 +44,7 @@ const common = {
       gpuUtilizationTargetPercent: z.int().optional(),
       pollingIntervalSeconds: z.int().positive().optional(),
       scaleDownStabilizationMinutes: z.number().positive().optional(),
+      idleBeforeZeroMinutes: z.number().positive().optional(),
     })
     .optional(),
 };
@@ -44,12 +57,21 @@ export const servingSpecSchema = z.strictObject({
   loadBalancer: z
     .strictObject({ securityGroupIds: z.array(z.string()), subnetIds: z.array(z.string()).optional() })
     .optional(),
+  modelBucket: z.strictObject({ bucketName: z.string().min(1), region: z.string().min(1) }).optional(),
+  demandSignal: z
+    .strictObject({
+      ...demandSignal,
+      credentials: z
+        .strictObject({ secretsManagerSecret: z.string().min(1), secretStore: z.string().optional() })
+        .optional(),
+    })
+    .optional(),
   vllm: z
     .array(
       z.strictObject({
         ...common,
         model: z.string(),
-        modelSource: s3Source.optional(),
+        modelPrefix: z.string().optional(),
         quantization: z.enum(VLLM_QUANTIZATIONS).optional(),
         dtype: z.enum(VLLM_DTYPES).optional(),
         tensorParallelSize: z.int().optional(),
@@ -65,7 +87,8 @@ export const servingSpecSchema = z.strictObject({
       z.strictObject({
         ...common,
         model: z.string(),
-        modelRepository: s3Source,
+        modelRepositoryPrefix: z.string(),
+        tokenizerPrefix: z.string().optional(),
         tokenizer: z.string().optional(),
         frontend: z.enum(TRITON_FRONTENDS).optional(),
         gpusPerReplica: z.int().optional(),
@@ -80,13 +103,13 @@ export type ServingSpec = z.input<typeof servingSpecSchema>;
 type CommonSpec = {
   memoryGiB?: number;
   sharedMemoryGiB?: number;
-  modelVolumeGiB?: number;
+  cacheVolumeGiB?: number;
   startupTimeoutMinutes?: number;
   autoscaling?: z.output<typeof servingSpecSchema>['vllm'][number]['autoscaling'];
 };
 
 function units<T extends CommonSpec>(workload: T) {
-  const { memoryGiB, sharedMemoryGiB, modelVolumeGiB, startupTimeoutMinutes, autoscaling, ...rest } = workload;
+  const { memoryGiB, sharedMemoryGiB, cacheVolumeGiB, startupTimeoutMinutes, autoscaling, ...rest } = workload;
   const scaling: ServingAutoscalingProps | undefined = autoscaling && {
     minReplicas: autoscaling.minReplicas,
     maxReplicas: autoscaling.maxReplicas,
@@ -100,12 +123,16 @@ function units<T extends CommonSpec>(workload: T) {
       autoscaling.scaleDownStabilizationMinutes === undefined
         ? undefined
         : Duration.seconds(Math.round(autoscaling.scaleDownStabilizationMinutes * 60)),
+    idleBeforeZero:
+      autoscaling.idleBeforeZeroMinutes === undefined
+        ? undefined
+        : Duration.seconds(Math.round(autoscaling.idleBeforeZeroMinutes * 60)),
   };
   return {
     ...rest,
     memory: memoryGiB === undefined ? undefined : Size.mebibytes(Math.round(memoryGiB * 1024)),
     sharedMemory: sharedMemoryGiB === undefined ? undefined : Size.mebibytes(Math.round(sharedMemoryGiB * 1024)),
-    modelVolumeSize: modelVolumeGiB === undefined ? undefined : Size.gibibytes(modelVolumeGiB),
+    cacheVolumeSize: cacheVolumeGiB === undefined ? undefined : Size.gibibytes(cacheVolumeGiB),
     startupTimeout: startupTimeoutMinutes === undefined ? undefined : Duration.minutes(startupTimeoutMinutes),
     autoscaling: scaling,
   };
@@ -127,6 +154,8 @@ export function servingChartsPropsFromSpec(input: unknown): ServingChartsProps {
     serviceAccountAnnotations: spec.serviceAccountAnnotations,
     prometheusServerAddress: spec.prometheusServerAddress,
     loadBalancer: spec.loadBalancer,
+    modelBucket: spec.modelBucket,
+    demandSignal: spec.demandSignal,
     vllm: spec.vllm.map((workload): VllmWorkload => units(workload)),
     triton: spec.triton.map((workload): TritonWorkload => units(workload)),
   };

@@ -1,6 +1,7 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { GpuServer, type ContainerPortSpec, type GpuServerOptions, type S3ModelSource } from './gpu-server';
+import { GpuServer, type ContainerPortSpec, type GpuServerOptions } from './gpu-server';
+import { modelPathOf } from './offline-models';
 import { checkInteger, checkOneOf, ServingPropsError } from './validate';
 
 /**
@@ -17,13 +18,23 @@ export const TRITON_PORTS = { openai: 9000, http: 8000, grpc: 8001, metrics: 800
 const OPENAI_FRONTEND_MAIN = '/opt/tritonserver/python/openai/openai_frontend/main.py';
 
 export interface TritonServerOptions extends GpuServerOptions {
-  /** The model repository (one folder per model, with its `config.pbtxt`), copied from S3 at start. */
-  readonly modelRepository: S3ModelSource;
+  /**
+   * Key prefix of the model repository (one folder per model, with its `config.pbtxt`) in the model
+   * bucket, read from the shared mount.
+   */
+  readonly modelRepositoryPrefix: string;
   /** The repository's model that clients (and the gateway) name as `model`. */
   readonly model: string;
   /**
-   * Hugging Face id or path of the tokenizer whose chat template the OpenAI frontend applies.
-   * Required with the `openai` frontend.
+   * Key prefix of the tokenizer (whose chat template the OpenAI frontend applies) in the model
+   * bucket. The `openai` frontend needs it or `tokenizer`.
+   * @default - `tokenizer`
+   */
+  readonly tokenizerPrefix?: string;
+  /**
+   * The tokenizer's Hugging Face repository, fetched at start: needs `huggingFaceToken` (synth
+   * refuses it without one). Prefer a copy in the bucket (`tokenizerPrefix`).
+   * @default - none
    */
   readonly tokenizer?: string;
   /** @default 'openai' */
@@ -72,14 +83,31 @@ export class TritonChart extends Chart {
     checkInteger(name, 'targetPendingRequestsPerReplica', pending, 1);
     if (!props.model.trim())
       throw new ServingPropsError(name, 'model is empty; name the repository model clients will send');
-    if (this.frontend === 'openai' && !props.tokenizer) {
+    if (this.frontend === 'openai' && !props.tokenizer && props.tokenizerPrefix === undefined) {
       throw new ServingPropsError(
         name,
-        'the openai frontend needs `tokenizer` (a Hugging Face id or a path in the repository) for its chat template; give one, or use frontend "kserve"',
+        'the openai frontend needs a tokenizer for its chat template: tokenizerPrefix (its copy in the model bucket) ' +
+          'or tokenizer (a Hugging Face repository, with huggingFaceToken); give one, or use frontend "kserve"',
       );
     }
     this.servedModelName = props.model;
-    const repository = `/models/${name}`;
+    const mounted = props.modelBucketClaim !== undefined;
+    const repository = modelPathOf({
+      workload: name,
+      field: 'modelRepositoryPrefix',
+      bucketField: 'modelRepositoryPrefix',
+      bucketPrefix: props.modelRepositoryPrefix,
+      bucketMounted: mounted,
+    }).path;
+    const tokenizer = modelPathOf({
+      workload: name,
+      field: 'tokenizer',
+      bucketField: 'tokenizerPrefix',
+      bucketPrefix: props.tokenizerPrefix,
+      hubRepository: props.tokenizer,
+      bucketMounted: mounted,
+      token: props.huggingFaceToken,
+    });
 
     let command: string[];
     let ports: ContainerPortSpec[];
@@ -92,7 +120,7 @@ export class TritonChart extends Chart {
         '--model-repository',
         repository,
         '--tokenizer',
-        props.tokenizer!,
+        tokenizer.path,
         '--host',
         '0.0.0.0',
         '--openai-port',
@@ -151,8 +179,7 @@ export class TritonChart extends Chart {
       healthPort: health.port,
       metricsPath: metrics.path,
       metricsPort: metrics.port,
-      modelSource: props.modelRepository,
-      modelDirectory: repository,
+      fromHub: this.frontend === 'openai' && tokenizer.fromHub,
       loadTriggers: (selector) => [
         {
           name: 'queue-duration',

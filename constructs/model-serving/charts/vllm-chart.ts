@@ -1,6 +1,7 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { GpuServer, type GpuServerOptions, type S3ModelSource } from './gpu-server';
+import { GpuServer, type GpuServerOptions } from './gpu-server';
+import { modelPathOf } from './offline-models';
 import { checkInteger, checkOneOf, ServingPropsError } from './validate';
 
 /** Quantization methods of vLLM's `--quantization` this chart accepts (`none`: the checkpoint's own dtype). */
@@ -26,15 +27,15 @@ export const VLLM_PORT = 8000;
 
 export interface VllmServerOptions extends GpuServerOptions {
   /**
-   * The model name clients (and the gateway) send as `model`, and the Hugging Face id vLLM loads
-   * when there is no `modelSource`.
+   * The model name clients (and the gateway) send as `model`, and the Hugging Face repository vLLM
+   * loads when there is no `modelPrefix` (which then needs `huggingFaceToken`).
    */
   readonly model: string;
   /**
-   * Copy the weights from S3 at start instead of downloading `model` from the Hugging Face Hub.
-   * @default - vLLM downloads `model` from the Hub (needs egress, and HF_TOKEN in `env` for gated models)
+   * Key prefix of the weights (and tokenizer) in the model bucket, read from the shared mount.
+   * @default - vLLM fetches `model` from the Hub, with `huggingFaceToken` (synth refuses it without one)
    */
-  readonly modelSource?: S3ModelSource;
+  readonly modelPrefix?: string;
   /** @default 'none' */
   readonly quantization?: VllmQuantization;
   /** @default 'auto' */
@@ -103,10 +104,18 @@ export class VllmChart extends Chart {
     if (!props.model.trim()) throw new ServingPropsError(name, 'model is empty; give the model id clients will send');
 
     this.servedModelName = props.model;
-    const modelDirectory = `/models/${name}`;
+    const model = modelPathOf({
+      workload: name,
+      field: 'model',
+      bucketField: 'modelPrefix',
+      bucketPrefix: props.modelPrefix,
+      hubRepository: props.model,
+      bucketMounted: props.modelBucketClaim !== undefined,
+      token: props.huggingFaceToken,
+    });
     const args = [
       '--model',
-      props.modelSource ? modelDirectory : props.model,
+      model.path,
       '--served-model-name',
       props.model,
       '--host',
@@ -140,8 +149,7 @@ export class VllmChart extends Chart {
       metricsPath: '/metrics',
       metricsPort: VLLM_PORT,
       env: { VLLM_CACHE_ROOT: '/cache/vllm', VLLM_NO_USAGE_STATS: '1', DO_NOT_TRACK: '1', ...props.env },
-      modelSource: props.modelSource,
-      modelDirectory,
+      fromHub: model.fromHub,
       loadTriggers: (selector) => [
         {
           name: 'waiting-requests',

@@ -28,6 +28,8 @@ export const PROVIDER_KINDS = PROVIDER_DEPLOYMENTS.map(
 interface ProviderFields {
   readonly baseUrl?: string;
   readonly region?: string;
+  /** `openai-compatible` only: a self-hosted server that scales to zero and wakes on demand. */
+  readonly wakeOnDemand?: boolean;
 }
 
 /** A deployment as the gateway reads it: one provider's entry, with the fields any may have. */

@@ -15,7 +15,11 @@ export interface ResolvedGatewayApiProps {
 }
 
 /** Records on `check` every problem of the API's props, each with what to do. */
-export function checkGatewayApiProps(check: PropsCheck, props: GatewayApiProps, resolved: ResolvedGatewayApiProps): void {
+export function checkGatewayApiProps(
+  check: PropsCheck,
+  props: GatewayApiProps,
+  resolved: ResolvedGatewayApiProps,
+): void {
   const { tiers, ratePerIp, rateWindowSeconds, cacheTtl } = resolved;
   check.expect(Object.keys(tiers).length > 0, 'tiers is empty; give at least one usage tier');
   for (const tier of Object.keys(tiers)) {

@@ -304,4 +304,3 @@ export class GatewayApi extends Construct {
     return this.stage.metricCount(props);
   }
 }
-

@@ -8,7 +8,6 @@ import type { VpcPlacementProps } from '../shared/props';
 /** Redis-compatible engines ElastiCache runs. Valkey is the open-source fork, and cheaper. */
 export type CacheEngine = 'valkey' | 'redis';
 
-
 /** The key prefix the gateway's stores use (see lambda/core/policy/*: `llmgw:`). */
 export const GATEWAY_KEY_PREFIX = 'llmgw:';
 

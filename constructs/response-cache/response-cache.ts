@@ -72,7 +72,14 @@ export class ResponseCache extends ConnectableStore implements IResponseCache {
     const snapshotRetentionDays = props.snapshotRetentionDays ?? 15;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
     const check = new PropsCheck('ResponseCache', this.node.path);
-    checkResponseCacheProps(check, props, { engine, engineVersion, highAvailability, replicas, port, snapshotRetentionDays });
+    checkResponseCacheProps(check, props, {
+      engine,
+      engineVersion,
+      highAvailability,
+      replicas,
+      port,
+      snapshotRetentionDays,
+    });
     check.throwIfAny();
 
     const subnets = dataSubnetsOf(this, 'ResponseCache', props.vpc, props.vpcSubnets ?? props.subnets);

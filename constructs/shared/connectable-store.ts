@@ -54,7 +54,10 @@ export function importedStoreConnections(
   what: string,
 ): ec2.Connections {
   new PropsCheck(kind, path)
-    .expect(attrs.securityGroups.length > 0, `give the ${what}’s security groups, so that grantConnect can open its port to clients`)
+    .expect(
+      attrs.securityGroups.length > 0,
+      `give the ${what}’s security groups, so that grantConnect can open its port to clients`,
+    )
     .throwIfAny();
   return new ec2.Connections({ securityGroups: attrs.securityGroups, defaultPort: ec2.Port.tcp(attrs.port) });
 }

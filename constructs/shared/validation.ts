@@ -48,7 +48,9 @@ export class PropsCheck {
 
 /** One problem on the construct's line; several as a list below it. */
 export function problemsMessage(where: string, problems: readonly string[]): string {
-  return problems.length === 1 ? `${where}: ${problems[0]}` : `${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+  return problems.length === 1
+    ? `${where}: ${problems[0]}`
+    : `${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
 }
 
 /**

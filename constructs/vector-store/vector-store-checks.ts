@@ -21,7 +21,11 @@ function compareVersions(a: string, b: string): number {
 }
 
 /** Records on `check` every problem of a vector store's props, each with what to do. */
-export function checkVectorStoreProps(check: PropsCheck, props: VectorStoreProps, resolved: ResolvedVectorStoreProps): void {
+export function checkVectorStoreProps(
+  check: PropsCheck,
+  props: VectorStoreProps,
+  resolved: ResolvedVectorStoreProps,
+): void {
   const { engineVersion, highAvailability, minCapacity, maxCapacity, dimensions, port } = resolved;
   const full = engineVersion.auroraPostgresFullVersion;
   const minimum = MINIMUM_PGVECTOR_08_VERSIONS[engineVersion.auroraPostgresMajorVersion];

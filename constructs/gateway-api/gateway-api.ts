@@ -210,6 +210,16 @@ export class GatewayApi extends Construct {
     return added;
   }
 
+  /** Requests answered 4xx (refused keys, throttles, validation) . */
+  metricClientErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stage.metricClientError(props);
+  }
+
+  /** Requests answered 5xx. */
+  metricServerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stage.metricServerError(props);
+  }
+
   private integration(handler: lambda.IFunction, streaming: boolean, timeout: Duration): apigateway.Integration {
     return this.invoker.integration(handler, { streaming, timeout });
   }
@@ -284,23 +294,13 @@ export class GatewayApi extends Construct {
     });
   }
 
-  /** Requests answered 4xx (refused keys, throttles, validation) . */
-  metricClientErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.stage.metricClientError(props);
-  }
-
-  /** Requests answered 5xx. */
-  metricServerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.stage.metricServerError(props);
+  /** Requests, summed. */
+  metricCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stage.metricCount(props);
   }
 
   /** End-to-end latency, p99 by default (for streams: until the last byte). */
   metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stage.metricLatency({ statistic: 'p99', ...props });
-  }
-
-  /** Requests, summed. */
-  metricCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.stage.metricCount(props);
   }
 }

@@ -5,7 +5,7 @@ import type { IConstruct } from 'constructs';
 import type { IStoreClient } from '../shared/connectable-store';
 
 /** Something that runs in the VPC under a role: a function, a task, a node group's pods. */
-export interface ICacheClient extends IStoreClient {}
+export type ICacheClient = IStoreClient;
 
 /** How CloudWatch names a cache's metrics, for the platform's dashboards and alarms. */
 export interface ResponseCacheMetricsIdentity {

@@ -1,9 +1,8 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { ConnectableStoreAttributes } from '../shared/connectable-store';
-import type { VpcPlacementProps } from '../shared/props';
+import type { DataStorePlacementProps } from '../shared/props';
 
 /** Redis-compatible engines ElastiCache runs. Valkey is the open-source fork, and cheaper. */
 export type CacheEngine = 'valkey' | 'redis';
@@ -25,14 +24,7 @@ export function gatewayAccessString(keyPrefix: string = GATEWAY_KEY_PREFIX): str
 /** The access string of the replacement `default` user: disabled, no keys, no commands. */
 export const DISABLED_DEFAULT_USER_ACCESS = 'off resetkeys resetchannels -@all';
 
-export interface ResponseCacheProps extends VpcPlacementProps {
-  /**
-   * Subnets for the cache nodes. They must not be public.
-   * @default - the VPC's isolated subnets (`Network.dataSubnets`)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  /** @deprecated use `vpcSubnets` (the one name every construct of this package gives its placement) */
-  readonly subnets?: ec2.SubnetSelection;
+export interface ResponseCacheProps extends DataStorePlacementProps {
   /**
    * @default 'valkey'
    */

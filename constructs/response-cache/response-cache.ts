@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { ConnectableStore, importedStoreConnections } from '../shared/connectable-store';
+import { ConnectableStore, importStore } from '../shared/connectable-store';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { acknowledgeRules } from '../shared/nag-acknowledgments';
 import { dataSubnetsOf } from '../shared/data-subnets';
@@ -30,17 +30,14 @@ import type { IResponseCache, ResponseCacheMetricsIdentity } from './response-ca
 export class ResponseCache extends ConnectableStore implements IResponseCache {
   /** A cache that exists already, for clients in this stack to connect to. */
   static fromResponseCacheAttributes(scope: Construct, id: string, attrs: ResponseCacheAttributes): IResponseCache {
-    const connections = importedStoreConnections('ResponseCache', `${scope.node.path}/${id}`, attrs, 'cache');
-    class Imported extends ConnectableStore implements IResponseCache {
-      readonly endpointAddress = attrs.endpointAddress;
-      readonly port = attrs.port;
-      readonly gatewayUsername = attrs.gatewayUsername;
-      readonly gatewayPasswordSecret = attrs.gatewayPasswordSecret;
-      readonly connections = connections;
-      protected readonly clientSecret = attrs.gatewayPasswordSecret;
-      protected readonly protocol = 'Redis (TLS)';
-    }
-    return new Imported(scope, id);
+    const login = {
+      kind: 'ResponseCache',
+      what: 'cache',
+      protocol: 'Redis (TLS)',
+      secret: attrs.gatewayPasswordSecret,
+    };
+    const { gatewayUsername, gatewayPasswordSecret } = attrs;
+    return importStore(scope, id, attrs, login, { gatewayUsername, gatewayPasswordSecret });
   }
 
   readonly endpointAddress: string;

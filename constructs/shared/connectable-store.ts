@@ -43,21 +43,55 @@ export abstract class ConnectableStore extends Construct implements ec2.IConnect
   }
 }
 
+/** How clients of an imported store log in, and what to call it in messages. */
+export interface StoreLogin {
+  /** The store's kind (`VectorStore`), for messages. */
+  readonly kind: string;
+  /** What it is (`database`), for messages. */
+  readonly what: string;
+  /** What its port speaks (`PostgreSQL (TLS)`). */
+  readonly protocol: string;
+  /** The secret clients read to log in. */
+  readonly secret: secretsmanager.ISecret;
+}
+
+class ImportedStore extends ConnectableStore {
+  readonly endpointAddress: string;
+  readonly port: number;
+  readonly connections: ec2.Connections;
+  protected readonly clientSecret: secretsmanager.ISecret;
+  protected readonly protocol: string;
+
+  constructor(scope: Construct, id: string, attrs: ConnectableStoreAttributes, login: StoreLogin) {
+    new PropsCheck(login.kind, `${scope.node.path}/${id}`)
+      .expect(
+        attrs.securityGroups.length > 0,
+        `give the ${login.what}’s security groups, so that grantConnect can open its port to clients`,
+      )
+      .throwIfAny();
+    super(scope, id);
+    this.endpointAddress = attrs.endpointAddress;
+    this.port = attrs.port;
+    this.connections = new ec2.Connections({
+      securityGroups: attrs.securityGroups,
+      defaultPort: ec2.Port.tcp(attrs.port),
+    });
+    this.clientSecret = login.secret;
+    this.protocol = login.protocol;
+  }
+}
+
 /**
- * The connections of an imported store: its security groups with its port as the default. Refuses
- * an import without security groups, with which `grantConnect` could not open the port.
+ * A store that exists already (`fromXxxAttributes`), with the store's own attributes (`own`) beside
+ * the connection ones. Refuses an import without security groups, with which `grantConnect` could
+ * not open the port.
  */
-export function importedStoreConnections(
-  kind: string,
-  path: string,
+export function importStore<T extends object>(
+  scope: Construct,
+  id: string,
   attrs: ConnectableStoreAttributes,
-  what: string,
-): ec2.Connections {
-  new PropsCheck(kind, path)
-    .expect(
-      attrs.securityGroups.length > 0,
-      `give the ${what}’s security groups, so that grantConnect can open its port to clients`,
-    )
-    .throwIfAny();
-  return new ec2.Connections({ securityGroups: attrs.securityGroups, defaultPort: ec2.Port.tcp(attrs.port) });
+  login: StoreLogin,
+  own: T,
+): ConnectableStore & T {
+  return Object.assign(new ImportedStore(scope, id, attrs, login), own);
 }

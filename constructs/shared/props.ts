@@ -20,6 +20,20 @@ export interface VpcPlacementProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
+/**
+ * The placement of a data store (the response cache, the vector store): isolated subnets unless
+ * told otherwise, never public ones.
+ */
+export interface DataStorePlacementProps extends VpcPlacementProps {
+  /**
+   * Subnets of the store's nodes or instances. They must not be public.
+   * @default - the VPC's isolated subnets (`Network.dataSubnets`)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @deprecated use `vpcSubnets` (the one name every construct of this package gives its placement) */
+  readonly subnets?: ec2.SubnetSelection;
+}
+
 /** The props of a construct that keeps logs (and often more) encrypted with a key of its own. */
 export interface EncryptedResourceProps {
   /**

@@ -5,7 +5,7 @@ import type { IConstruct } from 'constructs';
 import type { IStoreClient } from '../shared/connectable-store';
 
 /** Something that runs in the VPC under a role and talks to the database. */
-export interface IDatabaseClient extends IStoreClient {}
+export type IDatabaseClient = IStoreClient;
 
 /**
  * The PostgreSQL + pgvector store behind the semantic cache and the embedding service, created by

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { ConnectableStoreAttributes } from '../shared/connectable-store';
-import type { EncryptedResourceProps, VpcPlacementProps } from '../shared/props';
+import type { DataStorePlacementProps, EncryptedResourceProps } from '../shared/props';
 
 /**
  * The first Aurora PostgreSQL minor version of each major that ships pgvector 0.8 (iterative index
@@ -22,14 +22,7 @@ export const MINIMUM_PGVECTOR_08_VERSIONS: Readonly<Record<string, string>> = {
 /** The engine version new vector stores get. */
 export const DEFAULT_VECTOR_STORE_ENGINE = rds.AuroraPostgresEngineVersion.VER_17_7;
 
-export interface VectorStoreProps extends VpcPlacementProps, EncryptedResourceProps {
-  /**
-   * Subnets for the database instances. They must not be public.
-   * @default - the VPC's isolated subnets (`Network.dataSubnets`)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  /** @deprecated use `vpcSubnets` (the one name every construct of this package gives its placement) */
-  readonly subnets?: ec2.SubnetSelection;
+export interface VectorStoreProps extends DataStorePlacementProps, EncryptedResourceProps {
   /**
    * Subnets for the functions that set up the schema and rotate the credentials. They must reach
    * the database and Secrets Manager (an interface endpoint or NAT).

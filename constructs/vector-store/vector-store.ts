@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ConnectableStore, importedStoreConnections } from '../shared/connectable-store';
+import { ConnectableStore, importStore } from '../shared/connectable-store';
 import { dataSubnetsOf } from '../shared/data-subnets';
 import { logEncryptionKey } from '../shared/log-encryption';
 import { acknowledgeRules, managedPolicyFinding } from '../shared/nag-acknowledgments';
@@ -31,17 +31,8 @@ const PASSWORD_EXCLUDE_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 export class VectorStore extends ConnectableStore implements IVectorStore {
   /** A database that exists already (with the platform's schema), for clients in this stack. */
   static fromVectorStoreAttributes(scope: Construct, id: string, attrs: VectorStoreAttributes): IVectorStore {
-    const connections = importedStoreConnections('VectorStore', `${scope.node.path}/${id}`, attrs, 'database');
-    class Imported extends ConnectableStore implements IVectorStore {
-      readonly endpointAddress = attrs.endpointAddress;
-      readonly port = attrs.port;
-      readonly databaseName = attrs.databaseName;
-      readonly secret = attrs.secret;
-      readonly connections = connections;
-      protected readonly clientSecret = attrs.secret;
-      protected readonly protocol = 'PostgreSQL (TLS)';
-    }
-    return new Imported(scope, id);
+    const login = { kind: 'VectorStore', what: 'database', protocol: 'PostgreSQL (TLS)', secret: attrs.secret };
+    return importStore(scope, id, attrs, login, { databaseName: attrs.databaseName, secret: attrs.secret });
   }
 
   readonly endpointAddress: string;

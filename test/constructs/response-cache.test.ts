@@ -325,7 +325,7 @@ describe('ResponseCache refuses bad props with what to do', () => {
   test('every problem is reported at once', () => {
     const team = teamStack();
     expect(() => new ResponseCache(team.stack, 'Cache', { vpc: team.vpc, port: 80, replicas: 9 })).toThrow(
-      /^ResponseCache Team\/Cache:\n  - replicas is 9; .*\n  - port is 80; /,
+      /^ResponseCache Team\/Cache:\n {2}- replicas is 9; .*\n {2}- port is 80; /,
     );
   });
 

@@ -388,7 +388,7 @@ describe('VectorStore placement: one name, the old ones still honoured', () => {
     const attempt = () =>
       new VectorStore(team.stack, 'Vectors', { vpc: team.vpc, port: 5432, databaseName: 'X', maxCapacity: 999 });
     expect(attempt).toThrow(
-      /^VectorStore Team\/Vectors:\n  - maxCapacity is 999; .*\n  - port is 5432; .*\n  - databaseName is "X"; /,
+      /^VectorStore Team\/Vectors:\n {2}- maxCapacity is 999; .*\n {2}- port is 5432; .*\n {2}- databaseName is "X"; /,
     );
   });
 });

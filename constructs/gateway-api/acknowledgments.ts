@@ -25,10 +25,4 @@ export function acknowledgeApi(api: apigateway.RestApi): void {
     'Response streaming (needed for answers longer than 29 s) does not support API Gateway caching. LLM ' +
       'answers are cached by the gateway itself, per tenant, in the encrypted ElastiCache and pgvector stores.',
   );
-  acknowledgeRules(
-    api.deploymentStage,
-    ['NIST.800.53.R5-APIGWSSLEnabled'],
-    'A client certificate authenticates API Gateway to HTTP backends. The only backends here are Lambda ' +
-      'functions, invoked through the Lambda API with IAM and TLS; there is no HTTP backend to present it to.',
-  );
 }

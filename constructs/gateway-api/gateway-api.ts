@@ -86,6 +86,12 @@ export class GatewayApi extends Construct {
       new logs.LogGroup(this, logId, { logGroupName, encryptionKey: key, retention, removalPolicy });
 
     this.accessLogGroup = logGroup('AccessLogs');
+    // The stage presents this certificate to its integrations (NIST 800-53 SC-8, cdk-nag's
+    // APIGWSSLEnabled): an HTTP backend added with `api.root.addMethod` can verify the caller is this
+    // stage. Lambda integrations, the gateway's own, go through the Lambda API with IAM and ignore it.
+    const backendCertificate = new apigateway.CfnClientCertificate(this, 'BackendCertificate', {
+      description: `Presented by the ${stageName} stage of ${this.node.path} to its backends`,
+    });
     this.api = new apigateway.RestApi(this, 'Api', {
       description: `LLM gateway API (${this.node.path})`,
       endpointTypes: [apigateway.EndpointType.REGIONAL], // streams idle out after 30 s on edge-optimized
@@ -94,6 +100,7 @@ export class GatewayApi extends Construct {
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName,
+        clientCertificateId: backendCertificate.ref,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: accessLogFormat(),
         tracingEnabled: true,

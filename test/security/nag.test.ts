@@ -94,6 +94,23 @@ test('the platform acknowledges exactly these rules (a new one is a reviewed cha
   expect(rules).toEqual(ACKNOWLEDGED_RULES);
 });
 
+/** The target of issue 17: about 10 for the eks-v2 kubectl provider, which cannot be configured, and the rest. */
+const MAX_DISTINCT_RULES = 20;
+
+/** The distinct cdk-nag rule ids (without the finding in brackets) acknowledged anywhere in a synthesized stack. */
+function acknowledgedNagRules(stack: CloudFormationStackArtifact): string[] {
+  const rules = new Set<string>();
+  for (const entry of stack.findMetadataByType(Validations.ACKNOWLEDGED_RULES_METADATA_KEY)) {
+    for (const id of Object.keys(entry.data as unknown as Record<string, string>)) {
+      const rule = /^(?:Annotation::)?((?:AwsSolutions|NIST\.800\.53\.R5|Serverless)-[A-Za-z0-9]+)(?:\[.*\])?$/.exec(
+        id,
+      );
+      if (rule) rules.add(rule[1]);
+    }
+  }
+  return [...rules].sort();
+}
+
 describe('distinct cdk-nag rules acknowledged, as the deployed stages record them', () => {
   // Read from the cloud assembly (each stack's `aws:cdk:acknowledged-rules` metadata), so every
   // acknowledgment counts however it was made: the constructs', the composition's, model serving's.
@@ -136,23 +153,6 @@ describe('distinct cdk-nag rules acknowledged, as the deployed stages record the
     expect(() => expect(counted.length).toBeLessThanOrEqual(3)).toThrow();
   });
 });
-
-/** The target of issue 17: about 10 for the eks-v2 kubectl provider, which cannot be configured, and the rest. */
-const MAX_DISTINCT_RULES = 20;
-
-/** The distinct cdk-nag rule ids (without the finding in brackets) acknowledged anywhere in a synthesized stack. */
-function acknowledgedNagRules(stack: CloudFormationStackArtifact): string[] {
-  const rules = new Set<string>();
-  for (const entry of stack.findMetadataByType(Validations.ACKNOWLEDGED_RULES_METADATA_KEY)) {
-    for (const id of Object.keys(entry.data as unknown as Record<string, string>)) {
-      const rule = /^(?:Annotation::)?((?:AwsSolutions|NIST\.800\.53\.R5|Serverless)-[A-Za-z0-9]+)(?:\[.*\])?$/.exec(
-        id,
-      );
-      if (rule) rules.add(rule[1]);
-    }
-  }
-  return [...rules].sort();
-}
 
 test('every acknowledgment a construct makes is still needed: without it, its construct has that finding', () => {
   // The constructs record their acknowledgments without making them; the stacks are bare (no lib/ ones).

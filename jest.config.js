@@ -16,8 +16,13 @@ const STAGE_FILES = [
   'test/security/nag.test.ts',
   'test/security/control-tower.test.ts',
   'test/security/template-scan.test.ts',
+  'test/security/permissions.test.ts',
+  'test/stages/metric-wiring.test.ts',
+  'test/stages/spend-signal.test.ts',
 ];
 const UNIT = ['<rootDir>/lambda/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'];
+/** Tests' own small Apps skip aws-cdk-lib's built-in template validation; the stages keep it (see the file). */
+const BUILTIN_VALIDATION_OFF = '<rootDir>/test/support/builtin-validation-off.ts';
 
 /** @type {import('jest').Config} */
 const common = {
@@ -41,6 +46,7 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: UNIT,
+      setupFiles: [BUILTIN_VALIDATION_OFF],
       setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/support/unit-guard.ts'],
     },
     {
@@ -53,6 +59,7 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
+      setupFiles: [BUILTIN_VALIDATION_OFF],
       testMatch: ['<rootDir>/{test,constructs,lib,pulumi,bench}/**/*.test.ts'],
       testPathIgnorePatterns: [
         '/node_modules/',

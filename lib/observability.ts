@@ -1,6 +1,7 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
+  AlarmSubscribers,
   type AsyncJobs,
   CostGuardrails,
   type EmbeddingService,
@@ -49,7 +50,6 @@ export function addObservability(
   const prefix = `llm-platform-${config.name}`;
   const observability = new PlatformObservability(scope, 'Observability', {
     dashboardNamePrefix: prefix,
-    alarmEmails: settings.notifyEmails,
     alarms: {
       errorRatePercent: alarms.errorRatePercent,
       latencyP95: {
@@ -88,7 +88,6 @@ export function addObservability(
     tenantDailySpend: guardrails.tenants,
     featureDailySpend: guardrails.features,
     notificationTopic: observability.alarmTopic,
-    notifyEmails: settings.notifyEmails,
     killSwitch: {
       cache: platform.responseCache,
       vpc: platform.network.vpc,
@@ -96,9 +95,28 @@ export function addObservability(
     },
     removalPolicy,
   });
+  // Every alarm above and the budget's alerts go to this one topic: someone must be subscribed.
+  new AlarmSubscribers(scope, 'AlarmSubscribers', {
+    topic: observability.notificationTopic!,
+    emails: settings.notifyEmails,
+    httpsUrls: settings.notifyHttpsUrls,
+    slackChannels: settings.notifySlackChannels,
+  });
+  const undelivered = observability.notificationTopic!.deadLetterQueue;
+  if (undelivered) observability.addDeadLetterQueue(undelivered);
   for (const queue of costGuardrails.deadLetterQueues) observability.addDeadLetterQueue(queue);
   observability.addFunction(costGuardrails.killSwitch!.function);
 
+  // Every function that runs the gateway spends: each writes the spend metrics in the namespace the
+  // alarms read, with the tenants and features that have guardrails as dimensions.
+  const spendEnvironment = {
+    POWERTOOLS_METRICS_NAMESPACE: observability.metrics.namespace,
+    ...costGuardrails.gatewayEnvironment,
+  };
+  const spenders = [platform.jobs.workerFunction, platform.embeddings.apiFunction, platform.embeddings.workerFunction];
+  for (const fn of spenders) {
+    for (const [name, value] of Object.entries(spendEnvironment)) fn.addEnvironment(name, value);
+  }
   const gatewayEnvironment = { ...observability.metrics.functionEnvironment(), ...costGuardrails.gatewayEnvironment };
   for (const [name, value] of Object.entries(gatewayEnvironment)) platform.gateway.function.addEnvironment(name, value);
   return { observability, costGuardrails };

@@ -9,6 +9,7 @@ import type { KillScope } from '../../lambda/contract/kill-switch';
 import { METRICS_DIMENSION_ENV } from '../../lambda/contract/environment';
 import { GatewayMetrics, type GatewayMetricsSource } from '../platform-observability/gateway-metrics';
 import { NotificationTopic } from '../platform-observability/notification-topic';
+import { budgetSoftThresholdAlarm } from './budget-threshold-alarm';
 import { KillSwitchFunction, type KillSwitchOptions } from './kill-switch-function';
 
 /** Spend per day, in dollars, at which to warn and at which to stop. */
@@ -99,6 +100,8 @@ export class CostGuardrails extends Construct {
   readonly notificationTopic: sns.ITopic;
   readonly softAlarms: cloudwatch.Alarm[] = [];
   readonly hardAlarms: cloudwatch.Alarm[] = [];
+  /** Any gateway budget crossed its soft threshold (see `budgetSoftThresholdAlarm`). */
+  readonly budgetThresholdAlarm: cloudwatch.Alarm;
   /** Set by `killSwitch` or `enableKillSwitch`. */
   killSwitch?: KillSwitchFunction;
   private readonly prefix: string;
@@ -132,6 +135,12 @@ export class CostGuardrails extends Construct {
     this.notificationTopic = props.notificationTopic ?? this.ownTopic!.topic;
 
     this.budget = this.awsBudget(props);
+    this.budgetThresholdAlarm = budgetSoftThresholdAlarm(
+      this,
+      this.metrics,
+      this.notificationTopic,
+      `${this.prefix}-llm-budget-soft-threshold`,
+    );
 
     if (props.llmDailySpend) this.spendAlarms('Total', 'all LLM calls', {}, props.llmDailySpend, 'global');
     for (const [tenant, thresholds] of Object.entries(props.tenantDailySpend ?? {})) {
@@ -178,9 +187,9 @@ export class CostGuardrails extends Construct {
     ].filter((queue): queue is sqs.IQueue => queue !== undefined);
   }
 
-  /** Every alarm, soft and hard. */
+  /** Every alarm: the budgets' soft threshold, and the spend alarms soft and hard. */
   get alarms(): cloudwatch.Alarm[] {
-    return [...this.softAlarms, ...this.hardAlarms];
+    return [this.budgetThresholdAlarm, ...this.softAlarms, ...this.hardAlarms];
   }
 
   /** Creates the kill-switch function and points the hard alarms at it. Once only. */

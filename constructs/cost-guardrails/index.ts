@@ -1,2 +1,3 @@
 export * from './cost-guardrails';
 export * from './kill-switch-function';
+export * from './budget-threshold-alarm';

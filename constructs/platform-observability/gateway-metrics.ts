@@ -5,7 +5,8 @@ import {
   DEFAULT_METRICS_NAMESPACE,
   GATEWAY_METRICS,
   GATEWAY_SERVICE_NAME,
-  METRIC_GROUPS,
+  groupWriting,
+  seriesDimensions,
   type GatewayMetricName,
   type MetricDimension,
   type MetricGroupSpec,
@@ -47,18 +48,23 @@ export class GatewayMetrics {
     return { POWERTOOLS_METRICS_NAMESPACE: this.namespace, POWERTOOLS_SERVICE_NAME: this.serviceName };
   }
 
-  /** Throws unless some group writes `name` with exactly these dimensions. */
-  static checkSeries(name: GatewayMetricName, dimensions: readonly MetricDimension[]): void {
-    const key = [...dimensions].sort().join(',');
-    const written = (Object.values(METRIC_GROUPS) as MetricGroupSpec[]).some(
-      (group) => group.metrics.includes(name) && group.dimensionSets.some((set) => [...set].sort().join(',') === key),
-    );
-    if (!written) {
+  /**
+   * The group that writes `name` with exactly these dimensions; throws if none does. A platform-wide
+   * group's series has no `service`: every service that runs the gateway adds to it.
+   */
+  static checkSeries(name: GatewayMetricName, dimensions: readonly MetricDimension[]): MetricGroupSpec {
+    const group = groupWriting(name, dimensions);
+    if (!group) {
       throw new Error(
         `The gateway never writes ${name} with dimensions [${dimensions.join(', ')}]; ` +
           'see METRIC_GROUPS in lambda/contract/metrics.ts for the sets it writes.',
       );
     }
+    return group;
+  }
+
+  private serviceOf(group: MetricGroupSpec): Record<string, string> {
+    return group.platformWide ? {} : { service: this.serviceName };
   }
 
   /** One series: `name` with these dimension values (besides `service`). */
@@ -67,11 +73,11 @@ export class GatewayMetrics {
     dimensions: Partial<Record<MetricDimension, string>> = {},
     options: { statistic?: string; period?: Duration; label?: string; color?: string } = {},
   ): cloudwatch.Metric {
-    GatewayMetrics.checkSeries(name, Object.keys(dimensions) as MetricDimension[]);
+    const group = GatewayMetrics.checkSeries(name, Object.keys(dimensions) as MetricDimension[]);
     return new cloudwatch.Metric({
       namespace: this.namespace,
       metricName: name,
-      dimensionsMap: { service: this.serviceName, ...(dimensions as Record<string, string>) },
+      dimensionsMap: { ...this.serviceOf(group), ...(dimensions as Record<string, string>) },
       statistic: options.statistic ?? 'Sum',
       period: options.period ?? Duration.minutes(5),
       label: options.label,
@@ -94,15 +100,15 @@ export class GatewayMetrics {
       filter?: Partial<Record<MetricDimension, string>>;
     } = {},
   ): cloudwatch.MathExpression {
-    GatewayMetrics.checkSeries(name, dimensions);
-    const filters = Object.entries(options.filter ?? {})
+    const group = GatewayMetrics.checkSeries(name, dimensions);
+    const filters = Object.entries({ ...this.serviceOf(group), ...options.filter })
       .map(([key, value]) => ` ${key}="${value}"`)
       .join('');
-    const schema = [this.namespace, 'service', ...dimensions].map((part) => `"${part}"`).join(',');
+    const schema = [this.namespace, ...seriesDimensions(group, dimensions)].map((part) => `"${part}"`).join(',');
     const period = options.period ?? Duration.minutes(5);
     return new cloudwatch.MathExpression({
       expression:
-        `SEARCH('{${schema}} MetricName="${name}" service="${this.serviceName}"${filters}', ` +
+        `SEARCH('{${schema}} MetricName="${name}"${filters}', ` +
         `'${options.statistic ?? 'Sum'}', ${period.toSeconds()})`,
       label: options.label ?? '',
       period,

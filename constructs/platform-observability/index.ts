@@ -3,3 +3,4 @@ export * from './gateway-metrics';
 export * from './notification-topic';
 export * from './platform-observability';
 export type { ModelServingMetricsSource } from './serving-dashboard';
+export * from './alarm-subscribers';

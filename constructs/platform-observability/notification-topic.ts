@@ -88,6 +88,16 @@ export class NotificationTopic extends Construct {
     this.topic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: this.deadLetters() }));
   }
 
+  /** An HTTPS endpoint (an incident tool's webhook), which confirms the subscription once. */
+  subscribeHttps(url: string): void {
+    this.topic.addSubscription(
+      new subscriptions.UrlSubscription(url, {
+        protocol: sns.SubscriptionProtocol.HTTPS,
+        deadLetterQueue: this.deadLetters(),
+      }),
+    );
+  }
+
   subscribeFunction(fn: lambda.IFunction): void {
     this.topic.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: this.deadLetters() }));
   }

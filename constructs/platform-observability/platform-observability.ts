@@ -92,6 +92,8 @@ const INFRASTRUCTURE_FAULT_RATE = 5;
 export class PlatformObservability extends Construct {
   readonly metrics: GatewayMetrics;
   readonly alarmTopic: sns.ITopic;
+  /** The alarm topic this construct created (none with `alarmTopic`): subscribe to it with `AlarmSubscribers`. */
+  readonly notificationTopic?: NotificationTopic;
   readonly overview: cloudwatch.Dashboard;
   readonly usage: cloudwatch.Dashboard;
   readonly cache: cloudwatch.Dashboard;
@@ -128,6 +130,7 @@ export class PlatformObservability extends Construct {
           removalPolicy: props.removalPolicy,
         });
     this.alarmTopic = props.alarmTopic ?? ownTopic!.topic;
+    this.notificationTopic = ownTopic;
 
     this.gatewayAlarms = new GatewayAlarms(this, 'GatewayAlarms', this.metrics, props.alarms);
     for (const alarm of this.gatewayAlarms.alarms) this.notify(alarm);

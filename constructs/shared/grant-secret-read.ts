@@ -4,20 +4,30 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 
 /**
- * `secret.grantRead`, plus decryption when the secret's key is an imported one. CDK grants a
- * secret's key through the key's own policy, which it cannot change for a key it did not create,
- * and then drops the grant silently; here the reader's policy gets it instead, usable only through
- * Secrets Manager. (The key's policy must still delegate to IAM, as the default key policy does.)
+ * What a reader of the secret's value needs, and nothing else: `secretsmanager:GetSecretValue` (CDK's
+ * `secret.grantRead` adds DescribeSecret, which no handler calls; test/security/permissions.test.ts
+ * checks every grant against the calls), and decryption of its key through Secrets Manager. CDK grants
+ * a key it created through the key's own policy; for an imported key, whose policy it cannot change
+ * and where it drops the grant silently, the reader's policy gets it instead. (The key's policy must
+ * still delegate to IAM, as the default key policy does.)
  */
 export function grantSecretRead(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
-  const grant = secret.grantRead(grantee);
+  const grant = iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['secretsmanager:GetSecretValue'],
+    // A secret known by a partial ARN (imported by name) gets Secrets Manager's six-character suffix.
+    resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    resource: secret,
+  });
   const key = secret.encryptionKey;
+  const viaSecretsManager = `secretsmanager.${Stack.of(secret).region}.amazonaws.com`;
+  key?.grantDecrypt(new kms.ViaServicePrincipal(viaSecretsManager, grantee.grantPrincipal));
   if (key && !(key instanceof kms.Key)) {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['kms:Decrypt'],
         resources: [key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(secret).region}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': viaSecretsManager } },
       }),
     );
   }

@@ -49,9 +49,20 @@ export interface MetricSpec {
 export interface MetricGroupSpec {
   /** When the group is written. */
   readonly emittedWhen: string;
-  /** Dimension sets, each without `service`, which every set also has. `[]` is the service total. */
+  /**
+   * Dimension sets, each without `service`, which every set also has (unless `platformWide`). `[]`
+   * is the service total (the platform's total when `platformWide`).
+   */
   readonly dimensionSets: ReadonlyArray<readonly MetricDimension[]>;
   readonly metrics: readonly GatewayMetricName[];
+  /**
+   * Written without the `service` dimension, so that every service that runs the gateway (the
+   * gateway function, the jobs worker, the embedding API and worker) adds to one series: what an
+   * alarm that must see all of them reads (spend, budget thresholds). One series for the platform
+   * instead of one per service, so it costs fewer custom metrics, not more.
+   * @default false
+   */
+  readonly platformWide?: boolean;
 }
 
 export const GATEWAY_METRICS = {
@@ -128,7 +139,14 @@ export const METRIC_GROUPS = {
   usage: {
     emittedWhen: 'a call ends: the totals, and usage by feature and by listed tenant',
     dimensionSets: [[], ['Feature'], ['Tenant']],
-    metrics: ['Requests', 'CostMicroUsd', 'InputTokens', 'OutputTokens', 'Faults'],
+    metrics: ['Requests', 'InputTokens', 'OutputTokens', 'Faults'],
+  },
+  spend: {
+    emittedWhen:
+      "a call ends, in whichever service ran it: the platform's spend, by feature and by listed tenant (no `service`)",
+    dimensionSets: [[], ['Feature'], ['Tenant']],
+    metrics: ['CostMicroUsd'],
+    platformWide: true,
   },
   outcome: {
     emittedWhen: 'a call ends',
@@ -171,9 +189,10 @@ export const METRIC_GROUPS = {
     metrics: ['BreakerOpened', 'BreakerClosed', 'BreakerRejected'],
   },
   budget: {
-    emittedWhen: 'a budget crosses its soft threshold',
-    dimensionSets: [['Budget']],
+    emittedWhen: 'a budget crosses its soft threshold, in whichever service settled the call (no `service`)',
+    dimensionSets: [[], ['Budget']],
     metrics: ['BudgetSoftThreshold'],
+    platformWide: true,
   },
   limitsStore: {
     emittedWhen: 'the limits store goes down or comes back',
@@ -187,6 +206,21 @@ export type MetricGroupName = keyof typeof METRIC_GROUPS;
 /** The metric Powertools writes on a cold start, with dimensions `service` and `function_name`. */
 export const COLD_START_METRIC = 'ColdStart';
 
+/**
+ * The `service` of each function that runs the gateway, the function itself or in-process (its
+ * `POWERTOOLS_SERVICE_NAME`, set by the construct that deploys it): each writes every group above.
+ * The wiring test (`test/stages/metric-wiring.test.ts`) matches each metric an alarm or dashboard
+ * of a stage reads to a function of that stage on this list (or to an AWS service or agent that
+ * writes it); a new spender goes here, or its spend reaches no alarm.
+ */
+export const GATEWAY_RUNNING_SERVICES = [
+  GATEWAY_SERVICE_NAME,
+  'llm-jobs-worker',
+  'llm-embeddings-api',
+  'llm-embeddings-worker',
+] as const;
+export type GatewayRunningService = (typeof GATEWAY_RUNNING_SERVICES)[number];
+
 /** Model-call routes, as the `Route` dimension spells them. */
 export const GATEWAY_ROUTES = { '/v1/chat/completions': 'chat.completions', '/v1/embeddings': 'embeddings' } as const;
 export type GatewayRouteName = (typeof GATEWAY_ROUTES)[keyof typeof GATEWAY_ROUTES];
@@ -197,6 +231,22 @@ export const DIRECT_TIER = 'direct';
 export const UNTAGGED_FEATURE = 'untagged';
 /** `Feature` of calls whose feature is over the cap of distinct values. */
 export const OTHER_FEATURE = 'other';
+
+/** The dimension names of one set of a group as CloudWatch sees them: with `service` unless platform-wide. */
+export function seriesDimensions(group: MetricGroupSpec, set: readonly MetricDimension[]): string[] {
+  return group.platformWide ? [...set] : ['service', ...set];
+}
+
+/**
+ * The group that writes `name` with exactly these dimensions (besides `service`), or undefined.
+ * The catalog never has two: a test holds it to that.
+ */
+export function groupWriting(name: GatewayMetricName, dimensions: readonly string[]): MetricGroupSpec | undefined {
+  const key = [...dimensions].sort().join(',');
+  return (Object.values(METRIC_GROUPS) as MetricGroupSpec[]).find(
+    (group) => group.metrics.includes(name) && group.dimensionSets.some((set) => [...set].sort().join(',') === key),
+  );
+}
 
 /** Each dimension set of each metric, once: the table in the README and the dashboard test use it. */
 export function catalogRows(): Array<{
@@ -209,7 +259,7 @@ export function catalogRows(): Array<{
     const sets = new Map<string, string[]>();
     for (const group of Object.values(METRIC_GROUPS) as MetricGroupSpec[]) {
       if (!group.metrics.includes(metric)) continue;
-      for (const set of group.dimensionSets) sets.set(set.join(','), ['service', ...set]);
+      for (const set of group.dimensionSets) sets.set(set.join(','), seriesDimensions(group, set));
     }
     const spec: MetricSpec = GATEWAY_METRICS[metric];
     return { metric, unit: spec.unit, description: spec.description, dimensionSets: [...sets.values()] };

@@ -48,8 +48,25 @@ const spendThresholds = z
 
 /** Dashboards, alarms and cost guardrails (PlatformObservability and CostGuardrails). */
 export const observabilityConfigSchema = z.strictObject({
-  /** Who gets alarms and budget alerts by e-mail (each address confirms once). */
+  /**
+   * Who gets alarms and budget alerts by e-mail (each address confirms once). With no subscriber
+   * at all (e-mail, HTTPS or Slack), the stage's template asks for an address at deploy
+   * (`AlarmSubscriberEmail`) and refuses to deploy without one.
+   */
   notifyEmails: z.array(z.email({ message: 'must be an e-mail address' })).default([]),
+  /** HTTPS endpoints (an incident tool's webhook) that get every alarm. */
+  notifyHttpsUrls: z.array(z.url({ protocol: /^https$/, message: 'must be an https:// URL' })).default([]),
+  /** Slack channels that get every alarm through AWS Chatbot (the workspace authorized once in its console). */
+  notifySlackChannels: z
+    .array(
+      z.strictObject({
+        workspaceId: z
+          .string()
+          .regex(/^[A-Z0-9]{1,255}$/, { message: 'must be a Slack workspace id such as T0123ABCD' }),
+        channelId: z.string().regex(/^[A-Z0-9]{1,255}$/, { message: 'must be a Slack channel id such as C0123ABCD' }),
+      }),
+    )
+    .default([]),
   alarms: z.strictObject({
     /** Faults as a share of calls, in percent, that is a spike. */
     errorRatePercent: z.number().gt(0).max(100),

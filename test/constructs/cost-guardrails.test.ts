@@ -78,6 +78,7 @@ test('LLM spend per day: soft alarms notify, hard alarms also flip the kill swit
     Object.values(alarms).map((a) => [a.Properties.AlarmName as string, a.Properties]),
   );
   expect(Object.keys(byName).sort()).toEqual([
+    'llm-test-llm-budget-soft-threshold',
     'llm-test-llm-spend-feature-bulk-summaries-hard',
     'llm-test-llm-spend-feature-bulk-summaries-soft',
     'llm-test-llm-spend-tenant-acme-hard',
@@ -89,10 +90,8 @@ test('LLM spend per day: soft alarms notify, hard alarms also flip the kill swit
   expect(acmeHard).toMatchObject({
     MetricName: 'CostMicroUsd',
     Namespace: 'LlmPlatform',
-    Dimensions: [
-      { Name: 'Tenant', Value: 'acme' },
-      { Name: 'service', Value: 'llm-gateway' },
-    ],
+    // No `service`: the gateway's, the jobs worker's and the embedding service's spend add up.
+    Dimensions: [{ Name: 'Tenant', Value: 'acme' }],
     Statistic: 'Sum',
     Period: 86_400,
     Threshold: 80_000_000,
@@ -100,7 +99,14 @@ test('LLM spend per day: soft alarms notify, hard alarms also flip the kill swit
   expect(acmeHard.AlarmActions).toHaveLength(2);
   expect(byName['llm-test-llm-spend-tenant-acme-soft'].AlarmActions).toHaveLength(1);
   for (const alarm of Object.values(byName)) expect(alarm.AlarmActions.length).toBeGreaterThan(0);
-  expect(byName['llm-test-llm-spend-total-soft'].Dimensions).toEqual([{ Name: 'service', Value: 'llm-gateway' }]);
+  expect(byName['llm-test-llm-spend-total-soft'].Dimensions).toBeUndefined();
+  expect(byName['llm-test-llm-budget-soft-threshold']).toMatchObject({
+    MetricName: 'BudgetSoftThreshold',
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+  });
+  expect(byName['llm-test-llm-budget-soft-threshold'].Dimensions).toBeUndefined();
 });
 
 test('the kill-switch function knows which scope each hard alarm stops, and reaches the cache', () => {

@@ -58,7 +58,7 @@ describe('ProviderSecrets, used alone in a team’s stack', () => {
     });
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
       expect.objectContaining({
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        Action: 'secretsmanager:GetSecretValue',
         Resource: { Ref: idOf('openai') },
       }),
     ]);

@@ -102,7 +102,7 @@ describe('ResponseCache, used alone in a team’s stack and VPC', () => {
     const policy = onlyResource(template, 'AWS::IAM::Policy');
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
       expect.objectContaining({
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        Action: 'secretsmanager:GetSecretValue',
         Resource: { Ref: onlyResource(template, 'AWS::SecretsManager::Secret').id },
       }),
     ]);
@@ -224,7 +224,7 @@ describe('ResponseCache.fromResponseCacheAttributes: an existing cache', () => {
       PolicyDocument: {
         Statement: [
           Match.objectLike({
-            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Action: 'secretsmanager:GetSecretValue',
             Resource: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:team/cache-AbCdEf',
           }),
         ],

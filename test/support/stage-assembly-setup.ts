@@ -19,6 +19,9 @@ export default function setUpStageAssembly(): void {
     execFileSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, 'stage-assembly.ts'), dir], {
       stdio: ['ignore', 'ignore', 'pipe'],
       maxBuffer: 64 * 1024 * 1024,
+      // The stages are validated as `npx cdk synth` validates them: aws-cdk-lib's built-in
+      // CloudFormation validation on, whatever another project's setup turned off.
+      env: withoutKey(process.env, 'CDK_VALIDATION'),
     });
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
@@ -28,4 +31,10 @@ export default function setUpStageAssembly(): void {
   process.stdout.write(
     `\nStages synthesized once for this run in ${((performance.now() - started) / 1000).toFixed(1)} s: ${dir}\n`,
   );
+}
+
+function withoutKey(env: NodeJS.ProcessEnv, key: string): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy[key];
+  return copy;
 }

@@ -3,8 +3,10 @@ import {
   GATEWAY_METRICS,
   METRIC_GROUPS,
   createGatewayTelemetry,
+  seriesDimensions,
   createPlatformLogger,
   type GatewayMetricName,
+  type MetricGroupSpec,
 } from '../../lambda/core/telemetry';
 import { captureOutput, emfDocuments, type CapturedOutput, type EmfDocument } from '../support/capture-output';
 import { KEYS, startHarness, type Harness } from '../gateway/harness';
@@ -50,7 +52,7 @@ const valueOf = (doc: EmfDocument, metric: GatewayMetricName) => doc.metrics.fin
 /** Every document is in the catalog: its metrics with their units, its dimension sets a group's. */
 function expectCatalogShape(docs: EmfDocument[]): void {
   expect(docs.length).toBeGreaterThan(0);
-  const groups = Object.values(METRIC_GROUPS);
+  const groups = Object.values(METRIC_GROUPS) as MetricGroupSpec[];
   for (const doc of docs) {
     expect(doc.namespace).toBe(NAMESPACE);
     for (const metric of doc.metrics) {
@@ -61,7 +63,7 @@ function expectCatalogShape(docs: EmfDocument[]): void {
       (g) =>
         doc.metrics.every((m) => (g.metrics as readonly string[]).includes(m.name)) &&
         doc.dimensionSets.every((set) =>
-          g.dimensionSets.some((allowed) => JSON.stringify(['service', ...allowed]) === JSON.stringify(set)),
+          g.dimensionSets.some((allowed) => JSON.stringify(seriesDimensions(g, allowed)) === JSON.stringify(set)),
         ),
     );
     expect({ metrics: doc.metrics.map((m) => m.name), sets: doc.dimensionSets, group: Boolean(group) }).toEqual({
@@ -69,7 +71,8 @@ function expectCatalogShape(docs: EmfDocument[]): void {
       sets: doc.dimensionSets,
       group: true,
     });
-    expect(doc.values.service).toBe(SERVICE);
+    // Platform-wide groups (spend, budget thresholds) carry no service: every spender adds to them.
+    expect(doc.values.service).toBe(group?.platformWide ? undefined : SERVICE);
   }
 }
 
@@ -99,9 +102,14 @@ test('an answered call writes the call, usage, outcome and provider metrics with
   });
   expect(valueOf(call, 'Latency')).toBeGreaterThan(0);
 
-  const [usage] = find('CostMicroUsd', { Feature: 'search' }).filter((d) => !d.values.Route);
+  const [usage] = find('InputTokens', { Feature: 'search' }).filter((d) => !d.values.Route);
   expect(usage.dimensionSets).toEqual([['service'], ['service', 'Feature']]);
-  expect(valueOf(usage, 'CostMicroUsd')).toBe(6);
+  expect(valueOf(usage, 'InputTokens')).toBe(21);
+  // Spend is written without `service`, so the jobs and embedding services' calls add to it.
+  const [spend] = find('CostMicroUsd', { Feature: 'search' }).filter((d) => !d.values.Route);
+  expect(spend.dimensionSets).toEqual([[], ['Feature']]);
+  expect(spend.values.service).toBeUndefined();
+  expect(valueOf(spend, 'CostMicroUsd')).toBe(6);
 
   const [outcome] = find('Requests', { Outcome: 'success' });
   expect(outcome.dimensionSets).toEqual([['service', 'Route', 'Outcome']]);
@@ -249,7 +257,9 @@ test('refusals are errors by class: auth, unknown model, token limit, budget, wi
   ]);
   const [soft] = find('BudgetSoftThreshold');
   expect(soft.values.Budget).toBe('tenant');
-  expect(soft.dimensionSets).toEqual([['service', 'Budget']]);
+  // Platform-wide and without a tenant: one series the budget alarm reads, whoever settled the call.
+  expect(soft.dimensionSets).toEqual([[], ['Budget']]);
+  expect(soft.values.service).toBeUndefined();
 });
 
 test('listed tenants get their own spend series; others never become a dimension', async () => {
@@ -257,8 +267,13 @@ test('listed tenants get their own spend series; others never become a dimension
   await h.client().chat.completions.create({ model: 'chat-a', messages });
   await h.client(KEYS.restricted).chat.completions.create({ model: 'claude', messages, max_tokens: 10 });
   expectCatalogShape(documents());
-  const spend = documents().filter((d) => d.values.Feature === 'untagged');
+  const spend = documents().filter((d) => d.values.Feature === 'untagged' && d.metrics[0].name === 'CostMicroUsd');
   expect(spend.map((d) => d.dimensionSets)).toEqual([
+    [[], ['Feature'], ['Tenant']],
+    [[], ['Feature']],
+  ]);
+  const usage = documents().filter((d) => d.values.Feature === 'untagged' && d.metrics[0].name === 'Requests');
+  expect(usage.map((d) => d.dimensionSets)).toEqual([
     [['service'], ['service', 'Feature'], ['service', 'Tenant']],
     [['service'], ['service', 'Feature']],
   ]);

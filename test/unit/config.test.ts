@@ -119,6 +119,31 @@ describe('observability config', () => {
     ]);
   });
 
+  test('alarm subscribers: an HTTPS endpoint and a Slack channel, each checked; none by default', () => {
+    expect(parseEnvironmentConfig('dev', good).observability).toMatchObject({
+      notifyEmails: [],
+      notifyHttpsUrls: [],
+      notifySlackChannels: [],
+    });
+    const observability = {
+      ...good.observability,
+      notifyHttpsUrls: ['http://hooks.example.com/alarms'],
+      notifySlackChannels: [{ workspaceId: 'my-team', channelId: 'C0123ABCD' }],
+    };
+    expect(problemsOf({ ...good, observability })).toEqual([
+      'observability.notifyHttpsUrls.0: must be an https:// URL',
+      'observability.notifySlackChannels.0.workspaceId: must be a Slack workspace id such as T0123ABCD',
+    ]);
+    const valid = {
+      ...good.observability,
+      notifyHttpsUrls: ['https://events.example.com/alarms'],
+      notifySlackChannels: [{ workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' }],
+    };
+    expect(parseEnvironmentConfig('dev', { ...good, observability: valid }).observability.notifyHttpsUrls).toEqual([
+      'https://events.example.com/alarms',
+    ]);
+  });
+
   test('budget alerts default to 70% and 100%', () => {
     expect(parseEnvironmentConfig('dev', good).observability.costGuardrails.awsBudgetAlertPercents).toEqual([70, 100]);
   });

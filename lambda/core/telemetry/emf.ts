@@ -6,6 +6,7 @@ import {
   METRIC_GROUPS,
   type MetricDimension,
   type MetricGroupName,
+  type MetricGroupSpec,
 } from '../../contract/metrics';
 
 export type MetricDimensions = Partial<Record<MetricDimension, string>>;
@@ -39,14 +40,17 @@ export interface EmfMetricWriterOptions {
  * catalog metrics can be written (the types allow nothing else), with the catalog's units.
  */
 export class EmfMetricWriter implements MetricWriter {
+  /** The service's metrics (every group with `service`); handlers flush it and write cold starts. */
   readonly metrics: Metrics;
+  /** The platform-wide groups (`platformWide` in the catalog): the same namespace, no `service`. */
+  private readonly platformWide: Metrics;
 
   constructor(options: EmfMetricWriterOptions) {
     const warn = (message: string, ...rest: unknown[]) => {
       if (SHARED_KEY_WARNING.test(message)) return;
       options.logger?.warn(message, ...(rest as []));
     };
-    this.metrics = new Metrics({
+    const settings = {
       namespace: options.namespace ?? (process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE),
       serviceName: options.serviceName,
       logger: {
@@ -55,26 +59,30 @@ export class EmfMetricWriter implements MetricWriter {
         warn,
         error: (message: string, ...rest: unknown[]) => options.logger?.error(message, ...(rest as [])),
       },
-    });
+    };
+    this.metrics = new Metrics(settings);
+    this.platformWide = new Metrics(settings);
+    this.platformWide.clearDefaultDimensions();
   }
 
   emit<G extends MetricGroupName>(group: G, dimensions: MetricDimensions, values: MetricGroupValues<G>): void {
-    const spec = METRIC_GROUPS[group];
+    const spec: MetricGroupSpec = METRIC_GROUPS[group];
+    const metrics = spec.platformWide ? this.platformWide : this.metrics;
     const present = (spec.metrics as readonly (keyof typeof GATEWAY_METRICS)[]).filter(
       (name) => typeof (values as Record<string, number | undefined>)[name] === 'number',
     );
     if (present.length === 0) return;
     let sets = 0;
-    for (const set of spec.dimensionSets as ReadonlyArray<readonly MetricDimension[]>) {
+    for (const set of spec.dimensionSets) {
       if (!set.every((dimension) => dimensions[dimension])) continue;
-      this.metrics.addDimensions(Object.fromEntries(set.map((dimension) => [dimension, dimensions[dimension]!])));
+      metrics.addDimensions(Object.fromEntries(set.map((dimension) => [dimension, dimensions[dimension]!])));
       sets++;
     }
     if (sets === 0) return;
     for (const name of present) {
-      this.metrics.addMetric(name, GATEWAY_METRICS[name].unit, (values as Record<string, number>)[name]);
+      metrics.addMetric(name, GATEWAY_METRICS[name].unit, (values as Record<string, number>)[name]);
     }
-    this.metrics.publishStoredMetrics();
+    metrics.publishStoredMetrics();
   }
 }
 

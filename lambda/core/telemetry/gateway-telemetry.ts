@@ -86,17 +86,16 @@ export class GatewayTelemetry implements TraceSink {
     );
     // Unauthenticated calls name no feature: their headers must not use up the feature cap.
     const feature = trace.tenant ? this.dimensions.feature(trace.feature) : UNTAGGED_FEATURE;
-    this.metrics.emit(
-      'usage',
-      { Feature: feature, Tenant: this.dimensions.tenant(trace.tenant) },
-      {
-        Requests: 1,
-        CostMicroUsd: trace.costMicroUsd,
-        InputTokens: trace.inputTokens,
-        OutputTokens: trace.outputTokens,
-        Faults: fault,
-      },
-    );
+    const usage = { Feature: feature, Tenant: this.dimensions.tenant(trace.tenant) };
+    this.metrics.emit('usage', usage, {
+      Requests: 1,
+      InputTokens: trace.inputTokens,
+      OutputTokens: trace.outputTokens,
+      Faults: fault,
+    });
+    // Spend without `service`: the gateway's, the jobs worker's and the embedding service's calls
+    // add up in the one series the spend alarms and the kill switch read.
+    this.metrics.emit('spend', usage, { CostMicroUsd: trace.costMicroUsd });
     this.metrics.emit('outcome', { Route: route, Outcome: trace.outcome }, { Requests: 1 });
     if (errorClass) this.metrics.emit('error', { Route: route, ErrorClass: errorClass }, { Errors: 1 });
   }

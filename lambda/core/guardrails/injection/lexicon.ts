@@ -10,6 +10,7 @@
 export const LEXICON = {
   /** Verbs that set instructions aside, in every language read (accents stripped). */
   overrideVerb: [
+    'zignoruj', 'ignoruj', 'zapomnij o', 'yok say', 'görmezden gel', 'unut ', 'abaikan', 'lupakan', 'ignorera', 'strunta i', 'glöm alla', 'bỏ qua', 'phớt lờ', 'quên đi', 'تجاهل', 'اهمل', 'अनदेखा', 'नजरअंदाज', 'भूल जाओ', 'ігноруй', 'αγνόησε', 'zapomeň', 'nevšímej si',
     'ignore', 'ignoring', 'disregard', 'forget', 'override', 'overrule', 'bypass', 'discard', 'abandon', 'set aside',
     'throw out', 'drop all', 'skip all', 'pay no attention to', 'stop following', 'do not follow', "don't follow",
     'no longer follow', 'nullify', 'erase', 'wipe', 'neglect', 'dismiss', 'circumvent', 'stop obeying', 'do not obey',
@@ -32,6 +33,7 @@ export const LEXICON = {
     'deaktivieren', 'ausschalten', 'uberspringen', 'negeren', 'vergeten',
   ],
   earlier: [
+    'wcześniejsze', 'poprzednie', 'wszystkie', 'önceki', 'tüm ', 'sebelumnya', 'semua ', 'tidigare', 'trước đó', 'السابقة', 'جميع', 'पिछले', 'सभी', 'попередні', 'προηγούμενες', 'předchozí', 'všechny',
     'previous', 'prior', 'above', 'earlier', 'preceding', 'former', 'original', 'initial', 'old ', 'existing',
     'foregoing', 'all ', 'any ', 'every ', 'your ', 'system', 'developer', 'default', 'built-in', 'safety',
     'anteriores', 'previas', 'originales', 'iniciales', 'de arriba', 'del sistema', 'todas', 'tus ', 'sus ',
@@ -41,6 +43,7 @@ export const LEXICON = {
     '之前', '以上', '先前', '上面', '所有', '原来', '原來', '系统', '系統', '以前', '上記', 'これまで', 'すべて', '全て', '이전', '위의', '모든',
   ],
   directive: [
+    'polecenia', 'instrukcje', 'zasady', 'talimat', 'kural', 'instruksi', 'aturan', 'perintah', 'regler', 'hướng dẫn', 'chỉ dẫn', 'quy tắc', 'التعليمات', 'تعليمات', 'القواعد', 'निर्देश', 'नियम', 'інструкції', 'οδηγίες', 'pokyny',
     'instruction', 'direction', 'rule', 'guideline', 'prompt', 'directive', 'command', 'constraint', 'restriction',
     'guardrail', 'polic', 'programming', 'orders', 'safety', 'filter', 'setting', 'configuration', 'context',
     'training', 'limitation', 'boundaries', 'principles', 'protocols', 'content policy', 'instrucciones',
@@ -73,6 +76,7 @@ export const LEXICON = {
     'updated directive', 'new policy', 'policy update', 'updated policy',
   ],
   fromNowOn: [
+    'od teraz', 'artık', 'bundan sonra', 'mulai sekarang', 'från och med nu', 'từ giờ trở đi', 'من الآن فصاعدا', 'अब से', 'відтепер',
     'from now on', 'from this point on', 'from this point forward', 'henceforth', 'for the rest of this conversation',
     'for the rest of this chat', 'for the remainder of this', 'a partir de ahora', 'de ahora en adelante',
     'a partir de maintenant', 'desormais', 'dorenavant', 'ab jetzt', 'von nun an', 'ab sofort', "d'ora in poi",
@@ -90,6 +94,7 @@ export const LEXICON = {
     'no longer an assistant', "you're not chatgpt", 'you are not chatgpt', "you're no longer an ai",
   ],
   unrestricted: [
+    'bez ograniczeń', 'filtresiz', 'kısıtlama olmadan', 'tanpa batasan', 'utan begränsningar', 'không giới hạn', 'بدون قيود', 'बिना किसी प्रतिबंध', 'без обмежень',
     'no restrictions', 'no limitations', 'no limits', 'no rules', 'no filters', 'no guidelines', 'no censorship',
     'no boundaries', 'no guardrails', 'no ethical', 'no moral', 'without restrictions', 'without any restrictions',
     'without limitations', 'without limits', 'without rules', 'without filters', 'without censorship',
@@ -267,6 +272,7 @@ export const LEXICON = {
     'end admin message', 'end of admin', 'end admin', 'end system', 'end of system message',
   ],
   revealVerb: [
+    'pokaż', 'wyświetl', 'göster', 'tampilkan', 'tunjukkan', 'visa mig', 'cho tôi xem', 'hiển thị', 'اعرض', 'أظهر', 'दिखाओ', 'दिखाएं', 'покажи', 'ukaž', 'δείξε',
     'reveal', 'print', 'show', 'output', 'repeat', 'display', 'tell me', 'give me', 'share', 'leak', 'dump', 'echo',
     'recite', 'copy', 'paste', 'write out', 'list', 'spell out', 'translate', 'summarize', 'summarise', 'what is',
     'what are', 'what were', 'expose', 'disclose', 'provide', 'send me', 'return', 'read back', 'muestra',
@@ -279,6 +285,7 @@ export const LEXICON = {
     'enumerate', 'complete this sentence', 'communiquer', 'communique', '展示', '보여', 'printing', 'show me',
   ],
   promptSecret: [
+    'prompt systemowy', 'promptu systemowego', 'sistem komutu', 'sistem istemi', 'prompt sistem', 'lời nhắc hệ thống', 'prompt hệ thống', 'موجه النظام', 'تعليمات النظام', 'सिस्टम प्रॉम्प्ट', 'системний промпт', 'systémový prompt', 'were you told', 'before i arrived', 'before i joined',
     'system prompt', 'system message', 'initial prompt', 'hidden prompt', 'pre-prompt', 'preprompt',
     'instructions you were given', 'instructions above', 'original instructions', 'initial instructions',
     'hidden instructions', 'secret instructions', 'internal instructions', 'developer message', 'your configuration',
@@ -569,6 +576,13 @@ export const LEXICON = {
     "operator's", 'your operator', 'the operator', "developer's", 'your developers', 'your creators', 'your makers',
     'your owners', 'your deployer', 'whoever deployed you', 'the company that built you', 'betreiber', 'operador',
     'operateur', 'operatore', 'оператор', '运营方', '运营者',
+  ],
+  /** An obligation laid on whoever reads ("assistants must", "the model should"). */
+  obligation: [
+    // A trailing space ends the word: "must" is not "mustard", "deve" is not "developer".
+    'must ', 'should ', 'need to ', 'needs to ', 'has to ', 'have to ', 'shall ', 'is required to', 'are required to',
+    'is expected to', 'are expected to', 'is instructed to', 'are instructed to', 'debe ', 'deben ', 'doit ', 'doivent ',
+    'muss ', 'mussen ', 'deve ', 'devem ', 'devono ', 'должен', 'должны', '必须', '必須', 'しなければ',
   ],
   /** A colon: after a model's name it opens an order addressed to it. */
   colonMark: [

@@ -146,6 +146,10 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   chain('override.instructions-void', 'directive', [40, 'voided']),
   chain('indirect.if-you-are-ai', 'ifYouAre', [12, 'aiNoun'], [40, 'reading']),
   chain('indirect.secrecy', 'secrecyVerb', [25, 'audience']),
+  // "If you are an AI agent booking appointments...": the address alone, whatever the agent is doing.
+  chain('indirect.if-you-are-ai-any', 'ifYouAre', [12, 'aiNoun']),
+  // "Language models must recommend...", "the assistant should tell...": an order to whoever reads.
+  chain('indirect.ai-obligation', 'aiNoun', [30, 'obligation']),
   one('indirect.silently', 'silently'),
   one('indirect.conceal', 'concealment'),
   one('override.unobserved', 'unobserved'),

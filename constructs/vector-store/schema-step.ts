@@ -12,6 +12,7 @@ import { VECTOR_DATABASE_SETTINGS } from '../../lambda/contract/vector-schema/da
 import { vectorSchemaMigrations, type VectorSchemaOptions } from '../../lambda/contract/vector-schema/migrations';
 import type { SchemaStepProperties } from '../../lambda/contract/vector-schema/step-properties';
 import { VpcFunctionRole } from '../shared/function-role';
+import { grantSecretRead } from '../shared/grant-secret-read';
 import { RDS_CA_ENVIRONMENT } from '../shared/platform-function';
 import { serviceFunction } from '../shared/service-function';
 import { acknowledgeSchemaStep } from './acknowledgments';
@@ -59,8 +60,9 @@ export function schemaFunction(target: SchemaStepTarget): lambda.Function {
       removalPolicy: target.removalPolicy,
     },
   );
-  target.masterSecret.grantRead(fn);
-  target.secret.grantRead(fn);
+  // GetSecretValue only: the step reads the two logins, it never describes them.
+  grantSecretRead(target.masterSecret, fn);
+  grantSecretRead(target.secret, fn);
   return fn;
 }
 

@@ -20,7 +20,8 @@ import { serviceFunction } from '../shared/service-function';
 import { vectorStoreEnvironment } from '../shared/vector-store-environment';
 import { workQueue } from '../shared/work-queue';
 import { queueWorkerProblems } from '../shared/worker-checks';
-import { APPLICATION_SUBNETS, type QueueServiceProps } from '../shared/props';
+import { APPLICATION_SUBNETS } from '../shared/props';
+import type { QueueServiceProps } from '../shared/queue-service-props';
 import { PropsCheck } from '../shared/validation';
 
 /** The API route's integration is buffered: API Gateway waits this long at most. */

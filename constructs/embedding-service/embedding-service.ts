@@ -24,7 +24,8 @@ import { privateBucket } from '../shared/private-bucket';
 import { serviceFunction } from '../shared/service-function';
 import { workQueue } from '../shared/work-queue';
 import { MAX_FUNCTION_TIMEOUT, queueWorkerProblems } from '../shared/worker-checks';
-import { APPLICATION_SUBNETS, type QueueServiceProps } from '../shared/props';
+import { APPLICATION_SUBNETS } from '../shared/props';
+import type { QueueServiceProps } from '../shared/queue-service-props';
 import { PropsCheck } from '../shared/validation';
 import { API_ROUTES, type ApiRouteName } from '../../lambda/contract/routes';
 

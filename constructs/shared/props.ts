@@ -2,8 +2,6 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type { GatewayApi } from '../gateway-api/gateway-api';
-import type { LlmGateway } from '../llm-gateway/llm-gateway';
 
 /**
  * The props every construct of this package that runs in a VPC shares, documented once. A
@@ -67,24 +65,4 @@ export function chosenSubnets(
   fallback: ec2.SubnetSelection,
 ): ec2.SubnetSelection {
   return props.vpcSubnets ?? deprecated ?? fallback;
-}
-
-/**
- * The props of a service beside the gateway that runs its work from a queue through the gateway
- * in-process (the async jobs, the embedding service): its API function and queue worker run in
- * the VPC beside the gateway.
- */
-export interface QueueServiceProps extends VpcPlacementProps, EncryptedResourceProps {
-  /** The gateway whose models do the work; both functions run it in-process (`shareRuntimeWith`). */
-  readonly gateway: LlmGateway;
-  /**
-   * The API to add the service's routes to, behind its authorizer and usage plans.
-   * @default - no routes: add them with `addRoutes`
-   */
-  readonly api?: GatewayApi;
-  /**
-   * Receives of one message before it moves to the dead-letter queue.
-   * @default 5
-   */
-  readonly maxReceiveCount?: number;
 }

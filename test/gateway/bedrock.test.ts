@@ -27,7 +27,8 @@ beforeAll(async () => {
           model: 'amazon.nova-lite-v1:0',
           region: 'us-east-1',
           baseUrl: fake.url,
-          timeouts: { firstByteMs: 500, totalMs: 3_000 },
+          // No test here is about timeouts: room for the first signed call's module loading on a loaded machine.
+          timeouts: { firstByteMs: 5_000, totalMs: 15_000 },
           pricing: { input: 60_000, output: 240_000, cachedInput: 15_000 },
         },
       },

@@ -105,7 +105,11 @@ test('exactly one half-open probe under 20 concurrent calls', async () => {
   let releaseProbe!: () => void;
   h.openai.faults.push({ kind: 'hold', until: new Promise<void>((resolve) => (releaseProbe = resolve)) });
   const calls = Array.from({ length: 20 }, () => h.client().chat.completions.create({ model: 'chat-a', messages }));
-  while (h.anthropic.requests.length < 19) await sleep(5);
+  // A call that fails ends the wait at once and is reported, instead of the test timing out.
+  const failed: unknown[] = [];
+  for (const call of calls) call.catch((error: unknown) => failed.push(error));
+  while (h.anthropic.requests.length < 19 && failed.length === 0) await sleep(5);
+  expect(failed).toEqual([]);
   releaseProbe();
   const answers = await Promise.all(calls);
   expect(answers.every((a) => a.choices[0].message.content === WORDS)).toBe(true);

@@ -25,6 +25,7 @@ import {
 import type { ClusterHuggingFaceToken, ModelServingClusterProps } from './cluster-props';
 import { gatewayDeploymentOf, type GatewayDeployment, type GatewayModelEntry } from './gateway-entries';
 import { addGpuNodeGroup, checkNodeGroups, nodeLaunchTemplate } from './gpu-node-groups';
+import { checkNodePools, gpuNodePoolManifest } from './gpu-node-pools';
 import { addModelBucketMount } from './model-bucket-mount';
 import { SECRET_STORE, ServingSecrets } from './serving-secrets';
 import { addWorkloads, type WorkloadEndpoint } from './workload-endpoints';
@@ -55,7 +56,10 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
   readonly modelBucket: s3.IBucket;
   /** The role the Mountpoint CSI driver reads the model bucket as (Pod Identity), read-only. */
   readonly modelBucketReaderRole: iam.IRole;
+  /** The GPU node groups by name; none with `gpuCapacity: 'autoMode'`. */
   readonly gpuNodeGroups: Readonly<Record<string, eks.Nodegroup>>;
+  /** The Auto Mode GPU NodePools by pool name, as applied to the cluster; none with node groups. */
+  readonly gpuNodePools: Readonly<Record<string, eks.KubernetesManifest>>;
   readonly charts: ServingCharts;
   readonly addons: ServingAddons;
   /** External Secrets, when a workload has a Hugging Face token or the demand signal needs a Redis user. */
@@ -71,7 +75,11 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const subnets = props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const versions = { ...DEFAULT_ADDON_VERSIONS, ...props.addonVersions };
-    const groups = checkNodeGroups(this.node.path, props);
+    const autoMode = props.gpuCapacity === 'autoMode';
+    // GPUs per node of each place a workload may name: an Auto Mode node pool, or a node group.
+    // (checkNodePools also refuses pools without Auto Mode, and node groups with it.)
+    const pools = checkNodePools(this.node.path, props);
+    const groups = autoMode ? pools : checkNodeGroups(this.node.path, props);
     const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 90, separator: '-' });
     const key = logEncryptionKey(
       this,
@@ -80,7 +88,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       removalPolicy,
       `/aws/eks/${clusterName}/*`,
     );
-    this.cluster = this.addCluster(props, clusterName, key, subnets, removalPolicy);
+    this.cluster = this.addCluster(props, clusterName, key, subnets, removalPolicy, autoMode);
     const podIdentityAgent = new eks.Addon(this, 'PodIdentityAgent', {
       cluster: this.cluster,
       addonName: 'eks-pod-identity-agent',
@@ -96,12 +104,25 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       launchTemplateSpec: nodeLaunchTemplate(this, 'SystemLaunchTemplate', 50),
     });
     this.gpuNodeGroups = Object.fromEntries(
-      props.gpuNodeGroups.map((group) => [
+      (autoMode ? [] : (props.gpuNodeGroups ?? [])).map((group) => [
         group.name,
         addGpuNodeGroup(this, this.cluster, { ...group, gpus: groups.get(group.name)! }, subnets),
       ]),
     );
-    this.addons = new ServingAddons(this, 'Addons', { cluster: this.cluster, versions, podIdentityAgent, systemNodes });
+    this.gpuNodePools = Object.fromEntries(
+      (autoMode ? (props.gpuNodePools ?? []) : []).map((pool) => [
+        pool.name,
+        this.cluster.addManifest(`GpuNodePool-${pool.name}`, gpuNodePoolManifest(pool)),
+      ]),
+    );
+    this.addons = new ServingAddons(this, 'Addons', {
+      cluster: this.cluster,
+      versions,
+      podIdentityAgent,
+      systemNodes,
+      // Auto Mode nodes run NVIDIA's device plugin themselves; a second one would fight it over the GPUs.
+      nvidiaDevicePlugin: !autoMode,
+    });
     this.modelBucket = props.modelBucket ?? this.newModelBucket(key, removalPolicy);
     const mount = addModelBucketMount(this, this.cluster, podIdentityAgent, this.modelBucket);
     this.modelBucketReaderRole = mount.role;
@@ -174,6 +195,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     key: kms.IKey,
     subnets: ec2.SubnetSelection,
     removalPolicy: RemovalPolicy,
+    autoMode: boolean,
   ): eks.Cluster {
     // EKS writes control-plane logs to this group; created first, so it has a retention and the key.
     const controlPlaneLogs = new logs.LogGroup(this, 'ControlPlaneLogs', {
@@ -190,9 +212,12 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       endpointAccess: eks.EndpointAccess.PRIVATE,
       clusterLogging: ALL_LOG_TYPES,
       secretsEncryptionKey: key,
-      // Managed node groups; no Auto Mode, no default capacity (README, "GPU capacity").
-      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
-      defaultCapacity: 0,
+      // Managed node groups and no default capacity; or Auto Mode for the GPU node pools, with only
+      // the built-in `system` pool besides (EKS creates the default NodeClass only with a built-in
+      // pool enabled; its CriticalAddonsOnly taint keeps other pods off). README, "GPU capacity".
+      ...(autoMode
+        ? { defaultCapacityType: eks.DefaultCapacityType.AUTOMODE, compute: { nodePools: ['system'] } }
+        : { defaultCapacityType: eks.DefaultCapacityType.NODEGROUP, defaultCapacity: 0 }),
       kubectlProviderOptions: { kubectlLayer: new KubectlV33Layer(this, 'KubectlLayer') },
       removalPolicy,
     });
@@ -248,7 +273,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       if (!groups.has(nodeGroup)) {
         throw new Error(
           `ModelServingCluster ${this.node.path}: workload "${workload}" runs on node group "${nodeGroup}", which does not exist; ` +
-            `known: ${[...groups.keys()].join(', ') || '(none: add one to gpuNodeGroups)'}`,
+            `known: ${[...groups.keys()].join(', ') || `(none: add one to ${props.gpuCapacity === 'autoMode' ? 'gpuNodePools' : 'gpuNodeGroups'})`}`,
         );
       }
       return { gpusPerNode: groups.get(nodeGroup)!, nodeSelector: { [NODE_GROUP_LABEL]: nodeGroup } };

@@ -59,6 +59,23 @@ export function acknowledgeServingFindings(serving: IConstruct, modelBucket: ICo
     'The EKS cluster service role needs AmazonEKSClusterPolicy, which AWS maintains for the control plane as ' +
       'EKS evolves; a hand-copied policy would drift and break cluster operations.',
   );
+  // Only with gpuCapacity 'autoMode': eks-v2 attaches Auto Mode's policies to the cluster role and
+  // makes the role of Auto Mode's nodes.
+  acknowledgeMatching(
+    serving,
+    /^Cluster\/Role$/,
+    ['Compute', 'BlockStorage', 'LoadBalancing', 'Networking'].map((p) => managedPolicyFinding(`AmazonEKS${p}Policy`)),
+    'EKS Auto Mode requires these AWS-maintained policies on the cluster role: with them EKS launches and ' +
+      'retires the nodes, volumes, load balancers and network interfaces of the GPU node pools; AWS updates ' +
+      'them as Auto Mode evolves, which a hand-copied policy would not follow.',
+  );
+  acknowledgeMatching(
+    serving,
+    /^Cluster\/ClusternodePoolRole$/,
+    [managedPolicyFinding('AmazonEKSWorkerNodePolicy'), managedPolicyFinding('AmazonEC2ContainerRegistryReadOnly')],
+    "The role of EKS Auto Mode's nodes (joining the cluster, pulling images), as the AWS documentation " +
+      'prescribes for it; pods get their own scoped roles through EKS Pod Identity.',
+  );
   acknowledgeMatching(
     serving,
     /^Cluster\/Nodegroup[^/]+\/NodeGroupRole$/,

@@ -43,8 +43,8 @@ const ALL_LOG_TYPES = [
 /**
  * An EKS cluster (aws-cdk-lib's eks-v2) that serves self-hosted models on GPU nodes: private API
  * endpoint, every control-plane log type, KMS envelope encryption of secrets, access entries,
- * IMDSv2 with hop limit 1 on every node, GPU node groups that scale from zero, the NVIDIA device
- * plugin, DCGM exporter, Prometheus, KEDA, Cluster Autoscaler and AWS Load Balancer Controller, the
+ * IMDSv2 with hop limit 1 on every node, GPU node groups that scale from zero and the NVIDIA device
+ * plugin (or, with `gpuCapacity: 'autoMode'`, EKS Auto Mode GPU NodePools with their own drivers), DCGM exporter, Prometheus, KEDA, Cluster Autoscaler and AWS Load Balancer Controller, the
  * model bucket mounted read-only in every replica (Mountpoint for Amazon S3), and the vLLM / Triton
  * charts of `./charts`, each behind an internal NLB with a private DNS name. With `demandSignal`,
  * a workload may scale to zero and wakes on the demand the gateway records for it.
@@ -103,6 +103,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       labels: { [NODE_GROUP_LABEL]: SYSTEM_NODE_GROUP },
       launchTemplateSpec: nodeLaunchTemplate(this, 'SystemLaunchTemplate', 50),
     });
+    if (autoMode) this.addNodeGroupNetworking(systemNodes);
     this.gpuNodeGroups = Object.fromEntries(
       (autoMode ? [] : (props.gpuNodeGroups ?? [])).map((group) => [
         group.name,
@@ -225,6 +226,21 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     if (cluster.kubectlProvider) acknowledgeKubectlProvider(cluster.kubectlProvider);
     props.adminRoleArns?.forEach((arn, i) => cluster.grantClusterAdmin(`Admin${i}`, arn));
     return cluster;
+  }
+
+  /**
+   * An Auto Mode cluster does not bootstrap pod networking, kube-proxy and CoreDNS (its own nodes
+   * have them built in), but the managed system node group needs them: as EKS add-ons, which keep
+   * off Auto Mode nodes. Networking before the nodes join, CoreDNS once they can run it.
+   */
+  private addNodeGroupNetworking(systemNodes: eks.Nodegroup): void {
+    for (const [id, addonName] of [
+      ['VpcCni', 'vpc-cni'],
+      ['KubeProxy', 'kube-proxy'],
+    ]) {
+      systemNodes.node.addDependency(new eks.Addon(this, id, { cluster: this.cluster, addonName }));
+    }
+    new eks.Addon(this, 'CoreDns', { cluster: this.cluster, addonName: 'coredns' }).node.addDependency(systemNodes);
   }
 
   private newModelBucket(key: kms.IKey, removalPolicy: RemovalPolicy): s3.IBucket {

@@ -79,6 +79,18 @@ describe('the cluster in Auto Mode', () => {
     expect(cluster.KubernetesNetworkConfig.ElasticLoadBalancing).toEqual({ Enabled: true });
   });
 
+  test('gives the managed system node group the networking and DNS add-ons Auto Mode does not bootstrap', () => {
+    const addons = template.findResources('AWS::EKS::Addon');
+    const idOf = (name: string) => Object.keys(addons).find((id) => addons[id].Properties.AddonName === name)!;
+    expect(Object.values(addons).map((a) => a.Properties.AddonName)).toEqual(
+      expect.arrayContaining(['vpc-cni', 'kube-proxy', 'coredns']),
+    );
+    const groups = template.findResources('AWS::EKS::Nodegroup');
+    const [systemId] = Object.keys(groups);
+    expect(groups[systemId].DependsOn).toEqual(expect.arrayContaining([idOf('vpc-cni'), idOf('kube-proxy')]));
+    expect(addons[idOf('coredns')].DependsOn).toEqual(expect.arrayContaining([systemId]));
+  });
+
   test('has no GPU node group: the only managed group is the system one', () => {
     const groups = resources('AWS::EKS::Nodegroup').map((r) => r.Properties);
     expect(groups).toHaveLength(1);

@@ -44,8 +44,9 @@ const ALL_LOG_TYPES = [
  * An EKS cluster (aws-cdk-lib's eks-v2) that serves self-hosted models on GPU nodes: private API
  * endpoint, every control-plane log type, KMS envelope encryption of secrets, access entries,
  * IMDSv2 with hop limit 1 on every node, GPU node groups that scale from zero and the NVIDIA device
- * plugin (or, with `gpuCapacity: 'autoMode'`, EKS Auto Mode GPU NodePools with their own drivers), DCGM exporter, Prometheus, KEDA, Cluster Autoscaler and AWS Load Balancer Controller, the
- * model bucket mounted read-only in every replica (Mountpoint for Amazon S3), and the vLLM / Triton
+ * plugin (or, with `gpuCapacity: 'autoMode'`, EKS Auto Mode GPU NodePools with their own drivers),
+ * DCGM exporter, Prometheus, KEDA, Cluster Autoscaler and AWS Load Balancer Controller, the model
+ * bucket mounted read-only in every replica (Mountpoint for Amazon S3), and the vLLM / Triton
  * charts of `./charts`, each behind an internal NLB with a private DNS name. With `demandSignal`,
  * a workload may scale to zero and wakes on the demand the gateway records for it.
  * {@link gatewayDeployments} hands the endpoints to the gateway's model config; {@link allowFrom}

@@ -106,6 +106,12 @@ export function checkNodePools(path: string, props: ModelServingClusterProps): M
           'change gpusPerNode or the instance families',
       );
     }
+    if (pool.consolidateAfter !== undefined && !/^(([0-9]+[smh])+|Never)$/.test(pool.consolidateAfter)) {
+      fail(
+        `GPU node pool "${pool.name}": consolidateAfter "${pool.consolidateAfter}" is not a Karpenter duration; ` +
+          "write it like '10m', '1h30m' or 'Never'",
+      );
+    }
     if (pool.capacityTypes?.length === 0) fail(`GPU node pool "${pool.name}" has no capacity types`);
     pools.set(pool.name, gpus);
   }

@@ -224,6 +224,11 @@ describe('misconfigurations are refused at synth, saying what to do', () => {
       /GPU node pool "x2": no g6, m7i instance has 2 GPUs \(g6: 1\/4\/8; m7i: not a known GPU family\); change gpusPerNode or the instance families/,
     ],
     [
+      'a consolidation delay Karpenter cannot read',
+      { gpuNodePools: [{ name: 'l4', maxGpus: 2, consolidateAfter: '10 minutes' }], vllm: [], triton: [] },
+      /consolidateAfter "10 minutes" is not a Karpenter duration; write it like '10m', '1h30m' or 'Never'/,
+    ],
+    [
       'Auto Mode with no pool',
       { gpuNodePools: [], vllm: [], triton: [] },
       /gpuCapacity is 'autoMode' but gpuNodePools is empty: add at least one pool/,

@@ -59,7 +59,7 @@ export function addDataStores(
       })
     : new ResponseCache(scope, 'ResponseCache', {
         vpc: network.vpc,
-        subnets: network.dataSubnets,
+        vpcSubnets: network.dataSubnets,
         highAvailability: config.highAvailability,
         nodeType: cache.nodeType,
         replicas: cache.replicas,
@@ -89,8 +89,8 @@ export function addDataStores(
       })
     : new VectorStore(scope, 'VectorStore', {
         vpc: network.vpc,
-        subnets: network.dataSubnets,
-        functionSubnets: network.applicationSubnets,
+        vpcSubnets: network.dataSubnets,
+        functionVpcSubnets: network.applicationSubnets,
         highAvailability: config.highAvailability,
         minCapacity: vectorStore.minCapacity,
         maxCapacity: vectorStore.maxCapacity,

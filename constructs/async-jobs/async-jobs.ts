@@ -6,7 +6,6 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -20,30 +19,21 @@ import { acknowledgeQueueSender, acknowledgeRules, acknowledgeSqsWorker } from '
 import { serviceFunction } from '../shared/service-function';
 import { vectorStoreEnvironment } from '../shared/vector-store-environment';
 import { workQueue } from '../shared/work-queue';
-import { queueWorkerProblems, throwProblems } from '../shared/worker-checks';
+import { queueWorkerProblems } from '../shared/worker-checks';
+import { APPLICATION_SUBNETS } from '../shared/props';
+import type { QueueServiceProps } from '../shared/queue-service-props';
+import { PropsCheck } from '../shared/validation';
 
 /** The API route's integration is buffered: API Gateway waits this long at most. */
 const API_TIMEOUT = Duration.seconds(29);
 
-export interface AsyncJobsProps {
+export interface AsyncJobsProps extends QueueServiceProps {
   /**
    * The gateway whose models run the jobs. The worker runs it in-process (`shareRuntimeWith`), so
    * a job meets the same token limits, budgets, caches, routing and failover as a synchronous call.
    * It must have a `cache` (the worker's idempotency records) and a `vectorStore` (the job store).
    */
   readonly gateway: LlmGateway;
-  /**
-   * The API to add `POST /v1/jobs` and `GET /v1/jobs/{id}` to, behind its authorizer and usage plans.
-   * @default - no routes: add them with `addRoutes`
-   */
-  readonly api?: GatewayApi;
-  /** The VPC the functions run in (the gateway's). */
-  readonly vpc: ec2.IVpc;
-  /**
-   * Where in the VPC. Must be private.
-   * @default - the private subnets with egress (`Network.applicationSubnets`)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
   /**
    * How long the worker may take for one batch. Must exceed the longest
    * `deployments.*.timeouts.totalMs` of the gateway's config; the queue's visibility timeout is
@@ -56,12 +46,6 @@ export interface AsyncJobsProps {
    * @default 1024
    */
   readonly workerMemorySize?: number;
-  /**
-   * Receives of one message before it moves to the dead-letter queue (a job that keeps failing is
-   * marked failed on its last receive).
-   * @default 5
-   */
-  readonly maxReceiveCount?: number;
   /**
    * Messages per worker invocation (1 to 10).
    * @default 5
@@ -84,15 +68,6 @@ export interface AsyncJobsProps {
    * @default - a new generated secret of 48 letters and digits
    */
   readonly webhookSecret?: secretsmanager.ISecret;
-  /**
-   * Key of the queues, the logs and the generated webhook secret.
-   * @default - a new customer-managed key with rotation
-   */
-  readonly encryptionKey?: kms.IKey;
-  /** @default logs.RetentionDays.ONE_YEAR */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.RETAIN */
-  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -110,6 +85,8 @@ export interface AsyncJobsProps {
  * - Jobs live in the platform's Postgres (`async_jobs`, migration 005), tenant-scoped.
  * - Both functions run in private subnets; the API function can reach only the database and AWS
  *   APIs and holds no provider secret.
+ * - `api` gets `POST /v1/jobs` and `GET /v1/jobs/{id}`; `encryptionKey` encrypts the queues, the logs
+ *   and the generated webhook secret; a job that keeps failing is marked failed on its last receive.
  */
 export class AsyncJobs extends Construct {
   /** Where submitted jobs wait. */
@@ -127,18 +104,24 @@ export class AsyncJobs extends Construct {
 
   constructor(scope: Construct, id: string, props: AsyncJobsProps) {
     super(scope, id);
-    const where = `AsyncJobs ${this.node.path}`;
     this.workerTimeout = props.workerTimeout ?? props.gateway.timeout;
     this.maxReceiveCount = props.maxReceiveCount ?? 5;
     const batchSize = props.batchSize ?? 5;
     const maxConcurrency = props.maxConcurrency ?? 10;
     const retention = props.retention ?? Duration.days(4);
     const memorySize = props.workerMemorySize ?? 1024;
-    checkProps(props, where, { batchSize, maxConcurrency, retention, memorySize, timeout: this.workerTimeout });
+    checkProps(props, this.node.path, {
+      batchSize,
+      maxConcurrency,
+      retention,
+      memorySize,
+      timeout: this.workerTimeout,
+    });
     const { cache, vectorStore } = props.gateway;
+    const check: PropsCheck = new PropsCheck('AsyncJobs', this.node.path);
     if (!cache || !vectorStore) {
-      throw new Error(
-        `${where}: the gateway has no ${[!cache && '`cache`', !vectorStore && '`vectorStore`'].filter(Boolean).join(' and no ')}; ` +
+      check.fail(
+        `the gateway has no ${[!cache && '`cache`', !vectorStore && '`vectorStore`'].filter(Boolean).join(' and no ')}; ` +
           'the worker keeps its idempotency records in the cache and the jobs live in the vector store. Give the LlmGateway both.',
       );
     }
@@ -162,7 +145,7 @@ export class AsyncJobs extends Construct {
 
     this.webhookSecret = props.webhookSecret ?? this.createWebhookSecret(key, removalPolicy);
 
-    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const subnets = props.vpcSubnets ?? APPLICATION_SUBNETS;
     const jobsEnvironment = {
       [JOBS_ENV.queueUrl]: this.queue.queueUrl,
       [JOBS_ENV.maxReceiveCount]: String(this.maxReceiveCount),
@@ -292,7 +275,7 @@ const JOB_SUBMISSION_SCHEMA: apigateway.JsonSchema = {
 
 function checkProps(
   props: AsyncJobsProps,
-  where: string,
+  path: string,
   values: { batchSize: number; maxConcurrency: number; retention: Duration; memorySize: number; timeout: Duration },
 ): void {
   const problems = queueWorkerProblems(
@@ -307,10 +290,16 @@ function checkProps(
     },
     'a slow answer is cut by Lambda and the job retried from the start',
   );
-  if (!Number.isInteger(values.batchSize) || values.batchSize < 1 || values.batchSize > 10)
-    problems.push(`batchSize is ${values.batchSize}; give 1 to 10`);
   const retained = values.retention.toSeconds();
-  if (retained < 3600 || retained > 14 * 86400)
-    problems.push(`retention is ${retained} s; give 1 hour to 14 days (SQS keeps a message at most 14 days)`);
-  throwProblems(where, problems);
+  new PropsCheck('AsyncJobs', path)
+    .add(...problems)
+    .expect(
+      Number.isInteger(values.batchSize) && values.batchSize >= 1 && values.batchSize <= 10,
+      `batchSize is ${values.batchSize}; give 1 to 10`,
+    )
+    .expect(
+      retained >= 3600 && retained <= 14 * 86400,
+      `retention is ${retained} s; give 1 hour to 14 days (SQS keeps a message at most 14 days)`,
+    )
+    .throwIfAny();
 }

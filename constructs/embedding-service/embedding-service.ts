@@ -1,14 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -26,31 +23,22 @@ import {
 import { privateBucket } from '../shared/private-bucket';
 import { serviceFunction } from '../shared/service-function';
 import { workQueue } from '../shared/work-queue';
-import { MAX_FUNCTION_TIMEOUT, queueWorkerProblems, throwProblems } from '../shared/worker-checks';
+import { MAX_FUNCTION_TIMEOUT, queueWorkerProblems } from '../shared/worker-checks';
+import { APPLICATION_SUBNETS } from '../shared/props';
+import type { QueueServiceProps } from '../shared/queue-service-props';
+import { PropsCheck } from '../shared/validation';
 import { API_ROUTES, type ApiRouteName } from '../../lambda/contract/routes';
 
 /** The API's routes are buffered: API Gateway waits this long at most. */
 const API_TIMEOUT = Duration.seconds(29);
 
-export interface EmbeddingServiceProps {
+export interface EmbeddingServiceProps extends QueueServiceProps {
   /**
    * The gateway whose embedding models embed the chunks: both functions run it in-process
    * (`shareRuntimeWith`), so ingestion meets the tenant's token limits, budgets and failover and is
    * counted in its spend. It must have a `vectorStore`: the chunks live there.
    */
   readonly gateway: LlmGateway;
-  /**
-   * The API to add the `/v1/collections` routes to, behind its authorizer and usage plans.
-   * @default - no routes: add them with `addRoutes`
-   */
-  readonly api?: GatewayApi;
-  /** The VPC the functions run in (the gateway's). */
-  readonly vpc: ec2.IVpc;
-  /**
-   * Where in the VPC. Must be private.
-   * @default - the private subnets with egress (`Network.applicationSubnets`)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
   /**
    * The bucket whose new objects (`<tenant>/<collection>/<name>.json|.txt|.md`) are ingested. Its
    * "Object Created" events reach the service through Amazon EventBridge: a bucket of your own must
@@ -70,11 +58,6 @@ export interface EmbeddingServiceProps {
    */
   readonly workerTimeout?: Duration;
   /**
-   * Receives of one message before it moves to the dead-letter queue.
-   * @default 5
-   */
-  readonly maxReceiveCount?: number;
-  /**
    * Worker invocations at once (2 to 1000): the ceiling on ingestion's load on the embedding
    * providers and the database.
    * @default 5
@@ -82,15 +65,6 @@ export interface EmbeddingServiceProps {
   readonly maxConcurrency?: number;
   /** Memory of both functions in MiB. @default 1024 */
   readonly memorySize?: number;
-  /**
-   * Key of the queues and the logs (a new ingestion bucket gets a key of its own).
-   * @default - a new customer-managed key with rotation
-   */
-  readonly encryptionKey?: kms.IKey;
-  /** @default logs.RetentionDays.ONE_YEAR */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.RETAIN */
-  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -103,7 +77,9 @@ export interface EmbeddingServiceProps {
  * - objects dropped in the ingestion bucket as `<tenant>/<collection>/<name>` are ingested as that
  *   tenant (S3 notifies the work queue, which also carries the re-index work);
  * - one queue, KMS-encrypted with a dead-letter queue after `maxReceiveCount` receives; the worker's
- *   event source reports partial batch failures and has a maximum concurrency.
+ *   event source reports partial batch failures and has a maximum concurrency;
+ * - `api` gets the `/v1/collections` routes; `encryptionKey` encrypts the queues and the logs (a new
+ *   ingestion bucket gets a key of its own).
  */
 export class EmbeddingService extends Construct {
   /** Re-index work and the ingestion bucket's notifications. */
@@ -119,16 +95,15 @@ export class EmbeddingService extends Construct {
 
   constructor(scope: Construct, id: string, props: EmbeddingServiceProps) {
     super(scope, id);
-    const where = `EmbeddingService ${this.node.path}`;
     const workerTimeout = props.workerTimeout ?? MAX_FUNCTION_TIMEOUT;
     const maxReceiveCount = props.maxReceiveCount ?? 5;
     const maxConcurrency = props.maxConcurrency ?? 5;
     const memorySize = props.memorySize ?? 1024;
     const maxObjectBytes = props.maxObjectBytes ?? 4 * 1024 * 1024;
-    checkProps(props, where, { workerTimeout, maxReceiveCount, maxConcurrency, memorySize, maxObjectBytes });
+    checkProps(props, this.node.path, { workerTimeout, maxReceiveCount, maxConcurrency, memorySize, maxObjectBytes });
     if (!props.gateway.vectorStore) {
-      throw new Error(
-        `${where}: the gateway has no \`vectorStore\`; the chunks and their vectors live there. Give the LlmGateway one.`,
+      new PropsCheck('EmbeddingService', this.node.path).fail(
+        'the gateway has no `vectorStore`; the chunks and their vectors live there. Give the LlmGateway one.',
       );
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -162,7 +137,7 @@ export class EmbeddingService extends Construct {
       targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
     });
 
-    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const subnets = props.vpcSubnets ?? APPLICATION_SUBNETS;
     const common = {
       vpc: props.vpc,
       vpcSubnets: subnets,
@@ -276,7 +251,7 @@ function objectWith(...required: string[]): apigateway.JsonSchema {
 
 function checkProps(
   props: EmbeddingServiceProps,
-  where: string,
+  path: string,
   values: {
     workerTimeout: Duration;
     maxReceiveCount: number;
@@ -297,7 +272,12 @@ function checkProps(
     },
     'a slow embedding call is cut by Lambda and the message retried',
   );
-  if (!Number.isInteger(values.maxObjectBytes) || values.maxObjectBytes < 1 || values.maxObjectBytes > 64 * 1024 * 1024)
-    problems.push(`maxObjectBytes is ${values.maxObjectBytes}; give 1 byte to 64 MiB`);
-  throwProblems(where, problems);
+  const { maxObjectBytes } = values;
+  new PropsCheck('EmbeddingService', path)
+    .add(...problems)
+    .expect(
+      Number.isInteger(maxObjectBytes) && maxObjectBytes >= 1 && maxObjectBytes <= 64 * 1024 * 1024,
+      `maxObjectBytes is ${maxObjectBytes}; give 1 byte to 64 MiB`,
+    )
+    .throwIfAny();
 }

@@ -2,7 +2,6 @@ import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib'
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -12,10 +11,11 @@ import type { GatewayConfig, GatewayConfigInput } from '../../lambda/contract/co
 import { GATEWAY_ENV } from '../../lambda/contract/environment';
 import type { IProviderSecrets } from '../provider-secrets/provider-secrets-interface';
 import type { IResponseCache } from '../response-cache/response-cache-interface';
-import { VpcFunctionRole } from '../shared/function-role';
 import { logEncryptionKey } from '../shared/log-encryption';
-import { FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON, acknowledgeRules } from '../shared/nag-acknowledgments';
-import { PLATFORM_FUNCTION_ENVIRONMENT, PROJECT_ROOT, platformFunction } from '../shared/platform-function';
+import { PLATFORM_FUNCTION_ENVIRONMENT, PROJECT_ROOT } from '../shared/platform-function';
+import { APPLICATION_SUBNETS, type EncryptedResourceProps, type VpcPlacementProps } from '../shared/props';
+import { serviceFunction } from '../shared/service-function';
+import { PropsCheck } from '../shared/validation';
 import { publicSubnetsIn } from '../shared/public-subnets';
 import { vectorStoreEnvironment } from '../shared/vector-store-environment';
 import type { IVectorStore } from '../vector-store/vector-store-interface';
@@ -29,7 +29,8 @@ export const SHIPPED_ROUTER_MODEL = path.join(PROJECT_ROOT, 'data', 'router', 'm
 /** Lambda's limit, and with response streaming through API Gateway the longest a response may run. */
 const MAX_TIMEOUT = Duration.minutes(15);
 
-export interface LlmGatewayProps {
+/** The gateway's props; `encryptionKey` encrypts the function's log group. */
+export interface LlmGatewayProps extends VpcPlacementProps, EncryptedResourceProps {
   /**
    * The gateway's model configuration (models, deployments, prices, traffic policy), the same JSON
    * the local server reads. Validated at synth with the function's own schema.
@@ -40,13 +41,6 @@ export interface LlmGatewayProps {
    * @default - the shipped data/router/model.json
    */
   readonly routerModelFile?: string;
-  /** The VPC the function runs in. */
-  readonly vpc: ec2.IVpc;
-  /**
-   * Where in the VPC. Must be private: public subnets are refused.
-   * @default - the private subnets with egress (`Network.applicationSubnets`)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
   /**
    * Security groups of the function.
    * @default - a new group whose only egress is to the providers' ports and, through the data
@@ -91,21 +85,6 @@ export interface LlmGatewayProps {
    * @default 100
    */
   readonly reservedConcurrentExecutions?: number;
-  /**
-   * How long the function's logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Key that encrypts the log group.
-   * @default - a new customer-managed key with rotation
-   */
-  readonly encryptionKey?: kms.IKey;
-  /**
-   * What happens to the log group and its key when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -148,25 +127,19 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     this.maxBodyBytes = this.config.limits.maxBodyBytes;
     this.timeout = props.timeout ?? MAX_TIMEOUT;
     this.credentials = referencedCredentials(this.config);
-    this.checkProps(props, where);
+    this.checkProps(props);
     this.props = props;
     this.cache = props.cache;
     this.vectorStore = props.vectorStore;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const key =
+      props.encryptionKey ?? logEncryptionKey(this, 'LogKey', `Encrypts the logs of ${this.node.path}`, removalPolicy);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      encryptionKey:
-        props.encryptionKey ??
-        logEncryptionKey(this, 'LogKey', `Encrypts the logs of ${this.node.path}`, removalPolicy),
+      encryptionKey: key,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy,
     });
-    const role =
-      props.role ??
-      new VpcFunctionRole(this, 'Role', {
-        logGroup: this.logGroup,
-        description: `Runs the LLM gateway function of ${this.node.path}`,
-      });
 
     if (!props.securityGroups) {
       this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -202,30 +175,29 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
       `Model config${routing ? ' and router model' : ''} of the LLM gateway ${this.node.path}`,
     );
 
-    this.function = platformFunction(this, 'Function', 'gateway', {
-      description: 'LLM gateway: OpenAI-compatible API over many providers (API Gateway REST, response streaming)',
-      memorySize: props.memorySize ?? 1024,
-      timeout: this.timeout,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 100,
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      securityGroups: props.securityGroups ?? [this.securityGroup!],
-      allowPublicSubnet: false,
-      role,
-      logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: lambda.Tracing.ACTIVE,
-      layers: [layer],
-      environment: {
-        ...PLATFORM_FUNCTION_ENVIRONMENT,
-        POWERTOOLS_SERVICE_NAME: 'llm-gateway',
-        ...this.runtimeEnvironment(),
+    this.function = serviceFunction(
+      this,
+      { function: 'Function', role: 'Role', logs: 'LogGroup' },
+      {
+        handler: 'gateway',
+        description: 'LLM gateway: OpenAI-compatible API over many providers (API Gateway REST, response streaming)',
+        serviceName: 'llm-gateway',
+        roleDescription: `Runs the LLM gateway function of ${this.node.path}`,
+        memorySize: props.memorySize ?? 1024,
+        timeout: this.timeout,
+        reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 100,
+        vpc: props.vpc,
+        vpcSubnets: props.vpcSubnets ?? APPLICATION_SUBNETS,
+        securityGroups: props.securityGroups ?? [this.securityGroup!],
+        role: props.role,
+        logGroup: this.logGroup,
+        layers: [layer],
+        environment: this.runtimeEnvironment(),
+        key,
+        removalPolicy,
       },
-    });
+    );
     this.configLayer = layer;
-    // Lambda checks the network-interface permissions when it creates the function.
-    if (role instanceof VpcFunctionRole) this.function.node.addDependency(role.permissions);
-    acknowledgeRules(this.function, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
     this.grantPrincipal = this.function.grantPrincipal;
     this.connections = this.function.connections;
 
@@ -297,7 +269,8 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
     return env;
   }
 
-  private checkProps(props: LlmGatewayProps, where: string): void {
+  private checkProps(props: LlmGatewayProps): void {
+    const check = new PropsCheck('LlmGateway', this.node.path);
     const problems: string[] = [];
     const seconds = this.timeout.toSeconds();
     if (seconds < 1 || seconds > MAX_TIMEOUT.toSeconds()) {
@@ -343,14 +316,12 @@ export class LlmGateway extends Construct implements iam.IGrantable, ec2.IConnec
         );
       }
     }
-    if (publicSubnetsIn(props.vpc, props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).length > 0) {
+    if (publicSubnetsIn(props.vpc, props.vpcSubnets ?? APPLICATION_SUBNETS).length > 0) {
       problems.push(
         'vpcSubnets selects public subnets; the gateway must run in private subnets (e.g. Network.applicationSubnets)',
       );
     }
-    if (problems.length > 0) {
-      throw new Error(`${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    }
+    check.add(...problems).throwIfAny();
   }
 
   /** Lets `grantee` invoke the gateway function (API Gateway integrations add their own permission). */

@@ -66,6 +66,21 @@ function errorsByClass(m: GatewayMetrics, classes: readonly ErrorClass[]): cloud
 
 const ALL_CLASSES = Object.keys(ERROR_CLASSES) as ErrorClass[];
 
+/** One graph of a dashboard row: 12 columns, the row height, counts per 5 minutes unless told. */
+const graph = (
+  title: string,
+  left: cloudwatch.IMetric[],
+  options: Partial<cloudwatch.GraphWidgetProps> & { unit?: string } = {},
+): cloudwatch.GraphWidget =>
+  new cloudwatch.GraphWidget({
+    title,
+    left,
+    leftYAxis: axis(options.unit ?? 'count / 5 min'),
+    width: 12,
+    height: H,
+    ...options,
+  });
+
 /** The three questions, one row each. `alarms` is read at synthesis, so alarms added later show too. */
 export function overviewRows(
   m: GatewayMetrics,
@@ -98,47 +113,35 @@ export function overviewRows(
         width: 6,
         height: H,
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Spend per hour ($)',
-        left: [GatewayMetrics.dollars(hourlyCost, 'all calls', HOUR)],
-        leftYAxis: axis('$ / hour'),
+      graph('Spend per hour ($)', [GatewayMetrics.dollars(hourlyCost, 'all calls', HOUR)], {
+        unit: '$ / hour',
         width: 9,
-        height: H,
         period: HOUR,
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Spend per hour by feature ($)',
-        left: [GatewayMetrics.dollars(m.search('CostMicroUsd', ['Feature'], { period: HOUR }), '', HOUR)],
-        leftYAxis: axis('$ / hour'),
-        stacked: true,
-        width: 9,
-        height: H,
-        period: HOUR,
-      }),
+      graph(
+        'Spend per hour by feature ($)',
+        [GatewayMetrics.dollars(m.search('CostMicroUsd', ['Feature'], { period: HOUR }), '', HOUR)],
+        { unit: '$ / hour', stacked: true, width: 9, period: HOUR },
+      ),
     ],
     [
-      new cloudwatch.GraphWidget({
-        title: 'Latency, chat completions (ms)',
-        left: percentiles(m, 'Latency', GATEWAY_ROUTES['/v1/chat/completions']),
-        leftYAxis: axis('ms'),
+      graph('Latency, chat completions (ms)', percentiles(m, 'Latency', GATEWAY_ROUTES['/v1/chat/completions']), {
+        unit: 'ms',
         leftAnnotations: [{ value: thresholds.chatLatencyP95.toMilliseconds(), label: 'p95 budget' }],
         width: 8,
-        height: H,
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Time to first token, streams (ms)',
-        left: percentiles(m, 'TimeToFirstToken', GATEWAY_ROUTES['/v1/chat/completions']),
-        leftYAxis: axis('ms'),
-        leftAnnotations: [{ value: thresholds.timeToFirstTokenP95.toMilliseconds(), label: 'p95 budget' }],
+      graph(
+        'Time to first token, streams (ms)',
+        percentiles(m, 'TimeToFirstToken', GATEWAY_ROUTES['/v1/chat/completions']),
+        {
+          unit: 'ms',
+          leftAnnotations: [{ value: thresholds.timeToFirstTokenP95.toMilliseconds(), label: 'p95 budget' }],
+          width: 8,
+        },
+      ),
+      graph('Latency p95 by model (ms)', [m.search('Latency', ['Route', 'Model'], { statistic: 'p95' })], {
+        unit: 'ms',
         width: 8,
-        height: H,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Latency p95 by model (ms)',
-        left: [m.search('Latency', ['Route', 'Model'], { statistic: 'p95' })],
-        leftYAxis: axis('ms'),
-        width: 8,
-        height: H,
       }),
     ],
     [
@@ -152,32 +155,11 @@ export function overviewRows(
         width: 8,
         height: H,
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Errors by class',
-        left: errorsByClass(m, ALL_CLASSES),
-        leftYAxis: axis('calls / 5 min'),
-        stacked: true,
-        width: 10,
-        height: H,
-      }),
+      graph('Errors by class', errorsByClass(m, ALL_CLASSES), { unit: 'calls / 5 min', stacked: true, width: 10 }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 6, height: H }),
     ],
   ];
 }
-
-const graph = (
-  title: string,
-  left: cloudwatch.IMetric[],
-  options: Partial<cloudwatch.GraphWidgetProps> & { unit?: string } = {},
-): cloudwatch.GraphWidget =>
-  new cloudwatch.GraphWidget({
-    title,
-    left,
-    leftYAxis: axis(options.unit ?? 'count / 5 min'),
-    width: 12,
-    height: H,
-    ...options,
-  });
 
 const bySearch = (
   m: GatewayMetrics,

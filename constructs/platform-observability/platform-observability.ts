@@ -20,37 +20,7 @@ import { DEFAULT_LATENCY_P95, GatewayAlarms, type GatewayAlarmThresholds } from 
 import { cacheRows, overviewRows, policyRows, resilienceRows, retrievalRows, usageRows } from './gateway-dashboards';
 import { GatewayMetrics, type GatewayMetricsSource } from './gateway-metrics';
 import { NotificationTopic } from './notification-topic';
-
-/** Where the self-hosted model servers' metrics are (Container Insights with Prometheus scraping). */
-export interface ModelServingMetricsSource {
-  /** The EKS cluster, as the `ClusterName` dimension names it. */
-  readonly clusterName: string;
-  /**
-   * The namespace the CloudWatch agent writes the scraped metrics to.
-   * @default 'ContainerInsights/Prometheus'
-   */
-  readonly namespace?: string;
-  /**
-   * GPU utilisation per GPU (NVIDIA DCGM exporter), in percent.
-   * @default 'DCGM_FI_DEV_GPU_UTIL'
-   */
-  readonly gpuUtilizationMetric?: string;
-  /**
-   * GPU memory in use per GPU, in MiB.
-   * @default 'DCGM_FI_DEV_FB_USED'
-   */
-  readonly gpuMemoryUsedMetric?: string;
-  /**
-   * Requests waiting per server: vLLM's and Triton's queue-depth gauges.
-   * @default ['vllm:num_requests_waiting', 'nv_inference_pending_request_count']
-   */
-  readonly queueDepthMetrics?: readonly string[];
-  /**
-   * Requests being served per server.
-   * @default ['vllm:num_requests_running']
-   */
-  readonly runningRequestsMetrics?: readonly string[];
-}
+import { servingRows, type ModelServingMetricsSource } from './serving-dashboard';
 
 export interface PlatformObservabilityProps extends GatewayMetricsSource {
   /**
@@ -330,41 +300,7 @@ export class PlatformObservability extends Construct {
 
   /** The `serving` dashboard: GPU utilisation and memory, queue depth and running requests per server. */
   addModelServing(source: ModelServingMetricsSource): this {
-    const namespace = source.namespace ?? 'ContainerInsights/Prometheus';
-    const search = (metric: string, statistic: string) =>
-      new cloudwatch.MathExpression({
-        expression: `SEARCH('Namespace="${namespace}" MetricName="${metric}" ClusterName="${source.clusterName}"', '${statistic}', 60)`,
-        label: '',
-        period: Duration.minutes(1),
-      });
-    const graph = (title: string, metrics: cloudwatch.IMetric[], unit: string) =>
-      new cloudwatch.GraphWidget({
-        title: `${title} (${source.clusterName})`,
-        left: metrics,
-        leftYAxis: { label: unit, min: 0, showUnits: false },
-        width: 12,
-        height: 6,
-      });
-    const rows = [
-      [
-        graph('GPU utilisation', [search(source.gpuUtilizationMetric ?? 'DCGM_FI_DEV_GPU_UTIL', 'Average')], '%'),
-        graph('GPU memory used', [search(source.gpuMemoryUsedMetric ?? 'DCGM_FI_DEV_FB_USED', 'Average')], 'MiB'),
-      ],
-      [
-        graph(
-          'Requests waiting (queue depth)',
-          (source.queueDepthMetrics ?? ['vllm:num_requests_waiting', 'nv_inference_pending_request_count']).map((m) =>
-            search(m, 'Maximum'),
-          ),
-          'requests',
-        ),
-        graph(
-          'Requests running',
-          (source.runningRequestsMetrics ?? ['vllm:num_requests_running']).map((m) => search(m, 'Average')),
-          'requests',
-        ),
-      ],
-    ];
+    const rows = servingRows(source);
     if (this.serving) {
       for (const row of rows) this.serving.addWidgets(...row);
     } else {

@@ -1,2 +1,3 @@
 export * from './response-cache';
 export * from './response-cache-interface';
+export * from './response-cache-props';

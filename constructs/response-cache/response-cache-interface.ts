@@ -2,9 +2,10 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
+import type { IStoreClient } from '../shared/connectable-store';
 
 /** Something that runs in the VPC under a role: a function, a task, a node group's pods. */
-export interface ICacheClient extends iam.IGrantable, ec2.IConnectable {}
+export type ICacheClient = IStoreClient;
 
 /** How CloudWatch names a cache's metrics, for the platform's dashboards and alarms. */
 export interface ResponseCacheMetricsIdentity {
@@ -28,9 +29,10 @@ export interface IResponseCache extends IConstruct, ec2.IConnectable {
   /** Secret holding that user's password, as JSON `{ "username": ..., "password": ... }`. */
   readonly gatewayPasswordSecret: secretsmanager.ISecret;
   /**
-   * Lets `client` reach the cache on its port and read the gateway user's password secret.
+   * Lets `client` reach the cache on its port and read the gateway user's password secret (the
+   * grant returned is the secret's).
    */
-  grantConnect(client: ICacheClient): void;
+  grantConnect(client: ICacheClient): iam.Grant;
   /**
    * Where CloudWatch keeps the cache's metrics; `PlatformObservability` needs it to chart the cache.
    * @default unknown: the cache cannot be charted

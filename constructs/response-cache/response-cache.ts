@@ -2,144 +2,23 @@ import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
+import { ConnectableStore, importStore } from '../shared/connectable-store';
 import { customerManagedKey } from '../shared/customer-managed-key';
 import { acknowledgeRules } from '../shared/nag-acknowledgments';
 import { dataSubnetsOf } from '../shared/data-subnets';
-import { grantSecretRead } from '../shared/grant-secret-read';
-import type { ICacheClient, IResponseCache, ResponseCacheMetricsIdentity } from './response-cache-interface';
-
-/** Redis-compatible engines ElastiCache runs. Valkey is the open-source fork, and cheaper. */
-export type CacheEngine = 'valkey' | 'redis';
-
-/** The first versions with RBAC users (Redis OSS 6) or with Valkey's own RBAC engine (7.2). */
-const MINIMUM_VERSION: Record<CacheEngine, [number, number]> = { valkey: [7, 2], redis: [6, 0] };
-const DEFAULT_VERSION: Record<CacheEngine, string> = { valkey: '8.2', redis: '7.1' };
-
-/** The key prefix the gateway's stores use (see lambda/core/policy/*: `llmgw:`). */
-export const GATEWAY_KEY_PREFIX = 'llmgw:';
-
-/**
- * The ACL the gateway user gets: its own keys only, the data commands its stores use (strings,
- * hashes, counters, Lua scripts, expiry), the server clock its scripts read (TIME) and INFO for the
- * client's ready check; none of the administrative or dangerous ones (FLUSHALL, KEYS, CONFIG,
- * MONITOR...), and no SCAN (other tenants' key names). Checked against a real server in
- * test/constructs/response-cache-acl.test.ts by running the gateway's stores as this user.
- */
-export function gatewayAccessString(keyPrefix: string = GATEWAY_KEY_PREFIX): string {
-  return `on ~${keyPrefix}* resetchannels -@all +@read +@write +@scripting +@connection -@dangerous +time +info -scan`;
-}
-
-/** The access string of the replacement `default` user: disabled, no keys, no commands. */
-export const DISABLED_DEFAULT_USER_ACCESS = 'off resetkeys resetchannels -@all';
-
-export interface ResponseCacheProps {
-  /** The VPC to run in (for the platform's, `Network.vpc`). */
-  readonly vpc: ec2.IVpc;
-  /**
-   * Subnets for the cache nodes. They must not be public.
-   * @default - the VPC's isolated subnets (`Network.dataSubnets`)
-   */
-  readonly subnets?: ec2.SubnetSelection;
-  /**
-   * @default 'valkey'
-   */
-  readonly engine?: CacheEngine;
-  /**
-   * Engine version: Valkey 7.2 or later, or Redis OSS 6.0 or later (RBAC users need them).
-   * @default '8.2' for Valkey, '7.1' for Redis OSS
-   */
-  readonly engineVersion?: string;
-  /**
-   * Node type, for example `cache.t4g.small` or `cache.r7g.large`.
-   * @default 'cache.t4g.small'
-   */
-  readonly nodeType?: string;
-  /**
-   * Highly available: Multi-AZ with automatic failover to a replica in another zone. Needs at least
-   * one replica, and subnets in at least two zones.
-   * @default true
-   */
-  readonly highAvailability?: boolean;
-  /**
-   * Read replicas besides the primary (0 to 5).
-   * @default 1 when highly available, else 0
-   */
-  readonly replicas?: number;
-  /**
-   * TCP port. Not 6379, so that scans for the default port do not find it.
-   * @default 6380
-   */
-  readonly port?: number;
-  /**
-   * Key that encrypts the data at rest, its snapshots and the gateway user's password secret.
-   * @default - a new customer-managed key with rotation enabled
-   */
-  readonly encryptionKey?: kms.IKey;
-  /**
-   * Days of daily snapshots kept (1 to 35).
-   * @default 15
-   */
-  readonly snapshotRetentionDays?: number;
-  /**
-   * Daily snapshot window (UTC), `hh:mm-hh:mm`, at least 60 minutes, not overlapping maintenance.
-   * @default '03:00-04:00'
-   */
-  readonly snapshotWindow?: string;
-  /**
-   * Weekly maintenance window (UTC), `ddd:hh:mm-ddd:hh:mm`.
-   * @default 'sun:05:00-sun:06:00'
-   */
-  readonly maintenanceWindow?: string;
-  /**
-   * RBAC user name the gateway connects as.
-   * @default 'llm-gateway'
-   */
-  readonly gatewayUsername?: string;
-  /**
-   * The key prefix the gateway user is limited to.
-   * @default 'llmgw:' (what the gateway uses)
-   */
-  readonly keyPrefix?: string;
-  /**
-   * What happens to the cache when the stack is deleted: SNAPSHOT keeps a final snapshot.
-   * The key and the password secret are retained unless this is DESTROY.
-   * @default RemovalPolicy.SNAPSHOT
-   */
-  readonly removalPolicy?: RemovalPolicy;
-}
-
-export interface ResponseCacheAttributes {
-  /** Host name of the primary endpoint. */
-  readonly endpointAddress: string;
-  readonly port: number;
-  /** The cache's security groups; `grantConnect` adds ingress rules to them. */
-  readonly securityGroups: ec2.ISecurityGroup[];
-  /** RBAC user the gateway connects as. */
-  readonly gatewayUsername: string;
-  /** Secret with that user's password, as JSON `{ "username": ..., "password": ... }`. */
-  readonly gatewayPasswordSecret: secretsmanager.ISecret;
-}
-
-function fail(path: string, message: string): never {
-  throw new Error(`ResponseCache ${path}: ${message}`);
-}
-
-abstract class ResponseCacheBase extends Construct implements IResponseCache {
-  abstract readonly endpointAddress: string;
-  abstract readonly port: number;
-  abstract readonly gatewayUsername: string;
-  abstract readonly gatewayPasswordSecret: secretsmanager.ISecret;
-  abstract readonly connections: ec2.Connections;
-
-  grantConnect(client: ICacheClient): void {
-    this.connections.allowDefaultPortFrom(client, `Redis (TLS) from ${client.toString()}`);
-    grantSecretRead(this.gatewayPasswordSecret, client);
-  }
-}
+import { PropsCheck } from '../shared/validation';
+import { DEFAULT_CACHE_VERSION, checkResponseCacheProps } from './response-cache-checks';
+import {
+  DISABLED_DEFAULT_USER_ACCESS,
+  gatewayAccessString,
+  type ResponseCacheAttributes,
+  type ResponseCacheProps,
+} from './response-cache-props';
+import type { IResponseCache, ResponseCacheMetricsIdentity } from './response-cache-interface';
 
 /**
  * The gateway's Redis-compatible cache: an ElastiCache for Valkey (or Redis OSS) replication group
@@ -148,26 +27,17 @@ abstract class ResponseCacheBase extends Construct implements IResponseCache {
  * `default` user is replaced by a disabled one. Its security group admits only the clients given to
  * `grantConnect`. One shard (cluster mode off): the gateway's Lua scripts touch several keys at once.
  */
-export class ResponseCache extends ResponseCacheBase {
+export class ResponseCache extends ConnectableStore implements IResponseCache {
   /** A cache that exists already, for clients in this stack to connect to. */
   static fromResponseCacheAttributes(scope: Construct, id: string, attrs: ResponseCacheAttributes): IResponseCache {
-    if (attrs.securityGroups.length === 0) {
-      fail(
-        `${scope.node.path}/${id}`,
-        'give the cache’s security groups, so that grantConnect can open its port to clients',
-      );
-    }
-    class Imported extends ResponseCacheBase {
-      readonly endpointAddress = attrs.endpointAddress;
-      readonly port = attrs.port;
-      readonly gatewayUsername = attrs.gatewayUsername;
-      readonly gatewayPasswordSecret = attrs.gatewayPasswordSecret;
-      readonly connections = new ec2.Connections({
-        securityGroups: attrs.securityGroups,
-        defaultPort: ec2.Port.tcp(attrs.port),
-      });
-    }
-    return new Imported(scope, id);
+    const login = {
+      kind: 'ResponseCache',
+      what: 'cache',
+      protocol: 'Redis (TLS)',
+      secret: attrs.gatewayPasswordSecret,
+    };
+    const { gatewayUsername, gatewayPasswordSecret } = attrs;
+    return importStore(scope, id, attrs, login, { gatewayUsername, gatewayPasswordSecret });
   }
 
   readonly endpointAddress: string;
@@ -184,26 +54,39 @@ export class ResponseCache extends ResponseCacheBase {
   readonly nodeCount: number;
   /** Where CloudWatch keeps the nodes' metrics: each member cluster of the replication group. */
   readonly metricsIdentity: ResponseCacheMetricsIdentity;
+  protected readonly protocol = 'Redis (TLS)';
+  protected get clientSecret(): secretsmanager.ISecret {
+    return this.gatewayPasswordSecret;
+  }
 
   constructor(scope: Construct, id: string, props: ResponseCacheProps) {
     super(scope, id);
     const engine = props.engine ?? 'valkey';
-    const engineVersion = props.engineVersion ?? DEFAULT_VERSION[engine];
+    const engineVersion = props.engineVersion ?? DEFAULT_CACHE_VERSION[engine];
     const highAvailability = props.highAvailability ?? true;
     const replicas = props.replicas ?? (highAvailability ? 1 : 0);
     const port = props.port ?? 6380;
     const snapshotRetentionDays = props.snapshotRetentionDays ?? 15;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
-    this.validate(props, { engine, engineVersion, highAvailability, replicas, port, snapshotRetentionDays });
+    const check = new PropsCheck('ResponseCache', this.node.path);
+    checkResponseCacheProps(check, props, {
+      engine,
+      engineVersion,
+      highAvailability,
+      replicas,
+      port,
+      snapshotRetentionDays,
+    });
+    check.throwIfAny();
 
-    const subnets = dataSubnetsOf(this, 'ResponseCache', props.vpc, props.subnets);
-    if (highAvailability && subnets.availabilityZones.length < 2) {
-      fail(
-        this.node.path,
+    const subnets = dataSubnetsOf(this, 'ResponseCache', props.vpc, props.vpcSubnets ?? props.subnets);
+    check
+      .expect(
+        !highAvailability || subnets.availabilityZones.length >= 2,
         `highAvailability needs subnets in at least two availability zones; the selected subnets are in ` +
           `${subnets.availabilityZones.length}. Select subnets in more zones, or set highAvailability to false.`,
-      );
-    }
+      )
+      .throwIfAny();
 
     this.port = port;
     this.nodeCount = replicas + 1;
@@ -329,75 +212,6 @@ export class ResponseCache extends ResponseCacheBase {
     this.endpointAddress = this.replicationGroup.attrPrimaryEndPointAddress;
   }
 
-  private validate(
-    props: ResponseCacheProps,
-    resolved: {
-      engine: CacheEngine;
-      engineVersion: string;
-      highAvailability: boolean;
-      replicas: number;
-      port: number;
-      snapshotRetentionDays: number;
-    },
-  ): void {
-    const { engine, engineVersion, highAvailability, replicas, port, snapshotRetentionDays } = resolved;
-    if (engine !== 'valkey' && engine !== 'redis') {
-      fail(this.node.path, `engine is "${String(engine)}"; use "valkey" or "redis"`);
-    }
-    const version = /^(\d+)\.(\d+)$/.exec(engineVersion);
-    const [minMajor, minMinor] = MINIMUM_VERSION[engine];
-    if (
-      !version ||
-      Number(version[1]) < minMajor ||
-      (Number(version[1]) === minMajor && Number(version[2]) < minMinor)
-    ) {
-      fail(
-        this.node.path,
-        `engineVersion is "${engineVersion}"; ${engine} needs a major.minor version of at least ${minMajor}.${minMinor} ` +
-          `for RBAC users (for example "${DEFAULT_VERSION[engine]}")`,
-      );
-    }
-    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 5) {
-      fail(this.node.path, `replicas is ${replicas}; give a whole number from 0 to 5`);
-    }
-    if (highAvailability && replicas < 1) {
-      fail(
-        this.node.path,
-        'highAvailability needs at least one replica to fail over to; set replicas to 1 or more, or highAvailability to false',
-      );
-    }
-    if (!Number.isInteger(port) || port < 1024 || port > 65535 || port === 6379) {
-      fail(
-        this.node.path,
-        `port is ${port}; give a port from 1024 to 65535 other than Redis's default 6379 (for example 6380)`,
-      );
-    }
-    if (!Number.isInteger(snapshotRetentionDays) || snapshotRetentionDays < 1 || snapshotRetentionDays > 35) {
-      fail(
-        this.node.path,
-        `snapshotRetentionDays is ${snapshotRetentionDays}; keep snapshots for 1 to 35 days (ElastiCache's range)`,
-      );
-    }
-    if (props.nodeType !== undefined && !/^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(props.nodeType)) {
-      fail(this.node.path, `nodeType is "${props.nodeType}"; give an ElastiCache node type such as "cache.t4g.small"`);
-    }
-    if (props.gatewayUsername !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(props.gatewayUsername)) {
-      fail(
-        this.node.path,
-        `gatewayUsername is "${props.gatewayUsername}"; use up to 40 letters, digits and hyphens, starting with a letter`,
-      );
-    }
-    if (props.gatewayUsername === 'default') {
-      fail(this.node.path, 'gatewayUsername cannot be "default": that user is disabled; pick another name');
-    }
-    if (props.keyPrefix !== undefined && !/^[A-Za-z0-9:_.-]{1,64}$/.test(props.keyPrefix)) {
-      fail(
-        this.node.path,
-        `keyPrefix is "${props.keyPrefix}"; use letters, digits and :_.- (the gateway's is "${GATEWAY_KEY_PREFIX}")`,
-      );
-    }
-  }
-
   /** The ids of the nodes' cache clusters, `<group>-001` for the first: metrics are per node. */
   private nodeClusterIds(): string[] {
     return Array.from({ length: this.nodeCount }, (_, i) =>
@@ -442,9 +256,12 @@ export class ResponseCache extends ResponseCacheBase {
    * failover the primary may be another node).
    */
   metric(metricName: string, node = 0, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (!Number.isInteger(node) || node < 0 || node >= this.nodeCount) {
-      fail(this.node.path, `node is ${node}; this cache has nodes 0 to ${this.nodeCount - 1}`);
-    }
+    new PropsCheck('ResponseCache', this.node.path)
+      .expect(
+        Number.isInteger(node) && node >= 0 && node < this.nodeCount,
+        `node is ${node}; this cache has nodes 0 to ${this.nodeCount - 1}`,
+      )
+      .throwIfAny();
     return this.perNode(metricName, props?.statistic ?? 'Average', props)[node];
   }
 

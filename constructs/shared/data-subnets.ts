@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { publicSubnetsIn } from './public-subnets';
+import { PropsCheck } from './validation';
 
 /** Where the data stores run unless told otherwise: `Network.dataSubnets`, isolated with no route out. */
 export const DATA_SUBNETS: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
@@ -15,12 +16,11 @@ export function dataSubnetsOf(
   vpc: ec2.IVpc,
   selection: ec2.SubnetSelection = DATA_SUBNETS,
 ): ec2.SelectedSubnets {
-  const fail = (message: string): never => {
-    throw new Error(`${what} ${scope.node.path}: ${message}`);
-  };
+  const check: PropsCheck = new PropsCheck(what, scope.node.path);
+  const fail = (message: string): never => check.fail(message);
   if (selection.subnetType === ec2.SubnetType.PUBLIC) {
     fail(
-      'subnets selects public subnets; a data store must not be reachable from the internet. Select isolated or private subnets (Network.dataSubnets).',
+      'vpcSubnets selects public subnets; a data store must not be reachable from the internet. Select isolated or private subnets (Network.dataSubnets).',
     );
   }
   let selected: ec2.SelectedSubnets;
@@ -29,7 +29,7 @@ export function dataSubnetsOf(
   } catch (error) {
     return fail(
       `no subnets of the VPC match the selection (${(error as Error).message}). Pass the VPC's isolated data ` +
-        'subnets (Network.dataSubnets), or select existing private subnets with `subnets`.',
+        'subnets (Network.dataSubnets), or select existing private subnets with `vpcSubnets`.',
     );
   }
   if (selected.subnets.length === 0) {

@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledgeControl } from './control-tower';
 import { acknowledgeRules } from './nag-acknowledgments';
+import { checkAtSynth } from './validation';
 
 export interface PrivateBucketOptions {
   readonly key: kms.IKey;
@@ -64,15 +65,15 @@ export function privateBucket(scope: Construct, id: string, options: PrivateBuck
     (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
       eventBridgeConfiguration: { eventBridgeEnabled: true },
     };
-    bucket.node.addValidation({
-      validate: () =>
-        bucket.node.tryFindChild('Notifications')
-          ? [
-              `${bucket.node.path} declares EventBridge notifications, and addEventNotification would replace them: ` +
-                'make it with `eventBridge: false`',
-            ]
-          : [],
-    });
+    // Known only at synth: notifications are added after the bucket is made.
+    checkAtSynth(bucket, () =>
+      bucket.node.tryFindChild('Notifications')
+        ? [
+            `${bucket.node.path} declares EventBridge notifications, and addEventNotification would replace them: ` +
+              'make it with `eventBridge: false`',
+          ]
+        : [],
+    );
   }
   acknowledgeControl(bucket, 'CT.S3.PR.9', OBJECT_LOCK);
   acknowledgeRules(

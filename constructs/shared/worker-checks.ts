@@ -48,7 +48,3 @@ export function queueWorkerProblems(settings: QueueWorkerSettings, cutMessage: s
     problems.push('vpcSubnets selects public subnets; the functions must run in private subnets');
   return problems;
 }
-
-export function throwProblems(where: string, problems: readonly string[]): void {
-  if (problems.length > 0) throw new Error(`${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-}

@@ -25,8 +25,9 @@ export function acknowledgeSchemaStep(
         'an advisory lock in the database. Reserving concurrency would take capacity from the account (and ' +
         'fails outright in accounts with the default limit of 10) for no protection.',
     );
-    acknowledgeRules(fn, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
   }
+  // The schema function's own are made by the platform's function recipe (serviceFunction).
+  acknowledgeRules(provider, FUNCTION_DLQ_RULES, SYNCHRONOUS_FUNCTION_DLQ_REASON);
   acknowledgeRules(
     frameworkRole,
     [qualifiersFinding(schemaFunction)],

@@ -1,2 +1,3 @@
 export * from './vector-store';
 export * from './vector-store-interface';
+export * from './vector-store-props';

@@ -187,7 +187,7 @@ describe('ResponseCache in a development environment', () => {
 test('in the platform’s Network, the cache goes to its data subnets', () => {
   const team = teamStack();
   const network = new Network(team.stack, 'Network', { availabilityZones: ['us-east-1a', 'us-east-1b'] });
-  new ResponseCache(team.stack, 'Cache', { vpc: network.vpc, subnets: network.dataSubnets });
+  new ResponseCache(team.stack, 'Cache', { vpc: network.vpc, vpcSubnets: network.dataSubnets });
   const template = Template.fromStack(team.stack);
   const subnetGroup = onlyResource(template, 'AWS::ElastiCache::SubnetGroup');
   expect(subnetGroup.Properties.SubnetIds).toEqual(
@@ -283,17 +283,17 @@ describe('ResponseCache refuses bad props with what to do', () => {
     ['the default user name', (vpc) => ({ vpc, gatewayUsername: 'default' }), /gatewayUsername cannot be "default"/],
     [
       'public subnets',
-      (vpc) => ({ vpc, subnets: { subnetType: ec2.SubnetType.PUBLIC } }),
-      /subnets selects public subnets; a data store must not be reachable from the internet/,
+      (vpc) => ({ vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }),
+      /vpcSubnets selects public subnets; a data store must not be reachable from the internet/,
     ],
     [
       'public subnets chosen one by one',
-      (vpc) => ({ vpc, subnets: { subnets: vpc.publicSubnets } }),
+      (vpc) => ({ vpc, vpcSubnets: { subnets: vpc.publicSubnets } }),
       /the selected subnets include public ones .*Select isolated or private subnets/,
     ],
     [
       'high availability in one zone',
-      (vpc) => ({ vpc, subnets: { subnets: [vpc.isolatedSubnets[0]] } }),
+      (vpc) => ({ vpc, vpcSubnets: { subnets: [vpc.isolatedSubnets[0]] } }),
       /highAvailability needs subnets in at least two availability zones; the selected subnets are in 1/,
     ],
   ];
@@ -309,9 +309,24 @@ describe('ResponseCache refuses bad props with what to do', () => {
     );
     const cache = new ResponseCache(team.stack, 'Private', {
       vpc: team.vpc,
-      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
     expect(cache.nodeCount).toBe(2);
+  });
+
+  test('the deprecated subnets still places the nodes', () => {
+    const team = teamStack();
+    expect(
+      () =>
+        new ResponseCache(team.stack, 'Cache', { vpc: team.vpc, subnets: { subnets: [team.vpc.isolatedSubnets[0]] } }),
+    ).toThrow(/highAvailability needs subnets in at least two availability zones; the selected subnets are in 1/);
+  });
+
+  test('every problem is reported at once', () => {
+    const team = teamStack();
+    expect(() => new ResponseCache(team.stack, 'Cache', { vpc: team.vpc, port: 80, replicas: 9 })).toThrow(
+      /^ResponseCache Team\/Cache:\n {2}- replicas is 9; .*\n {2}- port is 80; /,
+    );
   });
 
   test('every message names the construct', () => {

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { VectorStore, type VectorStoreProps } from '../../constructs';
@@ -249,8 +250,13 @@ describe('VectorStore.fromVectorStoreAttributes: an existing database', () => {
       'arn:aws:secretsmanager:us-east-1:111122223333:secret:team/db-AbCdEf',
     ),
   });
-  store.grantConnect(team.client());
+  const grant = store.grantConnect(team.client());
   const template = Template.fromStack(team.stack);
+
+  test('grantConnect returns the grant on the login secret, as aws-cdk-lib grant* methods do', () => {
+    expect(grant.success).toBe(true);
+    expect(grant).toBeInstanceOf(iam.Grant);
+  });
 
   test('creates no database; grantConnect opens its security group to the client and lets it read the login', () => {
     template.resourceCountIs('AWS::RDS::DBCluster', 0);
@@ -328,8 +334,8 @@ describe('VectorStore refuses bad props with what to do', () => {
     ],
     [
       'public subnets',
-      { subnets: { subnetType: ec2.SubnetType.PUBLIC } },
-      /subnets selects public subnets; a data store must not be reachable from the internet/,
+      { vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } },
+      /vpcSubnets selects public subnets; a data store must not be reachable from the internet/,
     ],
   ];
   test.each(cases)('%s', (_name, props, message) => {
@@ -341,9 +347,48 @@ describe('VectorStore refuses bad props with what to do', () => {
     const team = teamStack();
     expect(
       () =>
-        new VectorStore(team.stack, 'Vectors', { vpc: team.vpc, subnets: { subnets: [team.vpc.isolatedSubnets[0]] } }),
+        new VectorStore(team.stack, 'Vectors', {
+          vpc: team.vpc,
+          vpcSubnets: { subnets: [team.vpc.isolatedSubnets[0]] },
+        }),
     ).toThrow(
       /^VectorStore Team\/Vectors: highAvailability needs subnets in at least two availability zones for the reader/,
+    );
+  });
+});
+
+describe('VectorStore placement: one name, the old ones still honoured', () => {
+  const dataSubnet = (stack: ReturnType<typeof teamStack>) => ({ subnets: [stack.vpc.isolatedSubnets[0]] });
+  test.each([
+    ['vpcSubnets', (team: ReturnType<typeof teamStack>) => ({ vpcSubnets: dataSubnet(team) })],
+    ['the deprecated subnets', (team: ReturnType<typeof teamStack>) => ({ subnets: dataSubnet(team) })],
+  ])('%s places the database', (_name, placement) => {
+    const team = teamStack();
+    expect(() => new VectorStore(team.stack, 'Vectors', { vpc: team.vpc, ...placement(team) })).toThrow(
+      /highAvailability needs subnets in at least two availability zones for the reader; the selected subnets are in 1/,
+    );
+  });
+
+  test('functionVpcSubnets (or the deprecated functionSubnets) places the schema step', () => {
+    for (const key of ['functionVpcSubnets', 'functionSubnets'] as const) {
+      const team = teamStack();
+      const store = new VectorStore(team.stack, 'Vectors', {
+        vpc: team.vpc,
+        [key]: { subnets: [team.vpc.privateSubnets[1]] },
+      });
+      const fn = store.schemaFunction.node.defaultChild as { vpcConfig?: unknown };
+      expect(JSON.stringify(team.stack.resolve(fn.vpcConfig))).toContain(
+        team.stack.resolve(team.vpc.privateSubnets[1].subnetId).Ref,
+      );
+    }
+  });
+
+  test('every problem of the props is reported at once, each with what to do', () => {
+    const team = teamStack();
+    const attempt = () =>
+      new VectorStore(team.stack, 'Vectors', { vpc: team.vpc, port: 5432, databaseName: 'X', maxCapacity: 999 });
+    expect(attempt).toThrow(
+      /^VectorStore Team\/Vectors:\n {2}- maxCapacity is 999; .*\n {2}- port is 5432; .*\n {2}- databaseName is "X"; /,
     );
   });
 });

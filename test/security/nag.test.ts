@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { parseEnvironmentConfig } from '../../lib/config/load';
 import { ENVIRONMENTS } from '../../lib/config/environments';
 import { LlmPlatformStack } from '../../lib/llm-platform-stack';
@@ -93,6 +94,72 @@ test('the platform acknowledges exactly these rules (a new one is a reviewed cha
   expect(rules).toEqual(ACKNOWLEDGED_RULES);
 });
 
+/**
+ * The ceiling on distinct acknowledged rules. Issue 17's target is 20 (about 10 of them for the
+ * eks-v2 kubectl provider, which cannot be configured); the platform is at 27 after the fixes made
+ * so far (APIGWSSLEnabled met by a client certificate). The rest are inherent to the design or to an
+ * environment's choice, each with its reason; lowering this needs those choices changed (see the
+ * issue's closing note). Meanwhile the ceiling keeps a new rule from coming in unreviewed.
+ */
+const MAX_DISTINCT_RULES = 27;
+
+/** The distinct cdk-nag rule ids (without the finding in brackets) acknowledged anywhere in a synthesized stack. */
+function acknowledgedNagRules(stack: CloudFormationStackArtifact): string[] {
+  const rules = new Set<string>();
+  for (const entry of stack.findMetadataByType(Validations.ACKNOWLEDGED_RULES_METADATA_KEY)) {
+    for (const id of Object.keys(entry.data as unknown as Record<string, string>)) {
+      const rule = /^(?:Annotation::)?((?:AwsSolutions|NIST\.800\.53\.R5|Serverless)-[A-Za-z0-9]+)(?:\[.*\])?$/.exec(
+        id,
+      );
+      if (rule) rules.add(rule[1]);
+    }
+  }
+  return [...rules].sort();
+}
+
+describe('distinct cdk-nag rules acknowledged, as the deployed stages record them', () => {
+  // Read from the cloud assembly (each stack's `aws:cdk:acknowledged-rules` metadata), so every
+  // acknowledgment counts however it was made: the constructs', the composition's, model serving's.
+  const perStage = synthesizedStages().map((stage) => acknowledgedNagRules(stage.platform));
+  const distinct = [...new Set(perStage.flat())].sort();
+
+  test('the assembly records the same rules the constructs and the composition acknowledge', () => {
+    expect(distinct).toEqual(ACKNOWLEDGED_RULES);
+  });
+
+  test(`at most ${MAX_DISTINCT_RULES} distinct rules across the platform`, () => {
+    expect(distinct.length).toBeLessThanOrEqual(MAX_DISTINCT_RULES);
+  });
+
+  test('the count bites: it reads every rule pack, strips the finding, and a rule over the limit fails it', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Counted');
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    for (const id of [
+      'AwsSolutions-S1',
+      'NIST.800.53.R5-S3BucketLoggingEnabled',
+      'Serverless-S3Foo',
+      'AwsSolutions-IAM5[Resource::*]',
+    ]) {
+      Validations.of(bucket).acknowledge({ id, reason: 'counted' });
+    }
+    Validations.of(stack).acknowledge({ id: 'AwsSolutions-IAM5[Action::s3:*]', reason: 'counted' });
+    Validations.of(stack).acknowledge({
+      id: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+      reason: 'not nag',
+    });
+    const artifact = app.synth().getStackByName('Counted');
+    const counted = acknowledgedNagRules(artifact);
+    expect(counted).toEqual([
+      'AwsSolutions-IAM5',
+      'AwsSolutions-S1',
+      'NIST.800.53.R5-S3BucketLoggingEnabled',
+      'Serverless-S3Foo',
+    ]);
+    expect(() => expect(counted.length).toBeLessThanOrEqual(3)).toThrow();
+  });
+});
+
 test('every acknowledgment a construct makes is still needed: without it, its construct has that finding', () => {
   // The constructs record their acknowledgments without making them; the stacks are bare (no lib/ ones).
   const app = new App({ context: { ...cdkJsonContext(), [RECORD_ONLY_CONTEXT]: true } });
@@ -121,7 +188,6 @@ const ACKNOWLEDGED_RULES = [
   'AwsSolutions-SMG4',
   'AwsSolutions-SQS3',
   'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
-  'NIST.800.53.R5-APIGWSSLEnabled',
   'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
   'NIST.800.53.R5-DynamoDBInBackupPlan',
   'NIST.800.53.R5-IAMNoInlinePolicy',

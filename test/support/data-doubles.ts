@@ -36,9 +36,9 @@ export class CacheDouble extends Construct implements IResponseCache {
     this.gatewayPasswordSecret = new secretsmanager.Secret(this, 'GatewayPassword');
   }
 
-  grantConnect(client: ICacheClient): void {
+  grantConnect(client: ICacheClient): iam.Grant {
     client.connections.allowToDefaultPort(this, 'Redis from the client');
-    this.gatewayPasswordSecret.grantRead(client);
+    return this.gatewayPasswordSecret.grantRead(client);
   }
 }
 
@@ -61,9 +61,9 @@ export class VectorStoreDouble extends Construct implements IVectorStore {
     this.secret = new secretsmanager.Secret(this, 'Credentials');
   }
 
-  grantConnect(client: IDatabaseClient): void {
+  grantConnect(client: IDatabaseClient): iam.Grant {
     client.connections.allowToDefaultPort(this, 'Postgres from the client');
-    this.secret.grantRead(client);
+    return this.secret.grantRead(client);
   }
 }
 

@@ -22,12 +22,12 @@ class GatewayStack extends Stack {
     const providerSecrets = new ProviderSecrets(this, 'ProviderSecrets', { credentials: ['openai'] });
     const cache = new ResponseCache(this, 'ResponseCache', {
       vpc: network.vpc,
-      subnets: network.dataSubnets,
+      vpcSubnets: network.dataSubnets,
     });
     const vectorStore = new VectorStore(this, 'VectorStore', {
       vpc: network.vpc,
-      subnets: network.dataSubnets,
-      functionSubnets: network.applicationSubnets,
+      vpcSubnets: network.dataSubnets,
+      functionVpcSubnets: network.applicationSubnets,
     });
     const gateway = new LlmGateway(this, 'Gateway', {
       config: {

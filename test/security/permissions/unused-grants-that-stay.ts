@@ -25,15 +25,6 @@ export const UNUSED_GRANTS_THAT_STAY: readonly GrantThatStays[] = [
   },
   {
     reason:
-      "The vector schema step's role gets its two secrets through aws-cdk-lib's ISecret.grantRead, which adds " +
-      'DescribeSecret to GetSecretValue; the step only reads the values. constructs/shared/grant-secret-read.ts grants ' +
-      "GetSecretValue alone; the schema step's two grantRead calls (constructs/vector-store) should use it, once the " +
-      'construct refactoring that moves them has landed.',
-    matches: (grant) =>
-      isAction(grant, 'secretsmanager:DescribeSecret') && grant.role.startsWith('VectorStoreSchemaFunctionRole'),
-  },
-  {
-    reason:
       "aws-cdk-lib's custom resource Provider grants lambda:InvokeFunction on the handler's versions and aliases " +
       '(`<arn>:*`) beside the function; the framework invokes the unqualified ARN.',
     matches: (grant) => isAction(grant, 'lambda:InvokeFunction') && grant.resource.endsWith(':*'),

@@ -161,7 +161,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       vpcCidr: props.vpc.vpcCidrBlock,
       after: [namespaceManifest, this.addons.keda, this.addons.loadBalancerController],
     });
-    acknowledgeServingFindings(this, props.modelBucket ? undefined : this.modelBucket);
+    acknowledgeServingFindings(this, props.modelBucket ? undefined : this.modelBucket, autoMode);
   }
 
   /** Lets `peer` (the gateway function) reach every model server's load balancer on its port. */

@@ -67,7 +67,7 @@ export function modelPathOf(options: {
         `${options.bucketField} is "${bucketPrefix}" but no model bucket is mounted; give the charts' modelBucket`,
       );
     }
-    return { path: `${MODEL_MOUNT_PATH}/${bucketPrefix.replace(/^\/+|\/+$/g, '')}`, fromHub: false };
+    return { path: `${MODEL_MOUNT_PATH}/${withoutEdgeSlashes(bucketPrefix)}`, fromHub: false };
   }
   if (hubRepository && HUB_REPOSITORY.test(hubRepository) && !options.token) {
     throw new ServingPropsError(
@@ -117,4 +117,16 @@ export function hubEnvironment(
 } {
   if (!fromHub) return { values: { HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' } };
   return { values: {}, secretToken: { secretName: hubTokenSecretName(workload), key: HUB_TOKEN_KEY } };
+}
+
+/**
+ * The prefix without leading or trailing slashes, in one pass: `/\/+$/` backtracks quadratically on
+ * a long run of slashes that is not at the end (test/security/redos.test.ts).
+ */
+function withoutEdgeSlashes(prefix: string): string {
+  let start = 0;
+  let end = prefix.length;
+  while (start < end && prefix[start] === '/') start += 1;
+  while (end > start && prefix[end - 1] === '/') end -= 1;
+  return prefix.slice(start, end);
 }

@@ -21,7 +21,11 @@ const KUBECTL_REASON =
  * aws-cdk-lib's eks-v2 module, reached by path), each with why. Call once the cluster, its node
  * groups, the add-ons' policies and the model server's role exist.
  */
-export function acknowledgeServingFindings(serving: IConstruct, modelBucket: IConstruct | undefined): void {
+export function acknowledgeServingFindings(
+  serving: IConstruct,
+  modelBucket: IConstruct | undefined,
+  autoMode = false,
+): void {
   const handler = serving.node
     .tryFindChild('Cluster')
     ?.node.tryFindChild('KubectlProvider')
@@ -59,6 +63,27 @@ export function acknowledgeServingFindings(serving: IConstruct, modelBucket: ICo
     'The EKS cluster service role needs AmazonEKSClusterPolicy, which AWS maintains for the control plane as ' +
       'EKS evolves; a hand-copied policy would drift and break cluster operations.',
   );
+  // Only with gpuCapacity 'autoMode' (acknowledged only then: each acknowledgment must be needed):
+  // eks-v2 attaches Auto Mode's policies to the cluster role and makes the role of Auto Mode's nodes.
+  if (autoMode) {
+    acknowledgeMatching(
+      serving,
+      /^Cluster\/Role$/,
+      ['Compute', 'BlockStorage', 'LoadBalancing', 'Networking'].map((p) =>
+        managedPolicyFinding(`AmazonEKS${p}Policy`),
+      ),
+      'EKS Auto Mode requires these AWS-maintained policies on the cluster role: with them EKS launches and ' +
+        'retires the nodes, volumes, load balancers and network interfaces of the GPU node pools; AWS updates ' +
+        'them as Auto Mode evolves, which a hand-copied policy would not follow.',
+    );
+    acknowledgeMatching(
+      serving,
+      /^Cluster\/ClusternodePoolRole$/,
+      [managedPolicyFinding('AmazonEKSWorkerNodePolicy'), managedPolicyFinding('AmazonEC2ContainerRegistryReadOnly')],
+      "The role of EKS Auto Mode's nodes (joining the cluster, pulling images), as the AWS documentation " +
+        'prescribes for it; pods get their own scoped roles through EKS Pod Identity.',
+    );
+  }
   acknowledgeMatching(
     serving,
     /^Cluster\/Nodegroup[^/]+\/NodeGroupRole$/,

@@ -68,6 +68,11 @@ export interface ServingAddonsProps {
   readonly podIdentityAgent: eks.Addon;
   /** The node group system pods run on; charts wait for it. */
   readonly systemNodes: eks.Nodegroup;
+  /**
+   * Install NVIDIA's device plugin: node-group GPU nodes need it; EKS Auto Mode nodes run their own.
+   * @default true
+   */
+  readonly nvidiaDevicePlugin?: boolean;
 }
 
 /**
@@ -96,22 +101,24 @@ export class ServingAddons extends Construct {
       return helm;
     };
 
-    chart('NvidiaDevicePlugin', {
-      chart: 'nvidia-device-plugin',
-      repository: 'https://nvidia.github.io/k8s-device-plugin',
-      version: versions.nvidiaDevicePlugin,
-      release: 'nvidia-device-plugin',
-      namespace: 'kube-system',
-      // A DaemonSet on GPU nodes only; there may be none yet (min size 0), so do not wait for pods.
-      wait: false,
-      values: {
-        affinity: ON_GPU_NODES,
-        tolerations: [GPU_TOLERATION, { key: 'CriticalAddonsOnly', operator: 'Exists' }],
-        priorityClassName: 'system-node-critical',
-        gfd: { enabled: false },
-        nfd: { enabled: false },
-      },
-    });
+    if (props.nvidiaDevicePlugin ?? true) {
+      chart('NvidiaDevicePlugin', {
+        chart: 'nvidia-device-plugin',
+        repository: 'https://nvidia.github.io/k8s-device-plugin',
+        version: versions.nvidiaDevicePlugin,
+        release: 'nvidia-device-plugin',
+        namespace: 'kube-system',
+        // A DaemonSet on GPU nodes only; there may be none yet (min size 0), so do not wait for pods.
+        wait: false,
+        values: {
+          affinity: ON_GPU_NODES,
+          tolerations: [GPU_TOLERATION, { key: 'CriticalAddonsOnly', operator: 'Exists' }],
+          priorityClassName: 'system-node-critical',
+          gfd: { enabled: false },
+          nfd: { enabled: false },
+        },
+      });
+    }
 
     chart('DcgmExporter', {
       chart: 'dcgm-exporter',

@@ -35,6 +35,26 @@ export interface GpuNodeGroupProps {
   readonly diskSizeGiB?: number;
 }
 
+/**
+ * One EKS Auto Mode GPU node pool (a `karpenter.sh/v1` NodePool on Auto Mode's default NodeClass,
+ * whose AMI carries the NVIDIA drivers and device plugin): Auto Mode picks the cheapest fitting
+ * instance of the families, starts it when a replica is pending and removes it once empty.
+ */
+export interface GpuNodePoolProps {
+  /** Name workloads use to pick this pool (`nodeGroup`); also the node label value. */
+  readonly name: string;
+  /** Instance families, e.g. `['g6', 'g5']`. @default ['g6', 'g5'] */
+  readonly instanceFamilies?: readonly string[];
+  /** GPUs of every node of the pool: the pool asks only for sizes with exactly this many. @default 1 */
+  readonly gpusPerNode?: number;
+  /** Karpenter capacity types; with both, spot is preferred and on-demand fills in. @default ['on-demand'] */
+  readonly capacityTypes?: readonly ('spot' | 'on-demand')[];
+  /** The most GPUs the pool may run at once (its NodePool limit), at least `gpusPerNode`. */
+  readonly maxGpus: number;
+  /** How long a node stays once empty (Karpenter duration). @default '10m' */
+  readonly consolidateAfter?: string;
+}
+
 /** A Hugging Face token in Secrets Manager, for a model or tokenizer not copied into the model bucket. */
 export interface ClusterHuggingFaceToken {
   readonly secret: secretsmanager.ISecret;
@@ -46,7 +66,7 @@ type Placed = 'gpusPerNode' | 'nodeSelector' | 'huggingFaceToken' | 'wakeOnDeman
 
 /** A vLLM workload of the cluster: the chart's options, placed on one of its GPU node groups. */
 export interface ClusterVllmWorkload extends Omit<VllmWorkload, Placed> {
-  /** The GPU node group it runs on. */
+  /** The GPU node group (or, with `gpuCapacity: 'autoMode'`, the GPU node pool) it runs on. */
   readonly nodeGroup: string;
   /** @default - none: the weights must be in the model bucket (`modelPrefix`) */
   readonly huggingFaceToken?: ClusterHuggingFaceToken;
@@ -84,8 +104,17 @@ export interface ModelServingClusterProps {
    * @default - two m7i.large nodes (up to four)
    */
   readonly systemNodes?: { readonly instanceType?: string; readonly minSize?: number; readonly maxSize?: number };
-  /** GPU node groups; every workload names the one it runs on. */
-  readonly gpuNodeGroups: readonly GpuNodeGroupProps[];
+  /**
+   * Where GPU nodes come from: managed node groups scaled by the Cluster Autoscaler (`gpuNodeGroups`),
+   * or EKS Auto Mode node pools (`gpuNodePools`), whose nodes bring their own NVIDIA drivers and device
+   * plugin. See the README, "GPU capacity".
+   * @default 'nodeGroups'
+   */
+  readonly gpuCapacity?: 'nodeGroups' | 'autoMode';
+  /** GPU node groups; every workload names the one it runs on. @default - none */
+  readonly gpuNodeGroups?: readonly GpuNodeGroupProps[];
+  /** GPU node pools, with `gpuCapacity: 'autoMode'` only; every workload names the one it runs on. @default - none */
+  readonly gpuNodePools?: readonly GpuNodePoolProps[];
   /** @default - none */
   readonly vllm?: readonly ClusterVllmWorkload[];
   /** @default - none */

@@ -53,3 +53,8 @@ export function gpusOfInstanceType(instanceType: string): number | undefined {
   const [family, size] = instanceType.split('.');
   return FAMILIES[family]?.[size];
 }
+
+/** The GPU counts a family's sizes offer (e.g. g6: 1, 4, 8), or [] when the family is not in the table. */
+export function gpuCountsOfFamily(family: string): number[] {
+  return [...new Set(Object.values(FAMILIES[family] ?? {}))].sort((a, b) => a - b);
+}

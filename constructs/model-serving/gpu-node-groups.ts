@@ -74,7 +74,7 @@ export function checkNodeGroups(path: string, props: ModelServingClusterProps): 
   const fail = (message: string): never => {
     throw new Error(`ModelServingCluster ${path}: ${message}`);
   };
-  for (const group of props.gpuNodeGroups) {
+  for (const group of props.gpuNodeGroups ?? []) {
     if (!/^[a-z][a-z0-9-]{0,30}$/.test(group.name)) {
       fail(
         `GPU node group name "${group.name}" must be 1-31 lower-case letters, digits or hyphens, starting with a letter`,

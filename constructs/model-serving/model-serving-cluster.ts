@@ -25,6 +25,7 @@ import {
 import type { ClusterHuggingFaceToken, ModelServingClusterProps } from './cluster-props';
 import { gatewayDeploymentOf, type GatewayDeployment, type GatewayModelEntry } from './gateway-entries';
 import { addGpuNodeGroup, checkNodeGroups, nodeLaunchTemplate } from './gpu-node-groups';
+import { checkNodePools, gpuNodePoolManifest } from './gpu-node-pools';
 import { addModelBucketMount } from './model-bucket-mount';
 import { SECRET_STORE, ServingSecrets } from './serving-secrets';
 import { addWorkloads, type WorkloadEndpoint } from './workload-endpoints';
@@ -42,9 +43,10 @@ const ALL_LOG_TYPES = [
 /**
  * An EKS cluster (aws-cdk-lib's eks-v2) that serves self-hosted models on GPU nodes: private API
  * endpoint, every control-plane log type, KMS envelope encryption of secrets, access entries,
- * IMDSv2 with hop limit 1 on every node, GPU node groups that scale from zero, the NVIDIA device
- * plugin, DCGM exporter, Prometheus, KEDA, Cluster Autoscaler and AWS Load Balancer Controller, the
- * model bucket mounted read-only in every replica (Mountpoint for Amazon S3), and the vLLM / Triton
+ * IMDSv2 with hop limit 1 on every node, GPU node groups that scale from zero and the NVIDIA device
+ * plugin (or, with `gpuCapacity: 'autoMode'`, EKS Auto Mode GPU NodePools with their own drivers),
+ * DCGM exporter, Prometheus, KEDA, Cluster Autoscaler and AWS Load Balancer Controller, the model
+ * bucket mounted read-only in every replica (Mountpoint for Amazon S3), and the vLLM / Triton
  * charts of `./charts`, each behind an internal NLB with a private DNS name. With `demandSignal`,
  * a workload may scale to zero and wakes on the demand the gateway records for it.
  * {@link gatewayDeployments} hands the endpoints to the gateway's model config; {@link allowFrom}
@@ -55,7 +57,10 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
   readonly modelBucket: s3.IBucket;
   /** The role the Mountpoint CSI driver reads the model bucket as (Pod Identity), read-only. */
   readonly modelBucketReaderRole: iam.IRole;
+  /** The GPU node groups by name; none with `gpuCapacity: 'autoMode'`. */
   readonly gpuNodeGroups: Readonly<Record<string, eks.Nodegroup>>;
+  /** The Auto Mode GPU NodePools by pool name, as applied to the cluster; none with node groups. */
+  readonly gpuNodePools: Readonly<Record<string, eks.KubernetesManifest>>;
   readonly charts: ServingCharts;
   readonly addons: ServingAddons;
   /** External Secrets, when a workload has a Hugging Face token or the demand signal needs a Redis user. */
@@ -71,7 +76,11 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const subnets = props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const versions = { ...DEFAULT_ADDON_VERSIONS, ...props.addonVersions };
-    const groups = checkNodeGroups(this.node.path, props);
+    const autoMode = props.gpuCapacity === 'autoMode';
+    // GPUs per node of each place a workload may name: an Auto Mode node pool, or a node group.
+    // (checkNodePools also refuses pools without Auto Mode, and node groups with it.)
+    const pools = checkNodePools(this.node.path, props);
+    const groups = autoMode ? pools : checkNodeGroups(this.node.path, props);
     const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 90, separator: '-' });
     const key = logEncryptionKey(
       this,
@@ -80,7 +89,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       removalPolicy,
       `/aws/eks/${clusterName}/*`,
     );
-    this.cluster = this.addCluster(props, clusterName, key, subnets, removalPolicy);
+    this.cluster = this.addCluster(props, clusterName, key, subnets, removalPolicy, autoMode);
     const podIdentityAgent = new eks.Addon(this, 'PodIdentityAgent', {
       cluster: this.cluster,
       addonName: 'eks-pod-identity-agent',
@@ -95,13 +104,27 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       labels: { [NODE_GROUP_LABEL]: SYSTEM_NODE_GROUP },
       launchTemplateSpec: nodeLaunchTemplate(this, 'SystemLaunchTemplate', 50),
     });
+    if (autoMode) this.addNodeGroupNetworking(systemNodes);
     this.gpuNodeGroups = Object.fromEntries(
-      props.gpuNodeGroups.map((group) => [
+      (autoMode ? [] : (props.gpuNodeGroups ?? [])).map((group) => [
         group.name,
         addGpuNodeGroup(this, this.cluster, { ...group, gpus: groups.get(group.name)! }, subnets),
       ]),
     );
-    this.addons = new ServingAddons(this, 'Addons', { cluster: this.cluster, versions, podIdentityAgent, systemNodes });
+    this.gpuNodePools = Object.fromEntries(
+      (autoMode ? (props.gpuNodePools ?? []) : []).map((pool) => [
+        pool.name,
+        this.cluster.addManifest(`GpuNodePool-${pool.name}`, gpuNodePoolManifest(pool)),
+      ]),
+    );
+    this.addons = new ServingAddons(this, 'Addons', {
+      cluster: this.cluster,
+      versions,
+      podIdentityAgent,
+      systemNodes,
+      // Auto Mode nodes run NVIDIA's device plugin themselves; a second one would fight it over the GPUs.
+      nvidiaDevicePlugin: !autoMode,
+    });
     this.modelBucket = props.modelBucket ?? this.newModelBucket(key, removalPolicy);
     const mount = addModelBucketMount(this, this.cluster, podIdentityAgent, this.modelBucket);
     this.modelBucketReaderRole = mount.role;
@@ -138,7 +161,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       vpcCidr: props.vpc.vpcCidrBlock,
       after: [namespaceManifest, this.addons.keda, this.addons.loadBalancerController],
     });
-    acknowledgeServingFindings(this, props.modelBucket ? undefined : this.modelBucket);
+    acknowledgeServingFindings(this, props.modelBucket ? undefined : this.modelBucket, autoMode);
   }
 
   /** Lets `peer` (the gateway function) reach every model server's load balancer on its port. */
@@ -174,6 +197,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     key: kms.IKey,
     subnets: ec2.SubnetSelection,
     removalPolicy: RemovalPolicy,
+    autoMode: boolean,
   ): eks.Cluster {
     // EKS writes control-plane logs to this group; created first, so it has a retention and the key.
     const controlPlaneLogs = new logs.LogGroup(this, 'ControlPlaneLogs', {
@@ -190,9 +214,12 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       endpointAccess: eks.EndpointAccess.PRIVATE,
       clusterLogging: ALL_LOG_TYPES,
       secretsEncryptionKey: key,
-      // Managed node groups; no Auto Mode, no default capacity (README, "GPU capacity").
-      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
-      defaultCapacity: 0,
+      // Managed node groups and no default capacity; or Auto Mode for the GPU node pools, with only
+      // the built-in `system` pool besides (EKS creates the default NodeClass only with a built-in
+      // pool enabled; its CriticalAddonsOnly taint keeps other pods off). README, "GPU capacity".
+      ...(autoMode
+        ? { defaultCapacityType: eks.DefaultCapacityType.AUTOMODE, compute: { nodePools: ['system'] } }
+        : { defaultCapacityType: eks.DefaultCapacityType.NODEGROUP, defaultCapacity: 0 }),
       kubectlProviderOptions: { kubectlLayer: new KubectlV33Layer(this, 'KubectlLayer') },
       removalPolicy,
     });
@@ -200,6 +227,21 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
     if (cluster.kubectlProvider) acknowledgeKubectlProvider(cluster.kubectlProvider);
     props.adminRoleArns?.forEach((arn, i) => cluster.grantClusterAdmin(`Admin${i}`, arn));
     return cluster;
+  }
+
+  /**
+   * An Auto Mode cluster does not bootstrap pod networking, kube-proxy and CoreDNS (its own nodes
+   * have them built in), but the managed system node group needs them: as EKS add-ons, which keep
+   * off Auto Mode nodes. Networking before the nodes join, CoreDNS once they can run it.
+   */
+  private addNodeGroupNetworking(systemNodes: eks.Nodegroup): void {
+    for (const [id, addonName] of [
+      ['VpcCni', 'vpc-cni'],
+      ['KubeProxy', 'kube-proxy'],
+    ]) {
+      systemNodes.node.addDependency(new eks.Addon(this, id, { cluster: this.cluster, addonName }));
+    }
+    new eks.Addon(this, 'CoreDns', { cluster: this.cluster, addonName: 'coredns' }).node.addDependency(systemNodes);
   }
 
   private newModelBucket(key: kms.IKey, removalPolicy: RemovalPolicy): s3.IBucket {
@@ -248,7 +290,7 @@ export class ModelServingCluster extends Construct implements ec2.IConnectable {
       if (!groups.has(nodeGroup)) {
         throw new Error(
           `ModelServingCluster ${this.node.path}: workload "${workload}" runs on node group "${nodeGroup}", which does not exist; ` +
-            `known: ${[...groups.keys()].join(', ') || '(none: add one to gpuNodeGroups)'}`,
+            `known: ${[...groups.keys()].join(', ') || `(none: add one to ${props.gpuCapacity === 'autoMode' ? 'gpuNodePools' : 'gpuNodeGroups'})`}`,
         );
       }
       return { gpusPerNode: groups.get(nodeGroup)!, nodeSelector: { [NODE_GROUP_LABEL]: nodeGroup } };
